@@ -1,0 +1,53 @@
+"""`podium parse`: print the parse of one page."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..errors import PodiumError
+from ..parse import formats, parse_file
+from . import main
+
+
+@main.command("parse")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", default=None, help="Force a format instead of detecting it "
+              "(mfa-en-html, mfa-en-text, mfa-zh-html, whitehouse-html).")
+@click.option("--json", "as_json", is_flag=True, help="Print the parse as JSON (one object per line for several files).")
+def parse_command(paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
+    """Print the parse of one page (or several): metadata, openings and exchanges.
+
+    Exits non-zero if any file could not be parsed; the others are still printed.
+    """
+    if fmt is not None and fmt not in formats():
+        raise click.BadParameter(f"unknown format {fmt!r}; known: {', '.join(formats())}", param_hint="--format")
+    failed = 0
+    for path in paths:
+        try:
+            briefing = parse_file(path, format=fmt)
+        except PodiumError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            failed += 1
+            continue
+        if as_json:
+            obj = briefing.to_dict()
+            click.echo(json.dumps(obj, ensure_ascii=False, indent=None if len(paths) > 1 else 2))
+            continue
+        d = briefing.to_dict()
+        click.echo(f"{d['title']}\n{d['date']}  {d['series']}  [{d['lang']}]  spokesperson: {d['spokesperson']}"
+                   f"  format: {briefing.format}")
+        if d["url"]:
+            click.echo(d["url"])
+        for i, text in enumerate(d["openings"], 1):
+            click.echo(f"\n[opening {i}] {text}")
+        for e in d["exchanges"]:
+            who = e["asker"] or "(anonymous)"
+            if e["outlet"] and e["outlet"] != e["asker"]:
+                who += f" [{e['outlet']}]"
+            fu = " (follow-up)" if e["follow_up"] else ""
+            click.echo(f"\n#{e['n']} {who}{fu}\nQ: {e['question']}\nA: {e['answer']}")
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,98 @@
+"""Raw page or text -> Briefing: the registry of publisher formats and automatic format detection.
+
+Each format lives in its own module and exposes a ``FORMAT`` object (see ``Format``): a name, a
+``sniff(text, source)`` that scores how likely the text is in that format (0 = not at all), and a
+``parse(text, source, url)`` that returns a ``Briefing`` or raises ``ParseError``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ParseError, SourceError
+from ..model import Briefing
+from ._text import decode
+
+__all__ = ["FORMAT_NAMES", "Format", "detect", "formats", "parse_bytes", "parse_file"]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    description: str
+    sniff: Callable[[str, str], float]
+    parse: Callable[[str, str, "str | None"], Briefing]
+
+
+# module names under podium.parse, in the order ties are broken
+_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html")
+
+_formats: dict[str, Format] | None = None
+
+
+def formats() -> dict[str, Format]:
+    """Every registered format, by name."""
+    global _formats
+    if _formats is None:
+        found: dict[str, Format] = {}
+        for mod in _MODULES:
+            try:
+                module = importlib.import_module(f"{__name__}.{mod}")
+            except ModuleNotFoundError as exc:  # a format not written yet
+                if exc.name != f"{__name__}.{mod}":
+                    raise
+                continue
+            fmt: Format = module.FORMAT
+            found[fmt.name] = fmt
+        _formats = found
+    return _formats
+
+
+def __getattr__(name: str):
+    if name == "FORMAT_NAMES":
+        return tuple(formats())
+    raise AttributeError(name)
+
+
+def detect(text: str, source: str = "<input>") -> Format:
+    """The format whose sniffer scores the text highest; ParseError when none recognises it."""
+    best, best_score = None, 0.0
+    for fmt in formats().values():
+        score = fmt.sniff(text, source)
+        if score > best_score:
+            best, best_score = fmt, score
+    if best is None:
+        raise ParseError(source, "not a briefing in any format podium knows ("
+                         + ", ".join(formats()) + "); pass --format to force one")
+    return best
+
+
+def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = None,
+                url: str | None = None) -> Briefing:
+    """Parse raw bytes (HTML or text, any declared charset) into a Briefing."""
+    text = decode(data, source)
+    if format is None:
+        fmt = detect(text, source)
+    else:
+        try:
+            fmt = formats()[format]
+        except KeyError:
+            raise ParseError(source, f"unknown format {format!r}; known: {', '.join(formats())}") from None
+    return fmt.parse(text, source, url)
+
+
+def parse_file(path: str | Path, *, format: str | None = None, url: str | None = None) -> Briefing:
+    """Read and parse one file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise SourceError(str(path), "is a directory, not a file") from None
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    return parse_bytes(data, str(path), format=format, url=url)

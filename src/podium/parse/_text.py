@@ -1,0 +1,47 @@
+"""Bytes -> text for every format: charset detection, and the checks that reject what is not a page."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from ..errors import ParseError
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def decode(data: bytes, source: str) -> str:
+    """Decode a page: BOM, then the charset it declares, then UTF-8, then GB18030 (the MFA's legacy charset).
+
+    Raises ParseError for an empty or binary file, naming the file.
+    """
+    if not data.strip():
+        raise ParseError(source, "empty file")
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ParseError(source, "binary file, not an HTML page or text transcript")
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
+    candidates: list[str] = []
+    m = _META_CHARSET.search(head)
+    if m:
+        declared = m.group(1).decode("ascii", "ignore").lower()
+        try:
+            declared = codecs.lookup(declared).name
+        except LookupError:
+            declared = ""
+        if declared in ("gb2312", "gbk"):
+            declared = "gb18030"  # superset: pages labelled gb2312 routinely contain GBK characters
+        if declared:
+            candidates.append(declared)
+    candidates += ["utf-8", "gb18030"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return text
+    # a wrong charset declaration with undecodable bytes: keep what can be read, mark the rest
+    return data.decode("utf-8", errors="replace")
