@@ -8,9 +8,9 @@ Each format lives in its own module and exposes a ``FORMAT`` object (see ``Forma
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import ParseError, SourceError
 from ..model import Briefing
@@ -24,7 +24,7 @@ class Format:
     name: str
     description: str
     sniff: Callable[[str, str], float]
-    parse: Callable[[str, str, "str | None"], Briefing]
+    parse: Callable[[str, str, str | None], Briefing]
 
 
 # module names under podium.parse, in the order ties are broken
@@ -95,4 +95,7 @@ def parse_file(path: str | Path, *, format: str | None = None, url: str | None =
         raise SourceError(str(path), "is a directory, not a file") from None
     except OSError as exc:
         raise SourceError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    if url is None:  # a saved page: its URL may be listed in an index.tsv beside it (as in the shared corpus)
+        from ._common import index_url
+        url = index_url(path)
     return parse_bytes(data, str(path), format=format, url=url)

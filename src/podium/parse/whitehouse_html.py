@@ -1,0 +1,276 @@
+"""The White House HTML format: 2009-2016 briefing pages (mirror layout) and 2020 whitehouse.gov pages -> Briefing.
+
+Speakers are printed in capitals before a colon (``MR. EARNEST:``, ``THE PRESIDENT:``, ``DR. FAUCI:``,
+``MR. McDONOUGH:``); reporters are a bare ``Q`` followed by spaces (on some mirror pages glued to the question:
+"QI have a question") and stay anonymous (asker "Q", outlet None). Location and time lines before the first speaker
+("James S. Brady Press Briefing Room", "11:44 A.M. EDT") and the closing "END 12:55 P.M. EDT" are page furniture, not
+content. ``(Laughter.)`` is a stage turn; so are ``OPERATOR:``/``MODERATOR:`` lines on press calls (they introduce
+reporters, they neither ask nor answer) and editorial labels (``NOTE:``, ``CORRECTED:``). A reporter's parting
+"Thank you." after the last answer is a stage turn too, not a question.
+
+Names: ``Exchange.spokesperson`` is who answered, from the label: honorifics MR./MS./MRS. are dropped; a press
+secretary is named in full ("MR. EARNEST" -> "Josh Earnest", also when the mirror misspells him: "MR. EARENST");
+another official's first name is taken from the title when it has it ("MR. RHODES" -> "Ben Rhodes"), else the label
+is title-cased ("SECRETARY KERRY" -> "Secretary Kerry", "DR. FAUCI" -> "Dr. Fauci"); "THE PRESIDENT" / "THE VICE
+PRESIDENT" become the office holder of the briefing's date ("President Obama", "Vice President Pence").
+``Briefing.spokesperson`` is the briefer the title names, else who answered most.
+
+Dates: from the title ("8/3/2016", "8/1/16"), else the page's ``<time>`` (whitehouse.gov's "Issued on" date, which
+for an evening briefing can be the next day) or a "Month D, YYYY" in the header lines ("For Immediate Release April
+7, 2009"). A page with no date anywhere raises ParseError: about 400 of the 1,697 mirror pages carry none, and a date
+mentioned in the transcript is not the briefing's. Pages with no question (remarks) are kept as briefings with
+openings and no exchanges: they are press events of the same series. A page with no speaker label at all (statements,
+fact sheets, advisories) raises ParseError, as does a truncated page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..errors import ParseError
+from ..model import ASKER, SPOKESPERSON, STAGE, Briefing, Turn
+from . import Format
+from ._common import assemble, build_turns, clean, main_spokesperson
+
+NAME = "whitehouse-html"
+SERIES = "White House press briefing"
+
+# paragraph breaks: <br> and the edges of block elements (the mirror pages use <p>, <div> and <br><br> alike)
+# (two patterns that start with a literal "<": a lookahead alternative would be tried at every position of the page)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_BLOCK = re.compile(r"<(?=/?(?:p|div|li|h[1-6]|blockquote|tr|table)\b)", re.I)
+_SEP = "\ue000"  # paragraph break marker inserted before the HTML is parsed
+_BLANK_LINE = re.compile(r"\ue000|\n[ \t\u00a0]*\n")
+
+_LABEL = re.compile(r"^((?:[A-Z][A-Za-z.'’\-]*\s+){0,5}(?:Mc|Mac|O'|O’|De|Le)?[A-Z][A-Z.'’\-]+)\s*:\s*(.*)$", re.S)
+# "Q    text"; some mirror pages lost the spaces ("QI have a question", "QThanks, Josh.", "Q-- on the video")
+_Q = re.compile(r"^Q(?:\s*:\s*|\s+|$|(?=[A-Z](?:[a-z’']|\s))|(?=[-—–(“\"]))(.*)$", re.S)
+_FURNITURE = re.compile(
+    r"^(?:END\b.*|#+|\d{1,2}:\d\d\s*[AP]\.?\s*M\.?(?:\s*[A-Z]{2,4}|\s*\([A-Za-z ]{1,20}\))?\.?|[*_=\-\s]+|"
+    r"THE WHITE HOUSE|"
+    r"Office of the (?:Press Secretary|Vice President|First Lady)|For Immediate Release.*)$", re.I)
+_STAGE_SPEAKERS = {"OPERATOR", "MODERATOR", "THE OPERATOR", "THE MODERATOR"}
+_HONORIFIC = re.compile(r"^(?:MR|MS|MRS|MISS|R)\.\s*|^(?:MR|MS|MRS|MISS)\s+", re.I)
+#: Editorial labels printed like speakers ("NOTE:", "CORRECTED:"; an advisory's "WHEN:"/"WHERE:"): stage turns.
+_EDITORIAL = {"NOTE", "CORRECTED", "CORRECTION", "UPDATE", "UPDATED", "EDITOR'S NOTE", "WHEN", "WHERE", "WHO", "WHAT",
+              "TODAY", "ADVISORY", "EMBARGOED", "PARTICIPANTS", "PRESS CONTACT", "BACKGROUND", "CLARIFICATION"}
+
+_MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                          "september", "october", "november", "december"), 1)}
+_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
+_LONG_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+                        r"\s+(\d{1,2}),?\s+(\d{4})\b")
+_TITLE_BRIEFER = re.compile(
+    r"\b(?:Press Secretary|Deputy Press Secretary|Press Secretary to the Vice President)\s+"
+    r"((?:[A-Z][a-zA-Z.'’\-]+\s?){1,3})")
+_NOT_NAME = {"Aboard", "En", "Enroute", "In", "On", "At", "To", "And", "The", "Via", "From"}
+#: Press secretaries and their deputies of the period, by the surname their label prints.
+PRESS_SECRETARIES = {"GIBBS": "Robert Gibbs", "CARNEY": "Jay Carney", "EARNEST": "Josh Earnest",
+                     "SCHULTZ": "Eric Schultz", "BURTON": "Bill Burton", "PSAKI": "Jen Psaki",
+                     "MCENANY": "Kayleigh McEnany", "GRISHAM": "Stephanie Grisham", "SANDERS": "Sarah Sanders",
+                     "SPICER": "Sean Spicer", "INOUYE": "Josh Inouye"}
+
+#: (first day, President, Vice President)
+_OFFICE_HOLDERS = (
+    (dt.date(2009, 1, 20), "President Obama", "Vice President Biden"),
+    (dt.date(2017, 1, 20), "President Trump", "Vice President Pence"),
+    (dt.date(2021, 1, 20), "President Biden", "Vice President Harris"),
+)
+
+
+def _paragraphs(node) -> list[str]:  # noqa: ANN001 - selectolax node
+    """Paragraph texts of a body node, split at the markers inserted at <br> and block tags."""
+    out: list[str] = []
+    # a few mirror pages hold the transcript as bare text with blank lines between paragraphs
+    for piece in _BLANK_LINE.split(node.text(deep=True, separator="")):
+        if piece and not piece.isspace():
+            piece = clean(piece)
+            if piece:
+                out.append(piece)
+    return out
+
+
+def _parse_date(text: str) -> dt.date | None:
+    m = _SLASH_DATE.search(text)
+    if m:
+        year = int(m.group(3))
+        year += 2000 if year < 100 else 0
+        try:
+            return dt.date(year, int(m.group(1)), int(m.group(2)))
+        except ValueError:
+            pass
+    m = _LONG_DATE.search(text)
+    if m:
+        try:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
+        except ValueError:
+            pass
+    return None
+
+
+def _office_holders(date: dt.date) -> tuple[str, str]:
+    president, vice = "The President", "The Vice President"
+    for start, p, v in _OFFICE_HOLDERS:
+        if date >= start:
+            president, vice = p, v
+    return president, vice
+
+
+def _name_of(label: str, briefer: str | None, date: dt.date, title: str = "") -> str:
+    """A speaker label as a name (see the module docstring)."""
+    up = label.upper()
+    president, vice = _office_holders(date)
+    if up in ("THE PRESIDENT", "PRESIDENT", "HE PRESIDENT"):  # "HE PRESIDENT": a typo on one 2020 page
+        return president
+    if up in ("THE VICE PRESIDENT", "VICE PRESIDENT"):
+        return vice
+    bare = _HONORIFIC.sub("", label).strip()
+    if briefer and bare.upper() == briefer.split()[-1].upper():
+        return briefer
+    if bare.upper() != label.upper():  # "MR. GIBBS", not "GIBBS" alone
+        # the mirror misspells the press secretary now and then: "MR. EARENST", "MR. GIBS", "MS. PASKI"
+        close = difflib.get_close_matches(bare.upper(), PRESS_SECRETARIES, n=1, cutoff=0.8)
+        if close:
+            return PRESS_SECRETARIES[close[0]]
+    name = " ".join(_capitalise(w) for w in bare.split())
+    if " " not in name and bare.upper() != label.upper():
+        # "MR. RHODES" on "... Deputy National Security Advisor Ben Rhodes": the title gives the first name
+        m = re.search(r"\b([A-Z][a-z]+\.?(?: [A-Z]\.)?) " + re.escape(name) + r"\b", title, re.I)
+        if m and m.group(1).lower() not in _TITLE_WORDS:
+            return f"{m.group(1)} {name}"
+    return name
+
+
+#: Words that precede a surname in titles without being a first name.
+_TITLE_WORDS = {"secretary", "director", "advisor", "adviser", "administrator", "ambassador", "general", "admiral",
+                "senator", "governor", "mayor", "chairman", "chair", "counselor", "dr.", "mr.", "ms.", "mrs.", "by",
+                "and", "with", "president", "official", "officials", "leader", "deputy", "assistant", "chief", "press",
+                "of", "the", "on", "for", "to", "commissioner", "surgeon", "representative", "speaker", "attorney"}
+
+
+def _capitalise(word: str) -> str:
+    for prefix in ("Mc", "MC", "Mac"):
+        if word.startswith(prefix) and len(word) > len(prefix) + 1 and word[len(prefix):].isupper():
+            return "Mc" + word[len(prefix):].capitalize() if prefix.lower() == "mc" else "Mac" + word[3:].capitalize()
+    return word.capitalize()
+
+
+def parse(text: str, source: str, url: str | None = None) -> Briefing:
+    """Parse one White House page; ParseError when it has no body, no speaker or no date."""
+    doc = LexborHTMLParser(_BLOCK.sub(_SEP + "<", _BR.sub(_SEP, text)))
+    body = doc.css_first("div.field-name-field-forall-body") or doc.css_first("div.page-content__content.editor")
+    if body is None:
+        raise ParseError(source, "not a White House briefing page (no field-name-field-forall-body or "
+                                 "page-content__content body)")
+    tail = text[-3000:].rstrip().lower()
+    if not (tail.endswith("</div>") or "</html>" in tail):
+        # mirror pages end with the body's </div>, whitehouse.gov pages with </html>
+        raise ParseError(source, "truncated page: it stops inside the transcript body; fetch it again")
+    if body.css_first("footer, nav") is not None:
+        raise ParseError(source, "truncated transcript: the body breaks off and the site's footer follows inside it")
+    h1 = doc.css_first("h1.page-header__title") or doc.css_first("h1")
+    title = clean(h1.text().replace(_SEP, " ")) if h1 is not None else ""
+    if not title:
+        raise ParseError(source, "no title (<h1> missing or empty)")
+    paras = _paragraphs(body)
+    if not paras:
+        raise ParseError(source, "the page body is empty (truncated page?)")
+
+    # header lines: everything before the first speaker label; they carry the place, the time, sometimes the date
+    labelled: list[tuple[str | None, str]] = []
+    roles: dict[str, str] = {}
+    header: list[str] = []
+    started = False
+    for para in paras:
+        label, rest = _split(para)
+        if label is None and (_FURNITURE.match(para) or not started):
+            if not started:
+                header.append(para)
+            continue
+        if label is not None:
+            if label.upper() in _EDITORIAL:
+                roles.setdefault(label, STAGE)
+                if not started:
+                    header.append(para)
+                    continue
+            else:
+                started = True
+                roles.setdefault(label, ASKER if label == "Q" else STAGE if label.upper() in _STAGE_SPEAKERS
+                                 else SPOKESPERSON)
+        labelled.append((label, rest))
+    if not any(role in (ASKER, SPOKESPERSON) for role in roles.values()):
+        raise ParseError(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
+                                 "not a briefing transcript")
+
+    date = _parse_date(title)
+    if date is None:
+        time_node = doc.css_first("time")
+        candidates = [clean(time_node.text().replace(_SEP, " "))] if time_node is not None else []
+        date = next((d for d in map(_parse_date, candidates + header[:15]) if d), None)
+    if date is None:
+        raise ParseError(source, "no date: neither the title, the <time> element nor the header lines give one")
+
+    m = _TITLE_BRIEFER.search(title)
+    briefer = None
+    if m:
+        words = []
+        for w in m.group(1).replace(",", " ").split():
+            if w in _NOT_NAME:
+                break
+            words.append(w)
+        briefer = " ".join(words) or None
+        if briefer and len(words) == 1:
+            briefer = PRESS_SECRETARIES.get(briefer.upper(), briefer)
+    names = {label: _name_of(label, briefer, date, title) for label, role in roles.items() if role == SPOKESPERSON}
+    turns = _parting_remark(build_turns(labelled, roles.get))
+    openings, exchanges = assemble(turns, briefer, names=names)
+    spokesperson = briefer or main_spokesperson(openings, exchanges)
+    if spokesperson in names:
+        spokesperson = names[spokesperson]
+    if spokesperson is None and openings and openings[0].speaker:
+        spokesperson = names.get(openings[0].speaker, openings[0].speaker)
+    if url is None:
+        og = doc.css_first('meta[property="og:url"]')
+        url = (og.attributes.get("content") or None) if og is not None else None
+    return Briefing(series=SERIES, lang="en", date=date, title=title, spokesperson=spokesperson, url=url,
+                    source=source, format=NAME, openings=openings, exchanges=exchanges, turns=tuple(turns))
+
+
+_THANKS = re.compile(r"^(?:thanks?|thank you)\b[^?]{0,40}$", re.I)
+
+
+def _parting_remark(turns: list[Turn]) -> list[Turn]:
+    """A reporter's "Thank you." after the last answer is a parting remark, not a question: make it a stage turn.
+
+    Around 90 pages end so; the turn stays in Briefing.turns but opens no exchange.
+    """
+    if turns and turns[-1].role == ASKER and _THANKS.match(turns[-1].text):
+        return [*turns[:-1], Turn(STAGE, turns[-1].speaker, turns[-1].paragraphs)]
+    return turns
+
+
+def _split(para: str) -> tuple[str | None, str]:
+    m = _Q.match(para)
+    if m:
+        return "Q", m.group(1).strip()
+    m = _LABEL.match(para)
+    if m and any(c.isupper() for c in m.group(1)) and m.group(1).upper() == m.group(1).replace("Mc", "MC"):
+        return m.group(1).strip(), m.group(2).strip()
+    return None, para
+
+
+def sniff(text: str, source: str = "") -> float:
+    """1.0 for a 2009-2016 mirror page or a whitehouse.gov page with a briefing body; 0 otherwise."""
+    head = text[:400_000]
+    if "field-name-field-forall-body" in head and head.lstrip().startswith("<h1>"):
+        return 1.0
+    if "page-content__content editor" in head and "whitehouse.gov" in head:
+        return 1.0
+    return 0.0
+
+
+FORMAT = Format(NAME, "White House briefings (2009-2016 mirror pages, 2020 whitehouse.gov pages)", sniff, parse)

@@ -1,0 +1,370 @@
+"""MFA English parsers (mfa-en-html, mfa-en-text) on real pages: hand-checked fixtures, the seed, the whole
+English corpus, detection and bad input. The fixture test also checks every other parser's fixtures
+(tests/fixtures/parse/*.json, whatever the prefix)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CORPUS, FIXTURES, SEED, SHARED
+from podium.cli import main
+from podium.errors import ParseError
+from podium.model import ASKER, OPENING, SPOKESPERSON, STAGE
+from podium.parse import detect, parse_bytes, parse_file
+from podium.parse._common import anomalies
+from podium.parse._text import decode
+from podium.parse.mfa_en_html import KNOWN_SPOKESPERSONS, REMARKS_SERIES, SERIES
+from podium.parse.mfa_en_text import parse_text_layout
+from podium.parse.outlets import lookup
+
+SEED_TXT = SEED / "000_32323ef4823c7adf.txt"
+SEED_EXPECTED = SEED / "000_32323ef4823c7adf.expected.json"
+EN = CORPUS / "mfa" / "en"
+FIXTURE_FILES = sorted((FIXTURES / "parse").glob("*.json"))
+#: the two "Remarks" pages whose title and page carry no date at all
+UNDATED_REMARKS = {"t1686638.html", "t1687014.html"}
+
+
+def _fixture_path(rel: str) -> Path:
+    return SHARED / rel if rel.startswith("seed/") else CORPUS / rel
+
+
+def _a_paras(exchange) -> int:
+    return sum(len(t.paragraphs) for t in exchange.answers)
+
+
+def _compare(briefing, expected: dict) -> list[str]:
+    """Differences between a parse and a hand-checked fixture (only the keys the fixture gives)."""
+    diffs = []
+    got = briefing.to_dict()
+    for key in ("series", "lang", "date", "title", "spokesperson", "url"):
+        if key in expected and got[key] != expected[key]:
+            diffs.append(f"{key}: got {got[key]!r}, expected {expected[key]!r}")
+    if "openings" in expected:
+        want = expected["openings"]
+        have = len(briefing.openings) if isinstance(want, int) else got["openings"]
+        if have != want:
+            diffs.append(f"openings: got {have!r}, expected {want!r}")
+    want_ex = expected.get("exchanges", [])
+    if len(briefing.exchanges) != len(want_ex):
+        diffs.append(f"exchanges: got {len(briefing.exchanges)}, expected {len(want_ex)}")
+    for e, w in zip(briefing.exchanges, want_ex, strict=False):
+        have = {"n": e.n, "asker": e.asker, "outlet": e.outlet, "outlet_type": e.outlet_type,
+                "follow_up": e.follow_up, "spokesperson": e.spokesperson, "q_head": e.question_text[:60],
+                "a_head": e.answer_text[:60], "a_paras": _a_paras(e)}
+        # a head is the first 60 characters of the turn's first paragraph (or, equally, of its text)
+        first_q = e.question.paragraphs[0][:60] if e.question.paragraphs else ""
+        first_a = e.answers[0].paragraphs[0][:60] if e.answers and e.answers[0].paragraphs else None
+        for key, alt in (("q_head", first_q), ("a_head", first_a)):
+            if w.get(key) == alt:
+                have[key] = alt
+        for key, value in w.items():
+            if key in have and have[key] != value:
+                diffs.append(f"exchange {w.get('n')}: {key}: got {have[key]!r}, expected {value!r}")
+    return diffs
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.stem)
+def test_hand_checked_fixture(fixture: Path, shared: Path) -> None:
+    expected = json.loads(fixture.read_text(encoding="utf-8"))
+    briefing = parse_file(_fixture_path(expected["file"]))
+    diffs = _compare(briefing, expected)
+    assert not diffs, f"{expected['file']}:\n  " + "\n  ".join(diffs)
+
+
+def test_there_are_enough_english_fixtures() -> None:
+    en = [p for p in FIXTURE_FILES if p.name.startswith("en_")]
+    assert len(en) >= 13
+    years = {json.loads(p.read_text())["date"][:4] for p in en}
+    assert {"2018", "2019", "2020"} <= years
+
+
+def test_seed_parses_exactly_to_expected(shared: Path) -> None:
+    expected = json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))
+    briefing = parse_file(SEED_TXT)
+    assert briefing.format == "mfa-en-text"
+    assert _compare(briefing, expected) == []
+    # the title's apostrophe is straightened; the transcript's own ’ are kept
+    assert "’" in briefing.exchanges[5].answer_text
+
+
+def test_seed_outlets_and_roles(shared: Path) -> None:
+    briefing = parse_file(SEED_TXT)
+    outlets = [(e.asker, e.outlet, e.outlet_type) for e in briefing.exchanges]
+    assert outlets[0] == ("AFP", "AFP", "foreign media")
+    assert outlets[3] == ("Xinhua News Agency", "Xinhua", "Chinese state media")
+    assert outlets[4] == ("Shenzhen TV", "Shenzhen TV", "Chinese media")
+    assert {e.spokesperson for e in briefing.exchanges} == {"Wang Wenbin"}
+    assert not any(e.follow_up for e in briefing.exchanges)
+    texts = " ".join(p for t in briefing.turns for p in t.paragraphs)
+    for furniture in ("Suggest To A Friend", "[ Print ]", "Home >", "2023-07-13 20:36"):
+        assert furniture not in texts
+
+
+def _seed_as_html(seed_text: str) -> str:
+    lines = [ln.strip() for ln in seed_text.splitlines() if ln.strip()]
+    title = lines[1]
+    body = "".join(f"<p>{ln}</p>\n" for ln in lines[3:])
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}_Ministry of Foreign Affairs of the "
+            f"People's Republic of China</title></head><body><div class='wrapper'>"
+            f"<div class='nav'><a href='/'>Home</a> &gt; Spokesperson's Remarks</div>"
+            f"<div class='news-title'><h1>{title}</h1><p class='time'>2023-07-13 20:36</p></div>"
+            f"<div class='news-main'><div class='trs_editor_view'>\n{body}</div></div>"
+            f"<div class='footer'><p>Copyright © Ministry of Foreign Affairs</p><p>Address: No. 2</p></div>"
+            f"</div></body></html>")
+
+
+def test_seed_layout_as_todays_html_page(shared: Path, tmp_path: Path) -> None:
+    page = tmp_path / "t20230713_11112468.html"
+    page.write_text(_seed_as_html(SEED_TXT.read_text(encoding="utf-8")), encoding="utf-8")
+    expected = json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))
+    briefing = parse_file(page)
+    assert briefing.format == "mfa-en-text"
+    assert _compare(briefing, expected) == []
+
+
+def test_parse_text_layout_for_callers_holding_paragraphs(shared: Path) -> None:
+    lines = SEED_TXT.read_text(encoding="utf-8").splitlines()
+    briefing = parse_text_layout(lines[3:], "Foreign Ministry Spokesperson Wang Wenbin’s Regular Press Conference "
+                                 "on July 13, 2023", None, "fetched", "https://www.fmprc.gov.cn/eng/x.html")
+    assert briefing.url == "https://www.fmprc.gov.cn/eng/x.html"
+    assert briefing.date.isoformat() == "2023-07-13"
+    assert len(briefing.exchanges) == 10
+
+
+@pytest.fixture(scope="session")
+def english_corpus(shared: Path) -> dict[str, object]:
+    """Every English transcript page parsed once: {file name: Briefing or ParseError}."""
+    out: dict[str, object] = {}
+    for path in sorted(EN.glob("t*.html")):
+        try:
+            out[path.name] = parse_file(path)
+        except ParseError as exc:
+            out[path.name] = exc
+    return out
+
+
+def test_every_english_page_parses(english_corpus) -> None:
+    failed = {name: str(v) for name, v in english_corpus.items() if isinstance(v, ParseError)}
+    assert set(failed) == UNDATED_REMARKS, failed
+    assert all("no date" in msg for msg in failed.values())
+    assert len(english_corpus) == 460
+
+
+def test_english_corpus_has_no_anomalies(english_corpus) -> None:
+    briefings = [b for b in english_corpus.values() if not isinstance(b, ParseError)]
+    bad = {}
+    for b in briefings:
+        a = anomalies(b.turns, b.exchanges)
+        # answers the page printed without "A:" are repaired into unlabelled answer turns; anything else is wrong
+        if a.no_exchanges or a.answer_missing or a.question_empty:
+            bad[b.source] = a
+    assert not bad
+    repaired = sum(anomalies(b.turns, b.exchanges).unlabelled_after_question for b in briefings)
+    assert repaired <= 10
+
+
+def test_english_corpus_metadata(english_corpus, shared: Path) -> None:
+    index = {}
+    for line in (CORPUS / "mfa" / "index.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        cols = line.split("\t")
+        index[cols[0].rsplit("/", 1)[-1]] = cols
+    for name, b in english_corpus.items():
+        if isinstance(b, ParseError):
+            continue
+        cols = index[name]
+        assert b.url == cols[1]
+        if cols[5]:
+            assert b.date.isoformat() == cols[5], name
+        assert b.spokesperson in KNOWN_SPOKESPERSONS, (name, b.spokesperson)
+        assert b.series == (REMARKS_SERIES if cols[4] == "remarks" else SERIES)
+        assert b.format == "mfa-en-html" and b.lang == "en"
+        assert all(e.spokesperson in KNOWN_SPOKESPERSONS for e in b.exchanges), name
+        assert [e.n for e in b.exchanges] == list(range(1, len(b.exchanges) + 1))
+
+
+def test_english_corpus_roles(english_corpus) -> None:
+    briefings = [b for b in english_corpus.values() if not isinstance(b, ParseError)]
+    askers = Counter()
+    for b in briefings:
+        for t in b.turns:
+            assert t.role in (ASKER, SPOKESPERSON, OPENING, STAGE)
+            assert all(p and p == p.strip() for p in t.paragraphs)
+            # a prose sentence ending in a colon must never be taken for a speaker label
+            if t.speaker:
+                assert len(t.speaker.split()) <= 8, t.speaker
+        for e in b.exchanges:
+            if not e.follow_up and e.asker:
+                askers[e.asker] += 1
+            if e.follow_up and e.n > 1:
+                prev = b.exchanges[e.n - 2]
+                assert (e.asker, e.outlet) == (prev.asker, prev.outlet)
+    # every named asker in the 2020 layout resolves to an outlet; "Q"/"Journalist" stay anonymous
+    unresolved = {a: n for a, n in askers.items() if lookup(a) == (None, None)}
+    assert set(unresolved) <= {"Q", "Journalist", "Reporter", "Foreign Journalist"}, unresolved
+    assert askers["Q"] > 3000 and askers["Reuters"] > 20
+
+
+def test_follow_ups_and_raised_after(english_corpus) -> None:
+    b = english_corpus["t1776657.html"]
+    sky = b.exchanges[2]
+    fu = b.exchanges[3]
+    assert (sky.asker, sky.outlet, sky.follow_up) == ("Sky News", "Sky News", False)
+    assert (fu.asker, fu.outlet, fu.outlet_type, fu.follow_up) == ("Sky News", "Sky News", "foreign media", True)
+    assert fu.question.speaker == "Follow-up"
+    raised = english_corpus["t1769241.html"]
+    stages = [t for t in raised.turns if t.role == STAGE]
+    assert stages and "raised after the press conference" in stages[0].text
+    assert raised.exchanges[-1].asker == "Q" and raised.exchanges[-1].spokesperson == "Zhao Lijian"
+    inline = english_corpus["t1630327.html"]  # "The following question was raised ...: <question>"
+    last = inline.exchanges[-1]
+    assert last.asker is None and last.question_text.startswith("In the afternoon of January 15")
+    assert "adjourned" in inline.openings[-1].text  # the closing schedule notice is not part of the answer
+
+
+def test_spokesperson_change_mid_briefing(english_corpus) -> None:
+    b = english_corpus["t1748946.html"]
+    assert [t.speaker for t in b.openings[:2]] == ["Hua Chunying", "Zhao Lijian"]
+    assert b.spokesperson == "Zhao Lijian"
+
+
+def test_detection_picks_the_right_format(shared: Path) -> None:
+    seen = Counter()
+    for path in sorted(EN.glob("t*.html")):
+        fmt = detect(decode(path.read_bytes(), str(path)), str(path))
+        seen[fmt.name] += 1
+    assert seen == Counter({"mfa-en-html": 460})
+    assert detect(SEED_TXT.read_text(encoding="utf-8")).name == "mfa-en-text"
+
+
+def test_english_sniffers_ignore_other_publishers(shared: Path) -> None:
+    from podium.parse import mfa_en_html, mfa_en_text
+    others = (sorted((CORPUS / "mfa" / "zh").glob("t*.html"))[::20]
+              + sorted((CORPUS / "whitehouse").rglob("*.html"))[::40]
+              + sorted(EN.glob("lists/*.html")))
+    assert len(others) > 50
+    for path in others:
+        text = decode(path.read_bytes(), str(path))
+        assert mfa_en_html.FORMAT.sniff(text, str(path)) == 0, path
+        assert mfa_en_text.FORMAT.sniff(text, str(path)) == 0, path
+    random_html = "<html><head><title>Weather in Paris</title></head><body><p>Q: sunny?</p></body></html>"
+    assert mfa_en_html.FORMAT.sniff(random_html, "x") == 0 and mfa_en_text.FORMAT.sniff(random_html, "x") == 0
+
+
+# --- bad input -------------------------------------------------------------------------------------------
+
+def _page() -> Path:
+    return EN / "t1760477.html"
+
+
+@pytest.mark.parametrize("fmt", [None, "mfa-en-html", "mfa-en-text"])
+def test_empty_file(tmp_path: Path, fmt) -> None:
+    p = tmp_path / "empty.html"
+    p.write_bytes(b"  \n")
+    with pytest.raises(ParseError, match=r"empty\.html.*empty"):
+        parse_file(p, format=fmt)
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    p = tmp_path / "picture.html"
+    p.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(ParseError, match=r"picture\.html.*binary"):
+        parse_file(p, format="mfa-en-html")
+
+
+def test_non_briefing_html(shared: Path) -> None:
+    listing = EN / "lists" / "default.html"
+    with pytest.raises(ParseError, match=r"default\.html"):
+        parse_file(listing)
+    with pytest.raises(ParseError, match=r"default\.html.*(not a spokesperson|no transcript body)"):
+        parse_file(listing, format="mfa-en-html")
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.8])
+def test_truncated_page(shared: Path, tmp_path: Path, cut: float) -> None:
+    data = _page().read_bytes()
+    p = tmp_path / "cut.html"
+    p.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(ParseError, match=r"cut\.html.*truncated"):
+        parse_file(p, format="mfa-en-html")
+    with pytest.raises(ParseError, match=r"cut\.html"):
+        parse_file(p)
+
+
+def test_remarks_page_without_date(shared: Path) -> None:
+    with pytest.raises(ParseError, match=r"t1686638\.html.*no date"):
+        parse_file(EN / "t1686638.html")
+
+
+def test_url_passed_in_wins_over_index(shared: Path) -> None:
+    b = parse_bytes(_page().read_bytes(), "page.html", url="https://example.org/x")
+    assert b.url == "https://example.org/x"
+    assert parse_file(_page()).url.endswith("/t1760477.shtml")
+
+
+def test_wrong_declared_charset_still_parses(shared: Path, tmp_path: Path) -> None:
+    text = _page().read_text(encoding="utf-8").replace("charset=utf-8", "charset=iso-8859-1")
+    p = tmp_path / "latin.html"
+    p.write_text(text, encoding="utf-8")
+    b = parse_file(p)
+    assert len(b.exchanges) == len(parse_file(_page()).exchanges)
+
+
+# --- CLI -------------------------------------------------------------------------------------------------
+
+def test_cli_parse_json_seed(shared: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", "--json", str(SEED_TXT)])
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.output)
+    assert set(obj) == {"series", "lang", "date", "title", "spokesperson", "url", "openings", "exchanges"}
+    assert obj["date"] == "2023-07-13" and obj["spokesperson"] == "Wang Wenbin"
+    assert len(obj["exchanges"]) == 10
+    ex = obj["exchanges"][1]
+    assert set(ex) == {"n", "asker", "outlet", "outlet_type", "follow_up", "question", "answer"}
+    assert ex["answer"].count("\n") == 2 and not ex["question"].startswith("China Daily:")
+
+
+def test_cli_parse_text_output(shared: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", str(_page())])
+    assert result.exit_code == 0, result.output
+    assert "Geng Shuang" in result.output and re.search(r"#1 CCTV", result.output)
+
+
+def test_cli_parse_bad_file_exits_non_zero(tmp_path: Path, shared: Path) -> None:
+    bad = tmp_path / "nothing.html"
+    bad.write_bytes(b"")
+    result = CliRunner().invoke(main, ["parse", "--json", str(bad), str(SEED_TXT)])
+    assert result.exit_code != 0
+    assert "nothing.html" in result.output  # the error names the file (stderr is mixed in by CliRunner)
+    assert '"Wang Wenbin"' in result.output  # the good file is still printed
+
+
+# --- layout variants a real page may take ------------------------------------------------------------------
+
+def _body_variant(path: Path, transform) -> bytes:
+    raw = path.read_text(encoding="utf-8")
+    a = raw.index('<div class="content">')
+    b = raw.index('<div class="tool"', a)
+    return (raw[:a] + transform(raw[a:b]) + raw[b:]).encode("utf-8")
+
+
+@pytest.mark.parametrize("name,transform", [
+    ("paragraphs as divs", lambda body: re.sub(r"<(/?)P\b", r"<\1div", body, flags=re.I)),
+    ("full-width colons and odd spacing", lambda body: body.replace("Q: ", "Q ： ").replace("A: ", "A :")),
+    ("labels in strong, colon outside", lambda body: re.sub(r">(Q|A): ?", r"><strong>\1</strong>: ", body)),
+    ("NBSP and zero-width spaces", lambda body: body.replace(". ", ".&nbsp; ").replace("Q:", "\u200bQ:")),
+    ("paragraphs separated by br", lambda body: re.sub(r"</P>\s*<P[^>]*>", "<BR><BR>", body, flags=re.I)),
+])
+def test_layout_variants_parse_the_same(shared: Path, name: str, transform) -> None:
+    for page in (EN / "t1558711.html", EN / "t1776657.html"):
+        original = parse_file(page)
+        variant = parse_bytes(_body_variant(page, transform), f"{page.name} ({name})")
+        assert [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in variant.exchanges] == \
+               [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in original.exchanges], name
+        assert [t.text for t in variant.openings] == [t.text for t in original.openings]
