@@ -28,7 +28,7 @@ class Format:
 
 
 # module names under podium.parse, in the order ties are broken
-_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html")
+_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022")
 
 _formats: dict[str, Format] | None = None
 

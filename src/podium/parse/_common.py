@@ -105,9 +105,9 @@ _STAGE_WHOLE = re.compile(r"^\s*[(（\[【][^()（）\[\]【】]{1,200}[)）\]�
 _AFTER = r"after\s+the\s+(?:press\s+)?(?:conference|briefing)"
 _RAISED_NOTE = re.compile(
     r"^(?P<note>(?:" + _AFTER + r"\s*,?\s*)?(?:(?:the\s+following|this|these|a)\s+)?(?:questions?|q\s*&\s*a)\s+"
-    r"(?:(?:is|are|was|were)\s+)?(?:raised|asked|received|put)(?:\s+by\s+(?:an?|the)\s+\w+)?"
+    r"(?:(?:is|are|was|were)\s+)?(?:raised|asked|received|put|posed)(?:\s+by\s+(?:an?|the)\s+\w+)?"
     r"(?:\s+" + _AFTER + r")?"
-    r"|(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+(?:asked|raised|put)\s+the\s+following\s+questions?\s+"
+    r"|(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+(?:asked|raised|put|posed)\s+the\s+following\s+questions?\s+"
     + _AFTER + r"(?:\s+by\s+\w+)?"
     r"|以下(?:问题|问答)?.{0,10}(?:记者会后|会后).{0,10}?(?:提出|提问|询问)?的?(?:问题)?"
     r")\s*(?:[:：.。]\s*(?P<rest>.*))?$", re.I | re.S)

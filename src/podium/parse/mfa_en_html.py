@@ -19,6 +19,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from selectolax.lexbor import LexborHTMLParser
@@ -30,7 +31,7 @@ from . import outlets as _outlets
 from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson
 
 __all__ = ["FORMAT", "KNOWN_SPOKESPERSONS", "REMARKS_SERIES", "SERIES", "classifier", "parse", "parse_date",
-           "parse_paragraphs", "parse_title", "sniff"]
+           "parse_paragraphs", "parse_title", "sniff", "spokesperson_name"]
 
 SERIES = "China MFA regular press conference"
 REMARKS_SERIES = "China MFA spokesperson's remarks"
@@ -154,6 +155,10 @@ _NOT_OUTLET_FIRST = frozenset({
     "subject", "date", "time", "venue", "location", "question", "questions", "answer", "announcement",
     "announcements", "president", "premier", "minister", "ambassador", "chairman", "secretary", "mr.", "ms.",
     "dr.", "in", "on", "at", "for", "with", "from", "by", "to", "of", "the", "a", "an",
+    # page furniture of copied transcripts ("Updated: July 15, 2024", "Address: No. 2 ...", "Editor: ...")
+    "updated", "published", "posted", "address", "tel", "tel.", "fax", "email", "e-mail", "editor", "editors",
+    "author", "photo", "video", "contact", "keywords", "tags", "share", "print", "related", "copyright", "click",
+    "download", "link", "links", "home", "next", "previous", "prev", "website", "url",
 })
 
 
@@ -175,6 +180,49 @@ def _looks_like_outlet(label: str) -> bool:
     return True
 
 
+def _edits(a: str, b: str, limit: int) -> int:
+    """Edit distance of two short strings (a swap of neighbouring letters counts one), stopping early once it
+    exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, before[j - 2] + 1)
+            cur.append(d)
+        if min(cur) > limit:
+            return limit + 1
+        before, prev = prev, cur
+    return prev[-1]
+
+
+_SPOKES_PREFIX = re.compile(r"^(?:(?:foreign\s+ministry|mfa)\s+)?spokes(?:person|man|woman)\s+", re.I)
+
+
+@functools.lru_cache(maxsize=2048)
+def spokesperson_name(label: str, own: str | None = None) -> str | None:
+    """The spokesperson a label names: "Zhao Lijian", "Spokesperson Zhao Lijian", or a misprint of a known name
+    ("Geng Shaung", "ZhaoLijian"); None for any other label."""
+    low = _SPOKES_PREFIX.sub("", " ".join(label.split())).casefold()
+    if own and low == own.casefold():
+        return own
+    if low in _KNOWN:
+        return _KNOWN[low]
+    squeezed = low.replace(" ", "").replace("-", "")
+    if not (6 <= len(squeezed) <= 16) or not squeezed.isalpha():
+        return None
+    for name in ((own,) if own else ()) + KNOWN_SPOKESPERSONS:
+        target = name.casefold().replace(" ", "")
+        # a typo in the printed name (one or two letters): the page still means its spokesperson
+        if _edits(squeezed, target, 2) <= (1 if len(target) < 8 else 2):
+            return name
+    return None
+
+
 def classifier(spokesperson: str | None):
     """The label -> role function for MFA English pages whose title names ``spokesperson``."""
     own = spokesperson.casefold() if spokesperson else None
@@ -185,17 +233,25 @@ def classifier(spokesperson: str | None):
             return SPOKESPERSON
         if low in _ANON_ASKERS or low in FOLLOW_UP_LABELS or _JOURNALIST_AGAIN.match(low):
             return ASKER
-        if _outlets.lookup(label)[0] is not None or _looks_like_outlet(label):
+        if _outlets.lookup(label)[0] is not None:
+            return ASKER
+        if spokesperson_name(label, spokesperson) is not None:
+            return SPOKESPERSON
+        if _looks_like_outlet(label):
             return ASKER
         return None
 
     return classify
 
 
-#: A schedule notice ("the regular press conference ... will be adjourned on ...") printed after the questions:
-#: an announcement, not part of the answer it follows.
+#: A schedule notice ("the regular press conference ... will be adjourned on ...", "... will start at 2 p.m.")
+#: printed after the questions: an announcement, not part of the answer it follows.
 _SCHEDULE_NOTICE = re.compile(
-    r"\bpress\s+conference\b.{0,100}?\bwill\s+(?:be\s+)?(?:adjourn|resume|suspend|cancel|postpone)"
+    r"\b(?:press\s+conferences?|(?:online\s+)?briefings?)\b.{0,100}?\bwill\s+(?:be\s+)?"
+    r"(?:adjourn|resume|suspend|cancel|postpone|(?:in\s+)?recess|halted"
+    r"|(?:held|start|begin)\b.{0,30}?(?:\bat\s+\d|\bearlier\b|\blater\b|\bp\.?m\b|\ba\.?m\b))"
+    r"|^(?:According\s+to|In\s+(?:observance|accordance)).{0,120}?\bthere\s+will\s+be\s+no\s+(?:regular\s+)?"
+    r"press\s+conference"
     r"|^During\s+the\s+(?:adjournment|recess|break|holiday)", re.I)
 
 
@@ -203,22 +259,38 @@ _SCHEDULE_NOTICE = re.compile(
 _SEPARATOR = re.compile(r"^[*\-=_~·•#※]{3,}$")
 
 
+def _is_notice(p: str) -> bool:
+    return ("onference" in p or "riefing" in p or p.startswith("During")) and bool(_SCHEDULE_NOTICE.search(p))
+
+
 def _split_notices(turns: list[Turn]) -> list[Turn]:
     """Move schedule notices that the page printed after an answer (unlabelled), and closing words after a
-    "*****" separator, out of the answer as announcements (role OPENING, no speaker): they belong to no
-    exchange."""
+    "*****" separator, out of the answer as announcements (role OPENING): they belong to no exchange. A
+    spokesperson's turn after a separator (and before any further question) is an announcement too; the
+    separator rows themselves are dropped."""
     out: list[Turn] = []
+    after_sep = False
     for t in turns:
+        if t.role == ASKER:
+            after_sep = False
+        if t.role == SPOKESPERSON and after_sep:
+            t = Turn(OPENING, t.speaker, t.paragraphs)
         if t.role == SPOKESPERSON and len(t.paragraphs) > 1:
-            cut = next((i for i, p in enumerate(t.paragraphs)
-                        if i and (("onference" in p or p.startswith("During")) and _SCHEDULE_NOTICE.search(p)
-                                  or _SEPARATOR.match(p))), None)
+            cut = next((i for i, p in enumerate(t.paragraphs) if i and (_is_notice(p) or _SEPARATOR.match(p))),
+                       None)
             if cut is not None:
-                rest = t.paragraphs[cut + 1:] if _SEPARATOR.match(t.paragraphs[cut]) else t.paragraphs[cut:]
+                after_sep = after_sep or bool(_SEPARATOR.match(t.paragraphs[cut]))
                 out.append(Turn(t.role, t.speaker, t.paragraphs[:cut]))
+                rest = tuple(p for p in t.paragraphs[cut:] if not _SEPARATOR.match(p))
                 if rest:
                     out.append(Turn(OPENING, None, rest))
                 continue
+        if any(_SEPARATOR.match(p) for p in t.paragraphs):
+            after_sep = after_sep or t.role != ASKER
+            kept = tuple(p for p in t.paragraphs if not _SEPARATOR.match(p))
+            if not kept:
+                continue
+            t = Turn(t.role, t.speaker, kept)
         out.append(t)
     return out
 
@@ -242,7 +314,7 @@ def parse_paragraphs(paragraphs: list[str], *, title: str, date: dt.date, source
         spokesperson, _ = parse_title(title)
     classify = classifier(spokesperson)
     turns = _split_notices(build_turns([p for p in paragraphs if p], classify, split_unanswered=True))
-    names = {t.speaker: _KNOWN.get(" ".join(t.speaker.split()).casefold(), t.speaker)
+    names = {t.speaker: spokesperson_name(t.speaker, spokesperson) or t.speaker
              for t in turns if t.role in (SPOKESPERSON, OPENING) and t.speaker}
     if spokesperson:
         names.update({k: spokesperson for k in names if k.casefold() == spokesperson.casefold()})

@@ -23,19 +23,86 @@ __all__ = ["FORMAT", "is_furniture", "parse", "parse_text_layout", "sniff"]
 
 NAME = "mfa-en-text"
 
+_DATE_WORDS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+               r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+_TIME = r"(?:\s*,?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+#: A line of page furniture: breadcrumb, date-time line, "Updated: ...", tool links, site header lines.
 _FURNITURE = re.compile(
-    r"^(?:home\s*>.*|\[\s*(?:suggest\s+to\s+a\s+friend|print|close|top|back)\s*\]"
-    r"|(?:\[\s*(?:suggest\s+to\s+a\s+friend|print|close)\s*\]\s*)+"
-    r"|\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|(?:print|close|share(?:\s+to)?|font\s*size\s*:.*|\(?\s*source\s*:.*\)?))$",
+    r"^(?:(?:current\s+location\s*:?\s*|you\s+are\s+here\s*:?\s*|location\s*:\s*)?home\s*(?:[>»›/|]|&gt;).*"
+    r"|(?:[\[【]\s*(?:suggest\s+to\s+a\s+friend|print|close|top|back|share)\s*[\]】]\s*)+"
+    r"|(?:updated|published|release\s+time|date|time|source|editor|author)\s*[:：].{0,60}"
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}" + _TIME +
+    r"|" + _DATE_WORDS + r"\s*\d{1,2}\s*,?\s*\d{4}" + _TIME +
+    r"|\d{1,2}\s+" + _DATE_WORDS + r"\s*,?\s*\d{4}" + _TIME +
+    r"|(?:print|close|share(?:\s+to)?|font\s*size\s*:?.*|\(?\s*source\s*:.*\)?|[aA]\s*[aA]\s*[aA]|menu|search)"
+    r"|(?:the\s+)?ministry\s+of\s+foreign\s+affairs(?:\s+of)?(?:\s+the)?(?:\s+people['’]s\s+republic\s+of\s+china)?"
+    r"|(?:the\s+)?people['’]s\s+republic\s+of\s+china)$",
     re.I,
 )
-_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+#: Lines after which nothing is transcript: the page's tools, related links and footer.
+_FOOTER = re.compile(
+    r"^(?:(?:[\[【]\s*(?:suggest\s+to\s+a\s+friend|print|close)\s*[\]】]\s*)+"
+    r"|related\s+(?:news|links|articles|stories)\s*:?|copyright\s*(?:©|\(c\)|\d).*|©.*"
+    r"|print\s+close|suggest\s+to\s+a\s+friend)$",
+    re.I,
+)
+_DATETIME = re.compile(r"^(?:(?:updated|published|release\s+time|date|time)\s*[:：]\s*)?"
+                       r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$", re.I)
+_DATE_LINE = re.compile(r"^(?:(?:updated|published|release\s+time|date|time)\s*[:：]\s*)?(?:" + _DATE_WORDS +
+                        r"\s*\d{1,2}\s*,?\s*\d{4}|\d{1,2}\s+" + _DATE_WORDS + r"\s*,?\s*\d{4})" + _TIME + r"$",
+                        re.I)
+#: a line of language links ("عربي Español Русский Français 简体中文", "中文 العربي Contact Us Links")
+_LANG_BAR = re.compile(r"(?:简体中文|中文|Español|Русский|Français|عربي|Deutsch|Português|日本語)")
+#: How far into the page the title may sit (after site headers, language bars, breadcrumbs).
+_TITLE_WINDOW = 25
 
 
 def is_furniture(line: str) -> bool:
     """A line of page furniture rather than transcript: breadcrumb, [ Print ], the date-time line, ..."""
-    return bool(_FURNITURE.match(line.strip()))
+    line = line.strip()
+    if _FURNITURE.match(line) or _FOOTER.match(line):
+        return True
+    return len(line) < 120 and len(_LANG_BAR.findall(line)) >= 2
+
+
+def _line_date(line: str) -> dt.date | None:
+    m = _DATETIME.match(line)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return parse_date(line) if _DATE_LINE.match(line) else None
+
+
+def _find_title(lines: list[str]) -> tuple[int, int, str] | None:
+    """(first, last, title) of the title line(s) among the page's first lines: a line (or two lines, when the
+    copy broke the title) naming a spokesperson's press conference, before any speaker's turn."""
+    for i, line in enumerate(lines[:_TITLE_WINDOW]):
+        if len(line) > 250:
+            return None  # the transcript has begun
+        if is_furniture(line):
+            continue
+        if parse_title(line)[1] is not None and ":" not in line[:40]:
+            return i, i, line
+        if i + 1 < len(lines) and len(line) < 120 and "Spokesperson" in line:
+            joined = f"{line} {lines[i + 1]}"
+            if parse_title(joined)[1] is not None and parse_date(joined) is not None:
+                return i, i + 1, joined
+    return None
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines back into paragraphs: a line that starts in lower case continues the previous
+    line when that one does not end a sentence (copies from PDFs and e-mails wrap long paragraphs)."""
+    out: list[str] = []
+    for line in lines:
+        if (out and line[:1].islower() and not out[-1].endswith((".", "?", "!", ":", "”", '"', ")", "。"))
+                and not is_furniture(out[-1])):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def parse_text_layout(paragraphs: list[str], title: str | None, date: dt.date | None, source: str,
@@ -43,26 +110,27 @@ def parse_text_layout(paragraphs: list[str], title: str | None, date: dt.date | 
     """A Briefing from the paragraphs of a page in the 2023 layout; furniture lines are dropped here.
 
     ``title``/``date``: when None, taken from the paragraphs (the first line naming a spokesperson's press
-    conference; the title's date, else the date-time line). Raises ParseError naming ``source``.
+    conference; the title's date, else the date-time line). Lines before the title (site header, language links,
+    breadcrumb) and from the page's tools or footer on ("[ Suggest To A Friend ]", "Related News", "Copyright")
+    are not transcript. Raises ParseError naming ``source``.
     """
+    lines = _unwrap([c for c in (clean(raw) for raw in paragraphs) if c])
+    if title is None:
+        found = _find_title(lines)
+        if found is not None:
+            first, last, title = found
+            lines = lines[last + 1:]
     body: list[str] = []
     stamp: dt.date | None = None
-    for raw in paragraphs:
-        p = clean(raw)
-        if not p:
-            continue
-        m = _DATETIME.match(p)
-        if m:
-            if stamp is None:
-                try:
-                    stamp = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                except ValueError:
-                    pass
-            continue
+    for p in lines:
+        if body and _FOOTER.match(p):
+            break  # tools, related links and the site footer follow the transcript
+        if not body:
+            d = _line_date(p)
+            if d is not None:
+                stamp = stamp or d
+                continue
         if is_furniture(p):
-            continue
-        if title is None and not body and parse_title(p)[1] is not None:
-            title = p
             continue
         if title is not None and not body and normalise_title(p) == normalise_title(title):
             continue  # the title repeated in the body
@@ -96,10 +164,8 @@ def sniff(text: str, source: str) -> float:
         if m and parse_title(m.group(1))[1] is not None and not old_template:
             return 0.5
         return 0.0
-    for line in text[:3000].splitlines()[:12]:
-        if parse_title(line)[1] is not None:
-            return 0.9
-    return 0.0
+    lines = [c for c in (clean(x) for x in text[:5000].splitlines()[:60]) if c]
+    return 0.9 if _find_title(lines) is not None else 0.0
 
 
 def _html_paragraphs(text: str, source: str) -> tuple[str | None, list[str]]:

@@ -1,24 +1,28 @@
 """The White House HTML format: 2009-2016 briefing pages (mirror layout) and 2020 whitehouse.gov pages -> Briefing.
 
-Speakers are printed in capitals before a colon (``MR. EARNEST:``, ``THE PRESIDENT:``, ``DR. FAUCI:``,
-``MR. McDONOUGH:``); reporters are a bare ``Q`` followed by spaces (on some mirror pages glued to the question:
-"QI have a question") and stay anonymous (asker "Q", outlet None). Location and time lines before the first speaker
-("James S. Brady Press Briefing Room", "11:44 A.M. EDT") and the closing "END 12:55 P.M. EDT" are page furniture, not
-content. ``(Laughter.)`` is a stage turn; so are ``OPERATOR:``/``MODERATOR:`` lines on press calls (they introduce
-reporters, they neither ask nor answer) and editorial labels (``NOTE:``, ``CORRECTED:``). A reporter's parting
-"Thank you." after the last answer is a stage turn too, not a question.
+Speakers are printed in capitals before a colon (``MR. EARNEST:``, ``THE PRESIDENT:``, ``DR. FAUCI:``, ``MR.
+McDONOUGH:``); reporters are a bare ``Q`` followed by spaces (on some mirror pages glued to the question: "QI have a
+question") and stay anonymous (asker "Q", outlet None). Location and time lines before the first speaker ("James S.
+Brady Press Briefing Room", "11:44 A.M. EDT") and the closing "END 12:55 P.M. EDT" are page furniture, not content;
+unlabelled lines after END are an appendix (attendee lists, the mailing list's footer) and are dropped.
+``(Laughter.)`` is a stage turn; so are ``OPERATOR:``/``MODERATOR:`` lines on press calls (they introduce reporters,
+they neither ask nor answer) and editorial labels (``NOTE:``, ``CORRECTED:``). A reporter's parting "Thank you." after
+the last answer is a stage turn too, not a question. Consecutive ``Q`` paragraphs with no answer between them make one
+question turn: a bare ``Q`` cannot tell reporters apart, and most such runs are interjections ("Q Okay." / "Q I'm
+sorry, I couldn't hear that part.") before the question that gets the answer.
 
 Names: ``Exchange.spokesperson`` is who answered, from the label: honorifics MR./MS./MRS. are dropped; a press
 secretary is named in full ("MR. EARNEST" -> "Josh Earnest", also when the mirror misspells him: "MR. EARENST");
-another official's first name is taken from the title when it has it ("MR. RHODES" -> "Ben Rhodes"), else the label
-is title-cased ("SECRETARY KERRY" -> "Secretary Kerry", "DR. FAUCI" -> "Dr. Fauci"); "THE PRESIDENT" / "THE VICE
+another official's first name is taken from the title when it has it ("MR. RHODES" -> "Ben Rhodes"), else the label is
+title-cased ("SECRETARY KERRY" -> "Secretary Kerry", "DR. FAUCI" -> "Dr. Fauci"); "THE PRESIDENT" / "THE VICE
 PRESIDENT" become the office holder of the briefing's date ("President Obama", "Vice President Pence").
 ``Briefing.spokesperson`` is the briefer the title names, else who answered most.
 
-Dates: from the title ("8/3/2016", "8/1/16"), else the page's ``<time>`` (whitehouse.gov's "Issued on" date, which
-for an evening briefing can be the next day) or a "Month D, YYYY" in the header lines ("For Immediate Release April
-7, 2009"). A page with no date anywhere raises ParseError: about 400 of the 1,697 mirror pages carry none, and a date
-mentioned in the transcript is not the briefing's. Pages with no question (remarks) are kept as briefings with
+Dates: from the title ("8/3/2016", "8/1/16"), else the page's ``<time>`` (whitehouse.gov's "Issued on" date, which for
+an evening briefing can be the next day) or a "Month D, YYYY" in the header lines ("For Immediate Release April 7,
+2009"), else the URL the caller passes ("/the-press-office/2011/12/02/..."). A page with no date anywhere raises
+ParseError: about 400 of the 1,697 mirror pages carry none, and a date mentioned in the transcript is not the
+briefing's. Pages with no question (remarks) are kept as briefings with
 openings and no exchanges: they are press events of the same series. A page with no speaker label at all (statements,
 fact sheets, advisories) raises ParseError, as does a truncated page.
 """
@@ -45,14 +49,19 @@ _BR = re.compile(r"<br\s*/?>", re.I)
 _BLOCK = re.compile(r"<(?=/?(?:p|div|li|h[1-6]|blockquote|tr|table)\b)", re.I)
 _SEP = "\ue000"  # paragraph break marker inserted before the HTML is parsed
 _BLANK_LINE = re.compile(r"\ue000|\n[ \t\u00a0]*\n")
+_INLINE_LABEL = re.compile(r"(?<=[.?!])\s+(?=(?:(?:MR|MS|MRS|DR)\. [A-Z][A-Za-z]+|THE PRESIDENT|THE VICE PRESIDENT|"
+                           r"(?:SECRETARY|DIRECTOR|AMBASSADOR|ADMIRAL|GENERAL) [A-Z]{3,}):\s)")
 
 _LABEL = re.compile(r"^((?:[A-Z][A-Za-z.'’\-]*\s+){0,5}(?:Mc|Mac|O'|O’|De|Le)?[A-Z][A-Z.'’\-]+)\s*:\s*(.*)$", re.S)
 # "Q    text"; some mirror pages lost the spaces ("QI have a question", "QThanks, Josh.", "Q-- on the video")
 _Q = re.compile(r"^Q(?:\s*:\s*|\s+|$|(?=[A-Z](?:[a-z’']|\s))|(?=[-—–(“\"]))(.*)$", re.S)
 _FURNITURE = re.compile(
-    r"^(?:END\b.*|#+|\d{1,2}:\d\d\s*[AP]\.?\s*M\.?(?:\s*[A-Z]{2,4}|\s*\([A-Za-z ]{1,20}\))?\.?|[*_=\-\s]+|"
+    r"^(?:(?-i:END)(?![A-Za-z]).*|#+|[*_=\-\s]+|"
+    r"\d{1,2}:\d\d\s*[AP]\.?\s*M\.?(?:\s*[A-Z]{2,4}|\s*\([A-Za-z ]{1,20}\))?\.?|"
     r"THE WHITE HOUSE|"
     r"Office of the (?:Press Secretary|Vice President|First Lady)|For Immediate Release.*)$", re.I)
+_END = re.compile(r"^END(?![A-Za-z])")  # "END 2:04 P.M. EST", also glued: "END2:04 P.M. EST"
+_CUT_OFF = re.compile(r"[a-z,]$")
 _STAGE_SPEAKERS = {"OPERATOR", "MODERATOR", "THE OPERATOR", "THE MODERATOR"}
 _HONORIFIC = re.compile(r"^(?:MR|MS|MRS|MISS|R)\.\s*|^(?:MR|MS|MRS|MISS)\s+", re.I)
 #: Editorial labels printed like speakers ("NOTE:", "CORRECTED:"; an advisory's "WHEN:"/"WHERE:"): stage turns.
@@ -61,6 +70,9 @@ _EDITORIAL = {"NOTE", "CORRECTED", "CORRECTION", "UPDATE", "UPDATED", "EDITOR'S 
 
 _MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                           "september", "october", "november", "december"), 1)}
+_URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})/")
+_SITE_NAMES = {"the white house", "white house", "briefing room", "whitehouse.gov", "president barack obama"}
+_SITE_SUFFIX = re.compile(r"\s*\|\s*(?:The White House|whitehouse\.gov)\s*$", re.I)
 _SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
 _LONG_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
                         r"\s+(\d{1,2}),?\s+(\d{4})\b")
@@ -90,7 +102,8 @@ def _paragraphs(node) -> list[str]:  # noqa: ANN001 - selectolax node
         if piece and not piece.isspace():
             piece = clean(piece)
             if piece:
-                out.append(piece)
+                # a few mirror pages ran two turns into one paragraph: "... about that? MR. GIBBS: Well, ..."
+                out.extend(_INLINE_LABEL.split(piece) if _INLINE_LABEL.search(piece) else (piece,))
     return out
 
 
@@ -172,8 +185,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
         raise ParseError(source, "truncated page: it stops inside the transcript body; fetch it again")
     if body.css_first("footer, nav") is not None:
         raise ParseError(source, "truncated transcript: the body breaks off and the site's footer follows inside it")
-    h1 = doc.css_first("h1.page-header__title") or doc.css_first("h1")
-    title = clean(h1.text().replace(_SEP, " ")) if h1 is not None else ""
+    title = _title(doc)
     if not title:
         raise ParseError(source, "no title (<h1> missing or empty)")
     paras = _paragraphs(body)
@@ -184,14 +196,20 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     labelled: list[tuple[str | None, str]] = []
     roles: dict[str, str] = {}
     header: list[str] = []
-    started = False
+    started = ended = False
     for para in paras:
         label, rest = _split(para)
-        if label is None and (_FURNITURE.match(para) or not started):
+        if label is None and _END.match(para):
+            ended = True
+            continue
+        if label is None and (_FURNITURE.match(para) or not started or ended):
+            # after "END", unlabelled lines are an appendix (attendee lists, the mailing list's footer), not speech;
+            # a speaker label after it starts a second part of the transcript
             if not started:
                 header.append(para)
             continue
         if label is not None:
+            ended = False
             if label.upper() in _EDITORIAL:
                 roles.setdefault(label, STAGE)
                 if not started:
@@ -205,14 +223,27 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     if not any(role in (ASKER, SPOKESPERSON) for role in roles.values()):
         raise ParseError(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
                                  "not a briefing transcript")
+    if not any(_END.match(p) for p in paras) and _CUT_OFF.search(paras[-1]):
+        # complete transcripts close with "END <time>"; this one stops mid-word ("... in some jurisdictions hav")
+        raise ParseError(source, f"truncated transcript: no END line and it breaks off mid-sentence "
+                                 f"(...{paras[-1][-40:]!r})")
 
     date = _parse_date(title)
     if date is None:
         time_node = doc.css_first("time")
         candidates = [clean(time_node.text().replace(_SEP, " "))] if time_node is not None else []
         date = next((d for d in map(_parse_date, candidates + header[:15]) if d), None)
+    if date is None and url:
+        # the caller knows where the page came from: whitehouse.gov URLs carry the date (/2016/08/03/)
+        m = _URL_DATE.search(url)
+        if m:
+            try:
+                date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
     if date is None:
-        raise ParseError(source, "no date: neither the title, the <time> element nor the header lines give one")
+        raise ParseError(source, "no date: neither the title, the <time> element, the header lines nor the URL "
+                                 "give one")
 
     m = _TITLE_BRIEFER.search(title)
     briefer = None
@@ -240,7 +271,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
                     source=source, format=NAME, openings=openings, exchanges=exchanges, turns=tuple(turns))
 
 
-_THANKS = re.compile(r"^(?:thanks?|thank you)\b[^?]{0,40}$", re.I)
+_THANKS = re.compile(r"^[^?]{0,20}\b(?:thanks?|thank you)\b[^?]{0,40}$", re.I | re.S)
 
 
 def _parting_remark(turns: list[Turn]) -> list[Turn]:
@@ -263,11 +294,21 @@ def _split(para: str) -> tuple[str | None, str]:
     return None, para
 
 
+def _title(doc: LexborHTMLParser) -> str:
+    """The page's <h1> title (the 2020 site's page header first); the site name in an <h1> is not a title."""
+    for node in [*doc.css("h1.page-header__title"), *doc.css("h1#page-title"), *doc.css("h1")]:
+        title = clean(node.text().replace(_SEP, " "))
+        if title and title.lower() not in _SITE_NAMES:
+            return title
+    node = doc.css_first("title")
+    return _SITE_SUFFIX.sub("", clean(node.text())) if node is not None else ""
+
+
 def sniff(text: str, source: str = "") -> float:
     """1.0 for a 2009-2016 mirror page or a whitehouse.gov page with a briefing body; 0 otherwise."""
     head = text[:400_000]
-    if "field-name-field-forall-body" in head and head.lstrip().startswith("<h1>"):
-        return 1.0
+    if "field-name-field-forall-body" in head and (head.lstrip().startswith("<h1>") or "whitehouse.gov" in head):
+        return 1.0  # the mirror's body snippet, or a whole (obama)whitehouse.gov page around the same body
     if "page-content__content editor" in head and "whitehouse.gov" in head:
         return 1.0
     return 0.0

@@ -1,0 +1,130 @@
+"""Parse every page of the shared corpus with format detection; print per-format figures, anomalies and speed.
+
+    .venv/bin/python benchmarks/parse_corpus.py [--corpus ../shared/corpus] [--anomalies]
+
+Pages: mfa/en and mfa/zh articles (the list pages are left out: they are not briefings) and both White House
+subcorpora. Speed is wall clock in one process, reading included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from podium.errors import PodiumError  # noqa: E402
+from podium.parse import detect, formats  # noqa: E402
+from podium.parse._common import anomalies  # noqa: E402
+from podium.parse._text import decode  # noqa: E402
+
+
+def corpus_pages(corpus: Path) -> list[tuple[Path, str | None]]:
+    """(path, publisher URL or None) for every briefing page of the corpus."""
+    pages: list[tuple[Path, str | None]] = []
+    index = corpus / "mfa" / "index.tsv"
+    if index.exists():
+        with index.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                if row["kind"] == "article" and row["file"].endswith(".html"):
+                    pages.append((corpus / row["file"], row["url"] or None))
+    for sub in ("2009-2016", "2020-covid"):
+        pages += [(p, None) for p in sorted((corpus / "whitehouse" / sub).glob("*.html"))]
+    return pages
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.pages = self.parsed = self.exchanges = self.named = self.anonymous = 0
+        self.failed: Counter[str] = Counter()
+        self.failed_files: dict[str, list[str]] = defaultdict(list)
+        self.anomalous: dict[str, list[str]] = defaultdict(list)
+        self.series: Counter[str] = Counter()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--anomalies", action="store_true", help="list the anomalous and failed files")
+    args = ap.parse_args(argv)
+
+    pages = corpus_pages(args.corpus)
+    formats()  # import the format modules outside the timed loop
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    nbytes = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path, url in pages:
+        rel = str(path.relative_to(args.corpus))
+        data = path.read_bytes()
+        nbytes += len(data)
+        try:
+            text = decode(data, rel)
+            fmt = detect(text, rel)
+        except PodiumError as exc:
+            t = tallies["(undetected)"]
+            t.pages += 1
+            t.failed[getattr(exc, "reason", str(exc))] += 1
+            t.failed_files[getattr(exc, "reason", str(exc))].append(rel)
+            continue
+        t = tallies[fmt.name]
+        t.pages += 1
+        try:
+            b = fmt.parse(text, rel, url)
+        except PodiumError as exc:
+            reason = getattr(exc, "reason", str(exc))
+            t.failed[reason] += 1
+            t.failed_files[reason].append(rel)
+            continue
+        t.parsed += 1
+        t.series[b.series] += 1
+        t.exchanges += len(b.exchanges)
+        for e in b.exchanges:
+            if e.outlet:
+                t.named += 1
+            else:
+                t.anonymous += 1
+        a = anomalies(b.turns, b.exchanges)
+        if a.no_exchanges:
+            t.anomalous["no exchanges"].append(rel)
+        if a.answer_missing:
+            last_only = a.answer_missing == 1 and b.exchanges and not b.exchanges[-1].answers
+            kind = ("answer missing: only the last question (the page ends on a reporter's remark)" if last_only
+                    else "answer missing")
+            t.anomalous[kind].append(rel)
+        if a.question_empty:
+            t.anomalous["empty question"].append(rel)
+        if a.unlabelled_after_question:
+            # an answer turn with speaker None: the page printed the answer without its label (mfa-zh-html
+            # recovers such answers from the question turn they ran into)
+            t.anomalous["answer turn the page prints without a label (speaker None)"].append(rel)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+
+    for name in sorted(tallies):
+        t = tallies[name]
+        print(f"== {name}: {t.pages} pages, {t.parsed} parsed, {sum(t.failed.values())} failed, "
+              f"{t.exchanges} exchanges ({t.named} named outlet, {t.anonymous} anonymous or unknown)")
+        for series, n in t.series.most_common():
+            print(f"   series {series!r}: {n}")
+        for reason, n in t.failed.most_common():
+            print(f"   failed x{n}: {reason}")
+            if args.anomalies:
+                for f in t.failed_files[reason]:
+                    print(f"      {f}")
+        for kind, files in sorted(t.anomalous.items()):
+            print(f"   anomaly {kind}: {len(files)} pages")
+            if args.anomalies:
+                for f in files:
+                    print(f"      {f}")
+    print(f"\n{len(pages)} pages, {nbytes / 1e6:.1f} MB in {elapsed:.2f} s: "
+          f"{len(pages) / elapsed:.0f} pages/s, {nbytes / 1e6 / elapsed:.1f} MB/s (single process, wall clock); "
+          f"CPU {cpu:.2f} s: {len(pages) / cpu:.0f} pages/CPU-s (the machine is shared: wall clock varies with load)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
