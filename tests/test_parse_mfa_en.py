@@ -32,6 +32,8 @@ UNDATED_REMARKS = {"t1686638.html", "t1687014.html"}
 
 
 def _fixture_path(rel: str) -> Path:
+    if rel.startswith("fixtures/"):  # a transcript constructed for the tests (tests/fixtures/parse/README.md)
+        return FIXTURES.parent / rel
     return SHARED / rel if rel.startswith("seed/") else CORPUS / rel
 
 
@@ -80,7 +82,7 @@ def test_hand_checked_fixture(fixture: Path, shared: Path) -> None:
 
 def test_there_are_enough_english_fixtures() -> None:
     en = [p for p in FIXTURE_FILES if p.name.startswith("en_")]
-    assert len(en) >= 13
+    assert len(en) >= 30
     years = {json.loads(p.read_text())["date"][:4] for p in en}
     assert {"2018", "2019", "2020"} <= years
 
@@ -368,3 +370,154 @@ def test_layout_variants_parse_the_same(shared: Path, name: str, transform) -> N
         assert [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in variant.exchanges] == \
                [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in original.exchanges], name
         assert [t.text for t in variant.openings] == [t.text for t in original.openings]
+
+
+# --- the 2023+ text layout: page furniture and copy variants (the seed is the only real example) ------------------
+
+CONSTRUCTED = sorted((FIXTURES / "parse").glob("text_constructed_*.txt"))
+
+
+def _seed_lines() -> list[str]:
+    return SEED_TXT.read_text(encoding="utf-8").splitlines()
+
+
+def _swap_header(lines: list[str], *header: str) -> list[str]:
+    return list(header) + lines[3:]
+
+
+_SEED_VARIANTS = {
+    "windows line endings": lambda t: t.replace("\n", "\r\n"),
+    "single newlines": lambda t: re.sub(r"\n\s*\n", "\n", t),
+    "straight quotes": lambda t: t.replace("’", "'").replace("“", '"').replace("”", '"'),
+    "non-breaking spaces": lambda t: t.replace(". ", ".\u00a0").replace(": ", ":\u00a0", 30),
+    "no breadcrumb": lambda t: "\n".join(_seed_lines()[1:]),
+    "site header and Updated line": lambda t: "\n".join(_swap_header(
+        _seed_lines(), "Ministry of Foreign Affairs", "The People’s Republic of China", _seed_lines()[1],
+        "Updated: July 13, 2023 20:36")),
+    "language bar": lambda t: "عربي Español Русский Français 简体中文\n\n" + "\n".join(_seed_lines()[1:]),
+    "title broken over two lines": lambda t: t.replace("Wang Wenbin’s Regular", "Wang Wenbin’s\nRegular", 1),
+    "date line before the title": lambda t: "\n".join(_swap_header(_seed_lines(), _seed_lines()[0], _seed_lines()[2],
+                                                                   _seed_lines()[1])),
+    "site footer": lambda t: t + "\n\nRelated News\nForeign Ministry Spokesperson Wang Wenbin’s Regular Press "
+                                 "Conference on July 12, 2023\nCopyright © 1998-2023 Ministry of Foreign Affairs, "
+                                 "the People’s Republic of China\nAddress: No. 2, Chaoyangmen Nandajie, Beijing\n"
+                                 "Tel: 86-10-65961114\n",
+    "tools on one line": lambda t: t.replace("]\n  [ Print ]", "] [ Print ]"),
+    "hard-wrapped paragraphs": lambda t: re.sub(r"(.{70,90}?) (?=[a-z])", "\\1\n", t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SEED_VARIANTS))
+def test_seed_copy_variants_parse_the_same(shared: Path, name: str) -> None:
+    original = parse_file(SEED_TXT)
+    text = _SEED_VARIANTS[name](SEED_TXT.read_text(encoding="utf-8"))
+    variant = parse_bytes(text.encode("utf-8"), f"seed ({name})")
+    assert variant.format == "mfa-en-text"
+    assert (variant.date, variant.spokesperson) == (original.date, original.spokesperson)
+
+    def norm(s: str) -> str:  # quotes and spaces may differ by construction, nothing else
+        return " ".join(s.replace("’", "'").replace("“", '"').replace("”", '"').split())
+
+    assert [(e.asker, e.outlet, e.follow_up, norm(e.question_text), norm(e.answer_text), _a_paras(e))
+            for e in variant.exchanges] == \
+           [(e.asker, e.outlet, e.follow_up, norm(e.question_text), norm(e.answer_text), _a_paras(e))
+            for e in original.exchanges]
+    assert not variant.openings
+
+
+def test_constructed_transcripts_are_documented_and_detected() -> None:
+    readme = (FIXTURES / "parse" / "README.md").read_text(encoding="utf-8")
+    assert len(CONSTRUCTED) >= 4
+    for path in CONSTRUCTED:
+        assert path.name in readme and "CONSTRUCTED" in readme
+        assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["constructed"] is True
+        assert detect(decode(path.read_bytes(), str(path))).name == "mfa-en-text"
+
+
+def _text_page(*body: str, spokesperson: str = "Mao Ning") -> bytes:
+    head = [f"Foreign Ministry Spokesperson {spokesperson}’s Regular Press Conference on March 15, 2024",
+            "2024-03-15 15:30", ""]
+    return "\n\n".join(head + list(body) + ["[ Print ]"]).encode("utf-8")
+
+
+def test_unregistered_outlet_is_an_asker_without_outlet() -> None:
+    b = parse_bytes(_text_page("Tolo News: Will China host another meeting on Afghanistan this year?",
+                               "Mao Ning: We will release information in due course.",
+                               "Reuters: Any comment on the election?", "Mao Ning: No."), "t")
+    assert [(e.asker, e.outlet, e.outlet_type) for e in b.exchanges] == [
+        ("Tolo News", None, None), ("Reuters", "Reuters", "foreign media")]
+
+
+def test_prose_ending_in_a_colon_is_not_a_speaker() -> None:
+    b = parse_bytes(_text_page(
+        "CCTV: What is China’s position?",
+        "Mao Ning: Let me stress three points:",
+        "Mutual Respect and Win-Win Cooperation: these principles guide our relations.",
+        "Up to now: 46 countries have joined.",
+        "The Global Development Initiative: this is a public good.",
+        "AFP: Thank you. Another question?", "Mao Ning: Sure."), "t")
+    assert [e.asker for e in b.exchanges] == ["CCTV", "AFP"]
+    assert len(b.exchanges[0].answers[0].paragraphs) == 4
+    assert b.exchanges[0].answers[0].paragraphs[1].startswith("Mutual Respect and Win-Win Cooperation: these")
+
+
+def test_misprinted_spokesperson_label_still_answers() -> None:
+    b = parse_bytes(_text_page("CCTV: Any comment?", "Mao Nign: We noted the reports.",
+                               "Bloomberg: And on tariffs?", "Spokesperson Mao Ning: No comment."), "t")
+    assert [(e.asker, len(e.answers), e.spokesperson) for e in b.exchanges] == [
+        ("CCTV", 1, "Mao Ning"), ("Bloomberg", 1, "Mao Ning")]
+
+
+def test_text_without_a_title_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"notes\.txt.*no title"):
+        parse_bytes(b"Reuters: Any comment?\n\nMao Ning: No.\n", "notes.txt", format="mfa-en-text")
+
+
+@pytest.mark.parametrize("path", CONSTRUCTED, ids=lambda p: p.stem)
+def test_constructed_transcripts_as_todays_html_pages(path: Path) -> None:
+    text_parse = parse_file(path)
+    lines = [" ".join(ln.split()) for ln in path.read_text(encoding="utf-8").splitlines()]
+    start = next(i for i, ln in enumerate(lines) if "Regular Press Conference" in ln or ln.endswith("’s"))
+    end = next(i for i, ln in enumerate(lines) if ln.startswith(("[", "Related")))  # the page's tools and footer
+    body = "".join(f"<p>{ln}</p>\n" for ln in lines[start + 1:end] if ln)
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{text_parse.title}</title></head><body>"
+            f"<div class='nav'>Home &gt; Spokesperson's Remarks</div><h1>{text_parse.title}</h1>"
+            f"<div class='news-main'><div class='trs_editor_view'>{body}</div></div>"
+            f"<div class='footer'><p>Copyright © Ministry of Foreign Affairs</p></div></body></html>")
+    html_parse = parse_bytes(page.encode("utf-8"), path.stem + ".html")
+    assert html_parse.format == "mfa-en-text"
+    assert [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in html_parse.exchanges] == \
+           [(e.asker, e.follow_up, e.question_text, e.answer_text) for e in text_parse.exchanges]
+
+
+def test_follow_up_labels_that_name_the_asker() -> None:
+    b = parse_bytes(_text_page("Reuters: Any comment on the election?", "Mao Ning: No.",
+                               "Reuters (follow-up): Really none?", "Mao Ning: None.",
+                               "Follow-up from Reuters: And tomorrow?", "Mao Ning: Stay tuned."), "t")
+    assert [(e.asker, e.outlet, e.follow_up) for e in b.exchanges] == [
+        ("Reuters", "Reuters", False), ("Reuters", "Reuters", True), ("Reuters", "Reuters", True)]
+
+
+@pytest.mark.parametrize("note", [
+    "The following questions were posed after the regular press conference:",
+    "The following is a question raised after the press conference:",
+    "Following the press conference, a journalist asked the following question:",
+    "The following question was raised after the press conference by Reuters:",
+])
+def test_notes_on_questions_after_the_press_conference(note: str) -> None:
+    b = parse_bytes(_text_page("CCTV: Any comment?", "Mao Ning: We noted the reports.", note,
+                               "Q: Will China attend the summit?", "Mao Ning: Please stay tuned."), "t")
+    assert [(e.asker, e.answer_text) for e in b.exchanges] == [
+        ("CCTV", "We noted the reports."), ("Q", "Please stay tuned.")]
+    assert [t.text for t in b.turns if t.role == STAGE] == [note]
+
+
+def test_menu_lines_before_the_title_and_labels_on_their_own_lines() -> None:
+    text = ("Home\nNews\nSpokesperson's Remarks\nPress and Media Service\n"
+            "Foreign Ministry Spokesperson Mao Ning’s Regular Press Conference on March 15, 2024\n2024-03-15 15:30\n\n"
+            "Mao Ning:\nAt the invitation of X, Y will visit China.\n\nAFP:\nAny comment?\n\nMao Ning:\nNo comment.\n\n"
+            "[ Print ]\n")
+    b = parse_bytes(text.encode("utf-8"), "menu.txt")
+    assert (b.series, b.date.isoformat(), b.spokesperson) == (SERIES, "2024-03-15", "Mao Ning")
+    assert [t.text for t in b.openings] == ["At the invitation of X, Y will visit China."]
+    assert [(e.asker, e.question_text, e.answer_text) for e in b.exchanges] == [("AFP", "Any comment?", "No comment.")]

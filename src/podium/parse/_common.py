@@ -102,19 +102,22 @@ def split_label(paragraph: str, max_len: int = 90) -> tuple[str | None, str]:
 
 _STAGE_WHOLE = re.compile(r"^\s*[(（\[【][^()（）\[\]【】]{1,200}[)）\]】]\s*[.。]?\s*$")
 # Notes on questions put after the press conference, with or without the question itself after the note.
-_AFTER = r"after\s+the\s+(?:press\s+)?(?:conference|briefing)"
+_AFTER = r"(?:after|following)\s+the\s+(?:regular\s+)?(?:press\s+)?(?:conference|briefing)"
+_BY = r"(?:\s+by\s+(?:an?\s+|the\s+)?[\w.&'’-]+(?:\s+[A-Z][\w.&'’-]*){0,3})?"
 _RAISED_NOTE = re.compile(
-    r"^(?P<note>(?:" + _AFTER + r"\s*,?\s*)?(?:(?:the\s+following|this|these|a)\s+)?(?:questions?|q\s*&\s*a)\s+"
-    r"(?:(?:is|are|was|were)\s+)?(?:raised|asked|received|put|posed)(?:\s+by\s+(?:an?|the)\s+\w+)?"
-    r"(?:\s+" + _AFTER + r")?"
-    r"|(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+(?:asked|raised|put|posed)\s+the\s+following\s+questions?\s+"
-    + _AFTER + r"(?:\s+by\s+\w+)?"
+    r"^(?P<note>(?:" + _AFTER + r"\s*,?\s*)?(?:(?:the\s+following(?:\s+is|\s+are)?|this|these|a)\s+)?(?:an?\s+)?"
+    r"(?:questions?|q\s*&\s*a)\s+"
+    r"(?:(?:is|are|was|were)\s+)?(?:raised|asked|received|put|posed)" + _BY +
+    r"(?:\s+" + _AFTER + _BY + r")?"
+    r"|(?:" + _AFTER + r"\s*,?\s*)?(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+(?:asked|raised|put|posed)\s+"
+    r"the\s+following\s+questions?(?:\s+" + _AFTER + r")?(?:\s+by\s+\w+)?"
     r"|以下(?:问题|问答)?.{0,10}(?:记者会后|会后).{0,10}?(?:提出|提问|询问)?的?(?:问题)?"
     r")\s*(?:[:：.。]\s*(?P<rest>.*))?$", re.I | re.S)
 # "After the press conference, a journalist asked if ...": the note is itself the (indirect) question
-_ASKED_AFTER = re.compile(r"^" + _AFTER + r"\s*,\s*(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+"
+_AFTER_ONLY = r"after\s+the\s+(?:press\s+)?(?:conference|briefing)"  # "Following the press conference, ..." is prose
+_ASKED_AFTER = re.compile(r"^" + _AFTER_ONLY + r"\s*,\s*(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+"
                           r"(?:asked|wanted\s+to\s+know|inquired)\b", re.I)
-_AFTER_NOTE = re.compile(r"^" + _AFTER + r"\s*,", re.I)
+_AFTER_NOTE = re.compile(r"^" + _AFTER_ONLY + r"\s*,", re.I)
 
 
 def split_stage(paragraph: str) -> tuple[str | None, str | None] | None:

@@ -12,8 +12,15 @@ Decisions:
 - "Spokesperson's Remarks" pages with questions and answers (the written Q&A of the August 2019 break) parse as
   series ``REMARKS_SERIES`` so counts of press conferences are not inflated; a remarks page without a question
   or without a date is rejected with a ParseError (it is a statement, not a briefing).
-- "Journalist adds:", "The journalist clarified:" (an asker answering the spokesperson's counter-question) are
-  follow-ups of the exchange they belong to.
+- "Journalist adds:", "The journalist clarified:" (an asker answering the spokesperson's counter-question), and
+  "Reuters (follow-up):" / "Follow-up from Reuters:" are follow-ups of the exchange they belong to. A plain
+  "Journalist:" reply keeps its printed label (asker "Journalist", not a follow-up), as the hand-checked fixtures do.
+- Askers: registered outlets (data/outlets*.json), anonymous labels, and title-case labels that look like an outlet
+  we have not registered; the last only when the spokesperson answers next (so "Mutual Respect and Win-Win
+  Cooperation: these are ..." inside an answer stays prose). A misprinted spokesperson's name ("Geng Shaung",
+  "Spokesperson Mao Ning") still labels the spokesperson.
+- Schedule notices after the last answer ("... will be adjourned", "... will start at 2 p.m."), and whatever follows
+  a "*****" row (the spokesperson's closing words, labelled or not), are announcements (role OPENING).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from ..errors import ParseError
 from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Turn
 from . import Format
 from . import outlets as _outlets
-from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson
+from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson, split_label
 
 __all__ = ["FORMAT", "KNOWN_SPOKESPERSONS", "REMARKS_SERIES", "SERIES", "classifier", "parse", "parse_date",
            "parse_paragraphs", "parse_title", "sniff", "spokesperson_name"]
@@ -52,6 +59,10 @@ _SPOKES_GENERIC = frozenset({"a", "answer", "spokesperson"})
 _JOURNALIST_AGAIN = re.compile(
     r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+(?:adds|added|explains|explained|clarifies|clarified|"
     r"continues|continued|replies|replied|responds|responded|says|said|answers|answered|follows\s+up)$", re.I)
+#: "Reuters (follow-up)", "Follow-up from Reuters", "Follow-up question by AFP": a follow-up naming its asker.
+_NAMED_FOLLOW_UP = re.compile(
+    r"^(?:.{2,50}?\s*[(（]\s*follow[\s-]?up(?:\s+question)?\s*[)）]|follow[\s-]?up(?:\s+question)?\s+(?:from|by)\s+.{2,50})$",
+    re.I)
 _SMALL_WORDS = frozenset({"of", "and", "the", "de", "du", "der", "des", "la", "le", "el", "for", "on", "in", "am",
                           "di", "da", "van", "von", "&", "news", "to"})
 _PROSE_WORDS = frozenset({"i", "i'd", "i'm", "i'll", "we", "we'd", "our", "my", "you", "your", "this", "that",
@@ -233,6 +244,8 @@ def classifier(spokesperson: str | None):
             return SPOKESPERSON
         if low in _ANON_ASKERS or low in FOLLOW_UP_LABELS or _JOURNALIST_AGAIN.match(low):
             return ASKER
+        if _NAMED_FOLLOW_UP.match(low):
+            return ASKER
         if _outlets.lookup(label)[0] is not None:
             return ASKER
         if spokesperson_name(label, spokesperson) is not None:
@@ -295,10 +308,40 @@ def _split_notices(turns: list[Turn]) -> list[Turn]:
     return out
 
 
+def _known_asker(label: str) -> bool:
+    """An asker label we can vouch for: anonymous, a follow-up, or a registered outlet (not merely title case)."""
+    low = " ".join(label.split()).casefold()
+    return (low in _ANON_ASKERS or low in FOLLOW_UP_LABELS or bool(_JOURNALIST_AGAIN.match(low))
+            or bool(_NAMED_FOLLOW_UP.match(low))
+            or _outlets.lookup(label)[0] is not None)
+
+
+def _screen_labels(paragraphs: list[str], classify) -> list[str | tuple[None, str]]:
+    """The paragraphs for build_turns, with title-case phrases that only look like an unregistered outlet
+    ("Mutual Respect and Win-Win Cooperation: these are ...") kept as prose: such a label is an asker only when
+    the next speaker is the spokesperson answering (or, at the end of the page, when its turn asks something)."""
+    # only a paragraph with a colon near its start can carry a label (most paragraphs have none: skip the regex)
+    split = [split_label(p) if (":" in p[:100] or "：" in p[:100]) else (None, p) for p in paragraphs]
+    roles = [classify(label) if label is not None else None for label, _ in split]
+    out: list[str | tuple[None, str]] = list(paragraphs)
+    for i, (label, _) in enumerate(split):
+        if roles[i] != ASKER or label is None or _known_asker(label):
+            continue
+        nxt = next((k for k in range(i + 1, len(split)) if roles[k] is not None), None)
+        if nxt is not None:
+            ok = roles[nxt] == SPOKESPERSON
+        else:
+            ok = any("?" in p or "？" in p for p in paragraphs[i:])
+        if not ok:
+            out[i] = (None, paragraphs[i])
+            roles[i] = None
+    return out
+
+
 def _follow_up_labels(turns) -> set[str]:
     labels = set(FOLLOW_UP_LABELS)
     for t in turns:
-        if t.role == ASKER and t.speaker and _JOURNALIST_AGAIN.match(t.speaker):
+        if t.role == ASKER and t.speaker and (_JOURNALIST_AGAIN.match(t.speaker) or _NAMED_FOLLOW_UP.match(t.speaker)):
             labels.add(t.speaker.lower())
     return labels
 
@@ -313,7 +356,8 @@ def parse_paragraphs(paragraphs: list[str], *, title: str, date: dt.date, source
     if spokesperson is None:
         spokesperson, _ = parse_title(title)
     classify = classifier(spokesperson)
-    turns = _split_notices(build_turns([p for p in paragraphs if p], classify, split_unanswered=True))
+    paragraphs = [p for p in paragraphs if p]
+    turns = _split_notices(build_turns(_screen_labels(paragraphs, classify), classify, split_unanswered=True))
     names = {t.speaker: spokesperson_name(t.speaker, spokesperson) or t.speaker
              for t in turns if t.role in (SPOKESPERSON, OPENING) and t.speaker}
     if spokesperson:

@@ -4,6 +4,12 @@ same layout served as HTML (the current fmprc.gov.cn pages: one ``<p>`` per para
 
 ``parse_text_layout(paragraphs, title, date, source, url)`` is the entry point for callers that already hold the
 paragraphs (the fetcher).
+
+Copies of the page vary (the seed is the only real example we hold; tests/fixtures/parse/text_constructed_* cover
+the rest): the title may follow a site header, menu lines or a language bar, or be broken over two lines; the date
+line may read "2024-03-15 15:30" or "Updated: May 20, 2024 19:05"; everything from the page's tools ("[ Suggest To A
+Friend ]", "[ Print ]"), "Related News" or the copyright line on is footer; CRLF, single or double newlines, and (in
+plain text) hard-wrapped paragraphs are all accepted.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ _DATE_LINE = re.compile(r"^(?:(?:updated|published|release\s+time|date|time)\s*[
 #: a line of language links ("عربي Español Русский Français 简体中文", "中文 العربي Contact Us Links")
 _LANG_BAR = re.compile(r"(?:简体中文|中文|Español|Русский|Français|عربي|Deutsch|Português|日本語)")
 #: How far into the page the title may sit (after site headers, language bars, breadcrumbs).
-_TITLE_WINDOW = 25
+_TITLE_WINDOW = 60
 
 
 def is_furniture(line: str) -> bool:
@@ -77,19 +83,33 @@ def _line_date(line: str) -> dt.date | None:
 
 def _find_title(lines: list[str]) -> tuple[int, int, str] | None:
     """(first, last, title) of the title line(s) among the page's first lines: a line (or two lines, when the
-    copy broke the title) naming a spokesperson's press conference, before any speaker's turn."""
+    copy broke the title) naming a spokesperson's press conference, before the transcript begins. A title with
+    the spokesperson's name and a date wins over a bare menu entry ("Spokesperson's Remarks")."""
+    best: tuple[int, int, int, str] | None = None  # (score, first, last, title)
     for i, line in enumerate(lines[:_TITLE_WINDOW]):
         if len(line) > 250:
-            return None  # the transcript has begun
-        if is_furniture(line):
+            break  # the transcript has begun
+        if is_furniture(line) or ":" in line[:40]:
             continue
-        if parse_title(line)[1] is not None and ":" not in line[:40]:
-            return i, i, line
-        if i + 1 < len(lines) and len(line) < 120 and "Spokesperson" in line:
+        found: tuple[int, str] | None = None
+        if parse_title(line)[1] is not None:
+            found = (i, line)
+        if i + 1 < len(lines) and len(line) < 120 and "Spokesperson" in line and parse_date(line) is None:
             joined = f"{line} {lines[i + 1]}"
             if parse_title(joined)[1] is not None and parse_date(joined) is not None:
-                return i, i + 1, joined
-    return None
+                found = (i + 1, joined)
+        if found is None:
+            continue
+        last, title = found
+        score = (parse_title(title)[0] is not None) + (parse_date(title) is not None)
+        if best is None or score > best[0]:
+            best = (score, i, last, title)
+        if score == 2:
+            break
+    return None if best is None else best[1:]
+
+
+_SENTENCE_END = re.compile(r"[.?!:。？！：][”\"’')\]]*$")
 
 
 def _unwrap(lines: list[str]) -> list[str]:
@@ -97,8 +117,7 @@ def _unwrap(lines: list[str]) -> list[str]:
     line when that one does not end a sentence (copies from PDFs and e-mails wrap long paragraphs)."""
     out: list[str] = []
     for line in lines:
-        if (out and line[:1].islower() and not out[-1].endswith((".", "?", "!", ":", "”", '"', ")", "。"))
-                and not is_furniture(out[-1])):
+        if out and line[:1].islower() and not _SENTENCE_END.search(out[-1]) and not is_furniture(out[-1]):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
@@ -114,14 +133,15 @@ def parse_text_layout(paragraphs: list[str], title: str | None, date: dt.date | 
     breadcrumb) and from the page's tools or footer on ("[ Suggest To A Friend ]", "Related News", "Copyright")
     are not transcript. Raises ParseError naming ``source``.
     """
-    lines = _unwrap([c for c in (clean(raw) for raw in paragraphs) if c])
+    lines = [c for c in (clean(raw) for raw in paragraphs) if c]
+    stamp: dt.date | None = None
     if title is None:
         found = _find_title(lines)
         if found is not None:
             first, last, title = found
+            stamp = next((d for d in map(_line_date, lines[:first]) if d is not None), None)
             lines = lines[last + 1:]
     body: list[str] = []
-    stamp: dt.date | None = None
     for p in lines:
         if body and _FOOTER.match(p):
             break  # tools, related links and the site footer follow the transcript
@@ -198,7 +218,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
         if title is not None and parse_title(title)[1] is None:
             title = None
         return parse_text_layout(paragraphs, title, None, source, url)
-    return parse_text_layout(text.splitlines(), None, None, source, url)
+    return parse_text_layout(_unwrap([c for c in (clean(x) for x in text.splitlines()) if c]), None, None, source, url)
 
 
 FORMAT = Format(NAME, "MFA English transcripts in the 2023 layout (copied text, or today's fmprc.gov.cn pages)",
