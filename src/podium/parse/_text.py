@@ -10,8 +10,29 @@ from ..errors import ParseError
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
 
+def _legacy_guess(data: bytes) -> str:
+    """GB18030 or Windows-1252 for undeclared non-UTF-8 bytes.
+
+    GB18030 decodes nearly any byte string, so it cannot be tried blindly: Chinese text comes as pairs of
+    high bytes, while Western text in cp1252 has isolated ones (a curly quote or an accent between ASCII).
+    """
+    high = paired = 0
+    data = data[:65536]
+    i, n = 0, len(data)
+    while i < n:
+        if data[i] >= 0x80:
+            high += 1
+            if i + 1 < n and data[i + 1] >= 0x80:  # a two-byte character (GB18030's second byte is high for Han)
+                paired += 2
+                high += 1
+                i += 2
+                continue
+        i += 1
+    return "gb18030" if high and paired / high > 0.5 else "cp1252"
+
+
 def decode(data: bytes, source: str) -> str:
-    """Decode a page: BOM, then the charset it declares, then UTF-8, then GB18030 (the MFA's legacy charset).
+    """Decode a page: BOM, then the charset it declares, then UTF-8, then GB18030 or cp1252 by the byte pattern.
 
     Raises ParseError for an empty or binary file, naming the file.
     """
@@ -36,7 +57,7 @@ def decode(data: bytes, source: str) -> str:
             declared = "gb18030"  # superset: pages labelled gb2312 routinely contain GBK characters
         if declared:
             candidates.append(declared)
-    candidates += ["utf-8", "gb18030"]
+    candidates += ["utf-8", _legacy_guess(data)]
     for enc in candidates:
         try:
             text = data.decode(enc)
