@@ -19,3 +19,41 @@ def shared() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing at {CORPUS}; set PODIUM_SHARED")
     return SHARED
+
+
+# ---- the database (store area) ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def mfa_db(tmp_path_factory, shared) -> Path:
+    """Path to a podium database holding ALL of ../shared/corpus/mfa (English and Chinese), ingested once per
+    test session WITHOUT analysis (about 6 s). Treat it as read-only: copy it (file + FILE.index/) to change it."""
+    from podium import Podium
+
+    path = tmp_path_factory.mktemp("mfa_db") / "mfa.db"
+    with Podium(path) as pod:
+        report = pod.ingest([CORPUS / "mfa"], analyse=False)
+    if report.count("added") < 1000:
+        pytest.fail(f"ingest of the MFA corpus stored only {report.count('added')} briefings")
+    return path
+
+
+# ---- an analysed copy of the database (analysis area) ----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def analysed_db(tmp_path_factory, mfa_db) -> Path:
+    """Path to a COPY of mfa_db after `Podium.analyse(passes=["countries", "formulations"])` (formulations mined
+    and tagged; clarity left out: it is the slow pass), made once per test session. Treat it as read-only too."""
+    import shutil
+
+    from podium import Podium
+
+    path = tmp_path_factory.mktemp("analysed_db") / "mfa.db"
+    with Podium(mfa_db) as pod:  # the WAL folded into the file, so that copying the file copies everything
+        pod.db.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy2(mfa_db, path)
+    shutil.copytree(f"{mfa_db}.index", f"{path}.index")
+    with Podium(path) as pod:
+        counts = pod.analyse(passes=["countries", "formulations"])
+    if counts.get("countries", 0) < 10000:
+        pytest.fail(f"analysis of the MFA corpus wrote too few country annotations: {counts}")
+    return path

@@ -1,0 +1,241 @@
+"""Search latency at scale: podium's own ranked top-10 search vs a bare index of the same text, same run.
+
+Real MFA exchanges (from ../shared/corpus/mfa, ingested first) are resampled to --scale exchanges (default 1M),
+grouped into synthetic briefings of 10 with real dates, written to a podium database and indexed by podium.
+200 real queries are drawn from the text (seeded): 70 quoted 2-3 word phrases, 70 single words, 60 ANDs of two
+words. Every query runs once to warm up, then once timed, through
+
+  podium    Database.search(query, limit=10): parse, BM25 top 10 with total count, rows from SQLite,
+            HTML-escaped highlighted question/answer/snippet
+  tantivy   a bare tantivy index (default tokenizer, one text field) of the same question+answer text:
+            index.parse_query + searcher.search(limit=10), count included
+  fts5      (with --fts5) a bare SQLite FTS5 table of the same text, ORDER BY bm25 LIMIT 10
+
+Run:  nice -n 10 .venv/bin/python benchmarks/bench_search.py --scale 1000000 [--fts5] [--no-bare] [--workdir DIR]
+(--workdir keeps the built databases: a second run reuses the resampled database and podium index.)
+Prints p50/p95/max per engine and query kind; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from podium import Podium  # noqa: E402
+from podium.store import Database  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "mfa"
+STOP = set("""a an the of to in and or for on at by with from as is are was were be been it its this that these those
+we you he she they i our your their his her not no but if so do does did has have had will would can could
+should may might must there here what which who whom how when where why also than then all any some such into
+about over after before between under again further once more most other same own only very just""".split())
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def make_queries(texts: list[str], n: int = 200, seed: int = 7) -> list[tuple[str, str, list[str]]]:
+    """(kind, podium query, words) drawn from real English text."""
+    rnd = random.Random(seed)
+    out: list[tuple[str, str, list[str]]] = []
+    want = {"phrase": int(n * 0.35), "word": int(n * 0.35)}
+    want["and"] = n - want["phrase"] - want["word"]
+    while any(want.values()):
+        words = re.findall(r"[A-Za-z]+", rnd.choice(texts))
+        if len(words) < 20:
+            continue
+        kind = rnd.choice([k for k, v in want.items() if v])
+        i = rnd.randrange(0, len(words) - 3)
+        if kind == "phrase":
+            k = rnd.choice((2, 2, 3))
+            ws = [w.lower() for w in words[i:i + k]]
+            if all(w in STOP for w in ws) or any(len(w) < 2 for w in ws):
+                continue
+            q = '"' + " ".join(ws) + '"'
+        elif kind == "word":
+            ws = [words[i].lower()]
+            if ws[0] in STOP or len(ws[0]) < 4:
+                continue
+            q = ws[0]
+        else:
+            ws = [w.lower() for w in rnd.sample(words, 2)]
+            if any(w in STOP or len(w) < 4 for w in ws) or ws[0] == ws[1]:
+                continue
+            q = f"{ws[0]} AND {ws[1]}"
+        out.append((kind, q, ws))
+        want[kind] -= 1
+    return out
+
+
+def build_podium(base: Path, path: Path, scale: int, seed: int = 11) -> tuple[float, float]:
+    """Resampled database at ``path``; returns (seconds to write SQLite, seconds to build the index)."""
+    src = sqlite3.connect(base)
+    rows = src.execute("SELECT b.date, b.lang, b.series, COALESCE(e.spokesperson, b.spokesperson), e.asker, "
+                       "e.outlet, e.outlet_type, e.follow_up, e.question, e.answer FROM exchanges e "
+                       "JOIN briefings b ON b.id = e.briefing_id").fetchall()
+    src.close()
+    rnd = random.Random(seed)
+    t0 = time.perf_counter()
+    with Podium(path):  # creates the schema
+        pass
+    c = sqlite3.connect(path)
+    c.execute("PRAGMA journal_mode=WAL")
+    c.execute("PRAGMA synchronous=OFF")
+    c.execute("BEGIN")
+    per = 10
+    for bi in range(0, scale, per):
+        picks = [rows[rnd.randrange(len(rows))] for _ in range(min(per, scale - bi))]
+        d, lang, series, sp = picks[0][0], picks[0][1], picks[0][2], picks[0][3]
+        bid = c.execute("INSERT INTO briefings(key, series, lang, date, title, spokesperson, url, source, format, "
+                        "n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) VALUES "
+                        "(?, ?, ?, ?, ?, ?, NULL, 'resampled', 'resampled', ?, '', '', '', '')",
+                        (f"resampled-{bi}", series, lang, d, f"resampled briefing {bi // per}", sp,
+                         len(picks))).lastrowid
+        c.executemany("INSERT INTO exchanges(briefing_id, n, asker, outlet, outlet_type, follow_up, spokesperson, "
+                      "question, answer, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'resampled')",
+                      [(bid, n, p[4], p[5], p[6], p[7], p[3], p[8], p[9]) for n, p in enumerate(picks, 1)])
+    c.execute("DELETE FROM meta WHERE key = 'index_version'")
+    c.commit()
+    c.close()
+    t1 = time.perf_counter()
+    db = Database(path)  # finds no index of this version: rebuilds it from the store
+    t2 = time.perf_counter()
+    db.close()
+    return t1 - t0, t2 - t1
+
+
+def build_bare_tantivy(path: Path, dbpath: Path):
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("body", stored=False)
+    sb.add_integer_field("id", stored=True)
+    schema = sb.build()
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema, path=str(path))
+    w = index.writer(heap_size=200_000_000, num_threads=2)
+    c = sqlite3.connect(dbpath)
+    for eid, q, a in c.execute("SELECT id, question, answer FROM exchanges"):
+        w.add_document(tantivy.Document(body=[q, a], id=eid))
+    w.commit()
+    w.wait_merging_threads()
+    c.close()
+    index.reload()
+    return index
+
+
+def build_fts5(path: Path, dbpath: Path) -> sqlite3.Connection:
+    c = sqlite3.connect(path)
+    c.execute("CREATE VIRTUAL TABLE f USING fts5(question, answer, tokenize='porter unicode61')")
+    src = sqlite3.connect(dbpath)
+    c.executemany("INSERT INTO f(rowid, question, answer) VALUES (?, ?, ?)",
+                  src.execute("SELECT id, question, answer FROM exchanges"))
+    c.commit()
+    src.close()
+    return c
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=1_000_000, help="exchanges in the resampled corpus")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--fts5", action="store_true", help="also measure a bare FTS5 table")
+    ap.add_argument("--no-bare", action="store_true", help="measure podium only")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the built databases here (default: temp)")
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="podium-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = work / "base.db"
+    if not base.exists():
+        with Podium(base) as pod:
+            pod.ingest([CORPUS], analyse=False)
+    big = work / f"scaled-{args.scale}.db"
+    if not big.exists():
+        for p in (big, Path(f"{big}.index")):
+            if p.is_dir():
+                shutil.rmtree(p)
+        t_sql, t_idx = build_podium(base, big, args.scale)
+        print(f"built {args.scale:,} exchanges: SQLite {t_sql:.1f} s, podium index {t_idx:.1f} s", flush=True)
+    texts = [r[0] + "\n" + r[1] for r in sqlite3.connect(base).execute(
+        "SELECT e.question, e.answer FROM exchanges e JOIN briefings b ON b.id = e.briefing_id WHERE b.lang='en'")]
+    queries = make_queries(texts, args.queries)
+
+    t0 = time.perf_counter()
+    db = Database(big, create=False)  # rebuilds the index if it is stale (another podium version)
+    print(f"podium database opened in {time.perf_counter() - t0:.1f} s", flush=True)
+    bare = None
+    if not args.no_bare:
+        t0 = time.perf_counter()
+        bare_path = work / f"bare-{args.scale}.tantivy"
+        if bare_path.exists():
+            shutil.rmtree(bare_path)
+        bare = build_bare_tantivy(bare_path, big)
+        print(f"bare tantivy index built in {time.perf_counter() - t0:.1f} s", flush=True)
+    fts = None
+    if args.fts5:
+        fpath = work / f"fts5-{args.scale}.db"
+        if fpath.exists():
+            fpath.unlink()
+        t0 = time.perf_counter()
+        fts = build_fts5(fpath, big)
+        print(f"bare FTS5 table built in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    bare_searcher = bare.searcher() if bare is not None else None
+
+    def run_podium(q: str, ws: list[str]) -> int:
+        return db.search(q, limit=10)["total"]
+
+    def run_bare(q: str, ws: list[str]) -> int:
+        return bare_searcher.search(bare.parse_query(q.replace(" AND ", " AND "), ["body"]), 10).count
+
+    def run_fts(q: str, ws: list[str]) -> int:
+        fq = q if q.startswith('"') else " AND ".join(ws)
+        return len(fts.execute("SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 10", (fq,)).fetchall())
+
+    engines = [("podium", run_podium)] + ([("tantivy", run_bare)] if bare else []) + \
+        ([("fts5", run_fts)] if fts else [])
+    print(f"\n{args.scale:,} exchanges, {len(queries)} queries "
+          f"({sum(k == 'phrase' for k, _, _ in queries)} phrase, {sum(k == 'word' for k, _, _ in queries)} word, "
+          f"{sum(k == 'and' for k, _, _ in queries)} AND), ranked top 10, times in ms")
+    print(f"{'engine':8} {'kind':7} {'p50':>8} {'p95':>8} {'max':>8}")
+    for name, fn in engines:
+        for _, q, ws in queries:  # warm up
+            fn(q, ws)
+        times: dict[str, list[float]] = {"all": []}
+        for kind, q, ws in queries:
+            t = time.perf_counter()
+            fn(q, ws)
+            ms = (time.perf_counter() - t) * 1000
+            times["all"].append(ms)
+            times.setdefault(kind, []).append(ms)
+        for kind in ("all", "phrase", "word", "and"):
+            xs = times.get(kind, [])
+            if xs:
+                print(f"{name:8} {kind:7} {statistics.median(xs):8.2f} {pct(xs, 95):8.2f} {max(xs):8.2f}")
+    zh = ["美方", "台湾", "香港", "美国", "疫情", "一带一路", "南海", "主权", "贸易", "日方"]
+    ts = []
+    for q in zh * 2:
+        t = time.perf_counter()
+        db.search(q, limit=10)
+        ts.append((time.perf_counter() - t) * 1000)
+    print(f"podium   chinese {statistics.median(ts[10:]):8.2f} {pct(ts[10:], 95):8.2f} {max(ts[10:]):8.2f}"
+          f"   ({len(zh)} words: {' '.join(zh)})")
+    db.close()
+    print(f"\nwork dir: {work}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Load benchmark of the web search API: `podium serve` on the full shared MFA corpus in its own process, driven
+over loopback from this process by N concurrent keep-alive connections (httpx, asyncio) for a fixed time.
+
+    .venv/bin/python benchmarks/bench_web_load.py                 # builds the database in a temp dir first
+    .venv/bin/python benchmarks/bench_web_load.py --db mfa.db --connections 32 --seconds 30
+
+Prints requests/s, latency percentiles and errors (any non-200 answer or failed request). It measures; it does
+not assert. The client shares the machine with the server: on a 2-core box both compete for CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared"))
+
+#: Real queries of the kinds people type: words, phrases, boolean, prefixes, Chinese; some with filters.
+QUERIES = [
+    "Taiwan", "Huawei", '"shared future"', '"one China"', "Xinjiang", "Hong Kong", "sanction*", "tariff*",
+    "trade AND war", "Huawei OR ZTE", '"internal affairs"', "Korean Peninsula", "WHO", "coronavirus", "Pompeo",
+    '"win-win cooperation"', "Belt AND Road", "South China Sea", "Japan NOT Abe", "visa*", "Canada AND Meng",
+    '"hegemonic and bullying"', "India AND border", "Australia", "vaccine*", "美方", "台湾", "香港", "一带一路",
+    "(Huawei OR ZTE) AND 5G", "Dalai Lama", "Iran AND nuclear", "Venezuela", "Africa", "Russia AND Ukraine",
+]
+FILTERS = [{}, {}, {}, {"lang": "en"}, {"sort": "date"}, {"outlet_type": "foreign media"}, {"from": "2019-01-01"},
+           {"page": "2"}]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_db(folder: Path) -> Path:
+    sys.path.insert(0, str(ROOT / "src"))
+    from podium import Podium
+
+    db = folder / "mfa.db"
+    t = time.perf_counter()
+    with Podium(db) as pod:
+        report = pod.ingest([SHARED / "corpus" / "mfa"], analyse=True)
+    print(f"built {db}: {report.count('added')} briefings in {time.perf_counter() - t:.1f} s", flush=True)
+    return db
+
+
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+    podium = Path(sys.executable).with_name("podium")
+    cmd = [str(podium), "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"podium serve exited: {log.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/index.json", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("podium serve did not answer within 60 s")
+
+
+async def drive(base: str, connections: int, seconds: float, warmup: float) -> dict:
+    rng = random.Random(7)
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        measure_from = start + warmup
+        stop = measure_from + seconds
+
+        async def worker() -> None:
+            while True:
+                now = time.perf_counter()
+                if now >= stop:
+                    return
+                params = {"q": rng.choice(QUERIES), **rng.choice(FILTERS)}
+                t = time.perf_counter()
+                try:
+                    r = await client.get("/search.json", params=params)
+                    ok, kind = r.status_code == 200, f"HTTP {r.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, kind = False, type(exc).__name__
+                end = time.perf_counter()
+                if t >= measure_from and end <= stop:
+                    if ok:
+                        latencies.append(end - t)
+                    else:
+                        errors[kind] = errors.get(kind, 0) + 1
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+    return {"latencies": latencies, "errors": errors, "seconds": seconds}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", type=Path, help="an existing podium database (default: build one from the shared MFA "
+                                           "corpus in a temporary folder)")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--warmup", type=float, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
+        db = args.db or build_db(Path(tmp))
+        port = free_port()
+        log = Path(tmp) / "server.log"
+        server = start_server(db, port, log)
+        try:
+            res = asyncio.run(drive(f"http://127.0.0.1:{port}", args.connections, args.seconds, args.warmup))
+        finally:
+            server.terminate()
+            server.wait(10)
+        server_log = log.read_text(errors="replace").strip().splitlines()
+    lat = res["latencies"]
+    n_err = sum(res["errors"].values())
+    print(f"\nsearch API load: {args.connections} connections, {args.seconds:g} s (after {args.warmup:g} s warm-up), "
+          f"{len(QUERIES)} real queries x {len(FILTERS)} filter sets, server and client on loopback, "
+          f"{os.cpu_count()} CPUs")
+    print(f"  requests ok   {len(lat):8d}")
+    print(f"  requests/s    {len(lat) / res['seconds']:8.1f}")
+    if lat:
+        print(f"  latency p50   {1000 * statistics.median(lat):8.1f} ms")
+        print(f"  latency p90   {1000 * pct(lat, 90):8.1f} ms")
+        print(f"  latency p99   {1000 * pct(lat, 99):8.1f} ms")
+        print(f"  latency max   {1000 * max(lat):8.1f} ms")
+    print(f"  errors        {n_err:8d}" + (f"  {res['errors']}" if n_err else ""))
+    noise = [line for line in server_log if "serving" not in line]
+    if noise:
+        print("server log (last lines):\n  " + "\n  ".join(noise[-15:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,765 @@
+"""Answer clarity and evasion: each exchange labelled with the QEvasion / SemEval-2026 CLARITY taxonomy.
+
+Three classes and nine fine labels (Thomas et al. 2024)::
+
+    Clear Reply      Explicit
+    Ambivalent       Implicit, Dodging, Deflection, Partial, General
+    Clear Non-Reply  Declining to answer, Claims ignorance, Clarification
+
+How labels are decided is written down in ``docs/annotation-guide.md``; the hand labels are in
+``data/clarity/labels.jsonl`` (English MFA exchanges, each with a fixed ``split``: ``train`` or ``test``, grouped by
+briefing).
+
+Method (English): a logistic regression over TF-IDF word and character n-grams of the answer, plus curated cue
+features (non-reply formulas such as "I'm not aware", "I'd refer you to the competent authorities", "follow our
+updates"; standing-position formulas; counter-questions), question-answer lexical overlap, the kind of question
+asked (confirm / yes-no / comment) and lengths. It is trained at first use from the shipped labels (seeded,
+deterministic, about a second) and cached in the process: no pickled model is shipped. ``evaluate()`` trains on the
+``train`` split only and scores the ``test`` split; the pass itself trains on every label.
+
+Method (Chinese): there are too few Chinese labels to train on, so Chinese answers get a cue-phrase-only classifier
+(``我不了解``, ``请向主管部门询问``, ``请保持关注``, ...) with its confidence halved and the method name ``cue-zh``.
+It was written before the 70 Chinese exchanges of ``data/clarity/labels_zh.jsonl`` were labelled and not tuned on
+them; ``evaluate("zh")`` scores it there (weak: it finds non-replies, but calls most Ambivalent answers Explicit).
+
+The evidence of each annotation is the answer sentence that decided it: the first sentence carrying a cue for the
+predicted class, else the sentence the model scores highest for the predicted label.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnalysisError
+from ..model import Annotation, Briefing
+
+__all__ = [
+    "CLARITY_LABELS",
+    "FINE_LABELS",
+    "FINE_TO_CLARITY",
+    "ClarityPass",
+    "ClarityResult",
+    "classify",
+    "cue_classify",
+    "evaluate",
+    "format_report",
+    "load_labels",
+    "split_of",
+]
+
+FINE_TO_CLARITY: dict[str, str] = {
+    "Explicit": "Clear Reply",
+    "Implicit": "Ambivalent",
+    "Dodging": "Ambivalent",
+    "Deflection": "Ambivalent",
+    "Partial": "Ambivalent",
+    "General": "Ambivalent",
+    "Declining to answer": "Clear Non-Reply",
+    "Claims ignorance": "Clear Non-Reply",
+    "Clarification": "Clear Non-Reply",
+}
+FINE_LABELS: tuple[str, ...] = tuple(FINE_TO_CLARITY)
+CLARITY_LABELS: tuple[str, ...] = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
+
+VERSION = "1.0"
+DATA = Path(__file__).resolve().parents[1] / "data" / "clarity"
+LABELS = DATA / "labels.jsonl"
+SEED_LABELS = DATA / "labels_seed.jsonl"
+ZH_LABELS = DATA / "labels_zh.jsonl"
+
+# Regularisation and n-gram choices were picked by 5-fold grouped cross-validation on the train split
+# (benchmarks/eval_clarity.py --cv reproduces the comparison); the test split played no part.
+_C = 4.0
+_SEED = 20240613
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cue phrases. Each group is a list of regular expressions (English) and plain substrings (Chinese). Groups are
+# features for the model and the whole of the Chinese fallback and of the cue-only baseline.
+# ---------------------------------------------------------------------------------------------------------------
+
+_EN_CUES: dict[str, list[str]] = {
+    # the spokesperson says they do not know
+    "ignorance": [
+        r"\b(i'?m|i am|we are|we're) not aware\b",
+        r"\bnot aware of (that|this|it|the|what|such|any|anything)\b",
+        r"\bi (have not|haven'?t|didn'?t|did not|do not|don'?t) (heard|hear|seen|see|read|know)\b",
+        r"\b(have|had) not (heard|seen|read)\b",
+        r"\bi (have|had) no (specific |relevant |further )?(information|details|idea)\b",
+        r"\b(i )?(don'?t|do not) have (any |the |specific |relevant |more )?(information|details|specifics|it here)\b",
+        r"\b(i )?(need|have) to (check|verify|get more information)\b",
+        r"\b(will|i'?ll|let me) (check|get back to you|look into)\b",
+        r"\bnot sure\b",
+    ],
+    # sends the journalist elsewhere: another department, another government, a document
+    "refer": [
+        r"\brefer (you|this question|your question)\b",
+        r"\b(would|will|'d) refer you\b",
+        r"\bcompetent (authority|authorities|department|departments)\b",
+        r"\b(you|i'?d suggest you|i suggest you) (may|might|should|need to|can|could)? ?"
+        r"(ask|go and ask|check with|consult|turn to|read)\b",
+        r"\bwhy not (go and )?ask\b",
+        r"\bask (the|those|relevant|your) ",
+        r"\bleave (that|this|it|the specifics|the details) to\b",
+        r"\b(read|check|see|refer to) (it |the |our )?(readout|press release|statement|transcript|white paper)\b",
+        r"\b(please|you may) refer to (my|our|the) (earlier |previous )?(answer|reply|response|release|statement)\b",
+    ],
+    # promises information later
+    "follow": [
+        r"\bfollow (our|the|up on) (updates|release|news|that)\b",
+        r"\b(keep|please keep) (following|an eye)\b",
+        r"\bstay tuned\b",
+        r"\brelease (relevant |the relevant |more |further )?(information|details|updates?)\b",
+        r"\b(in a timely manner|in due course|at an appropriate time|when we have it|if we have further)\b",
+        r"\bkeep you (updated|posted|informed)\b",
+        r"\bplease be patient\b",
+        r"\bwait and see\b",
+    ],
+    # says there is nothing to give, or will not comment
+    "decline": [
+        r"\bno (further |more |specific |relevant )?information to (offer|release|share|provide)\b",
+        r"\bnothing (further |more |new )?(to (update|add|share|offer)|at hand)\b",
+        r"\b(no|not make any|won'?t|will not|not going to|cannot make any|can'?t) comments?\b",
+        r"\bnot (going|in a position) to (comment|disclose|elaborate|talk)\b",
+        r"\b(cannot|can'?t|won'?t|will not) (talk about|discuss|disclose|respond|elaborate)\b",
+        r"\bhypothetical\b",
+        r"\b(internal|domestic) affairs? of\b",
+        r"\bnot a diplomatic (matter|question|issue)\b",
+        r"\bnot going to elaborate\b",
+    ],
+    # points back to what was said before
+    "answered": [
+        r"\b(i|we) (have |had )?(already |just )?"
+        r"(answered|responded to|took|taken|stated|made clear|expounded|talked about|elaborated)\b",
+        r"\b(like|as) (i|we) (just |have )?(said|stated|mentioned|noted)\b",
+        r"\bmy colleague (has |have )?(answered|stated|responded)\b",
+        r"\bhas (already )?responded\b",
+        r"\bmade (my|our|china'?s|the chinese government'?s) (answer|position) (very )?clear\b",
+    ],
+    # the standing position, stated instead of an answer
+    "position": [
+        r"\bposition (on [^.]{0,80})?(is|remains|has been) (consistent|clear|firm|very clear|clear-cut|unchanged)",
+        r"\bconsistent and clear\b",
+        r"\b(china'?s|our) (position|stance) [^.]{0,40}(consistent|clear)\b",
+        r"\bclear about (china'?s|our) position\b",
+    ],
+    # generic wishes that fit any question
+    "general": [
+        r"\bwe hope (that )?(the )?(relevant|all) (parties|sides|countries)\b",
+        r"\b(relevant|all) parties\b",
+        r"\bdialogue and (consultation|negotiation)\b",
+        r"\bpeace and stability\b",
+        r"\bmutual respect\b",
+        r"\bwin-win\b",
+        r"\bin (close )?(communication|contact)\b",
+        r"\bstand(s)? ready to\b",
+        r"\bmaintain(s)? (normal|close|friendly) (exchanges|communication|contact)\b",
+    ],
+    # turns to another party's failings
+    "deflect": [
+        r"\b(the us|the united states|washington|certain (country|countries|people|politicians)"
+        r"|some (people|politicians))"
+        r" (should|needs? to|had better|must) (first|explain|give|look|put|stop|reflect|focus)",
+        r"\bits own (house|cyber|problems|affairs)\b",
+        r"\bdouble standards?\b",
+        r"\bprism\b",
+        r"\bpoint(ing)? fingers?\b",
+        r"\bwhat (do|does) (you|they) (really )?want\b",
+        r"\bi wonder (if|whether|what|why)\b",
+    ],
+    # a direct yes / no / confirmation
+    "direct": [
+        r"^(yes|no|right|correct)\b",
+        r"\bi can (confirm|tell you (clearly|unequivocally))\b",
+        r"\b(groundless|baseless|not true|untrue|no truth|not accurate|fabricat\w+|nothing to do with)\b",
+        r"\bat the invitation of\b",
+        r"\bwill (pay|visit|attend|hold|meet|travel|deliver|sign)\b",
+    ],
+}
+
+_ZH_CUES: dict[str, list[str]] = {
+    "ignorance": [
+        "我不了解",
+        "不了解有关情况",
+        "不了解你说的",
+        "没有听说",
+        "我没有看到",
+        "不掌握",
+        "不了解",
+        "不清楚",
+        "需要核实",
+        "我需要了解",
+        "了解一下",
+    ],
+    "refer": ["主管部门", "有关部门询问", "请向", "建议你向", "请你向", "你可以问", "你应该去问", "去问"],
+    "follow": ["请保持关注", "保持关注", "适时发布", "及时发布", "会及时", "请你关注", "敬请关注"],
+    "decline": [
+        "没有可以提供的信息",
+        "没有可以发布的信息",
+        "没有进一步的信息",
+        "不予评论",
+        "不作评论",
+        "不回答假设性",
+        "内部事务",
+        "不是外交问题",
+    ],
+    "answered": ["我已经回答", "已经回答", "已经表明", "刚才已经", "我刚才已经", "已经阐明", "已多次"],
+    "position": ["立场是一贯的", "一贯的、明确的", "立场是明确的", "一贯和明确", "立场没有变化"],
+    "general": ["希望有关各方", "有关各方", "对话协商", "和平稳定", "相互尊重", "互利共赢"],
+    "deflect": ["美方应", "美方应该", "美国应当", "双重标准", "某些国家", "个别国家", "先管好自己"],
+    "direct": ["是的", "确认", "纯属捏造", "毫无根据", "不实", "将于"],
+}
+
+_CLARIFY_EN = re.compile(
+    r"^(what do you mean|are you (referring|talking|asking)|do you mean|which|who (said|did|told)|when was|where did|"
+    r"is (this|that) your|could you (repeat|clarify|be more specific)|what (exactly|kind)|please raise one|"
+    r"in what way|why do you think)",
+    re.I,
+)
+_CLARIFY_ZH = ("你是说", "你指的是", "你是指", "请你再说", "你问的是", "哪个", "谁说")
+
+_GROUPS = tuple(_EN_CUES)
+_EN_RX = {g: re.compile("|".join(f"(?:{p})" for p in pats), re.I) for g, pats in _EN_CUES.items()}
+_NON_REPLY_GROUPS = ("ignorance", "refer", "follow", "decline", "answered")
+
+_SENT_EN = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(‘]?[A-Z0-9])|\n+")
+_SENT_ZH = re.compile(r"(?<=[。！？])|\n+")
+_WORD = re.compile(r"[a-z][a-z'-]+")
+_STOP = frozenset(
+    "the a an and or of to in on for with at by from as is are was were be been this that these those it its do does "
+    "did have has had will would can could should may might you your we our i me my he she they them their what "
+    "which who whom when where why how any some about into over after before than then there here not no yes also "
+    "just more most such very so if but whether said says say comment comments china chinese side question "
+    "report reports reported according".split()
+)
+
+
+def _norm(text: str) -> str:
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+def sentences(text: str, lang: str = "en") -> list[str]:
+    """The answer's sentences, in order (paragraph breaks always end a sentence)."""
+    rx = _SENT_ZH if lang == "zh" else _SENT_EN
+    return [s.strip() for s in rx.split(text) if s and s.strip()]
+
+
+@functools.lru_cache(maxsize=4096)
+def _cues_en(sentence: str) -> frozenset[str]:
+    # cached: the features, the cue rules and the evidence all look at the same sentences
+    s = _norm(sentence)
+    return frozenset(g for g, rx in _EN_RX.items() if rx.search(s))
+
+
+def _cues_zh(sentence: str) -> frozenset[str]:
+    return frozenset(g for g, subs in _ZH_CUES.items() if any(x in sentence for x in subs))
+
+
+def _is_clarification(answer: str, lang: str) -> bool:
+    """A short answer that is itself a question back to the journalist."""
+    a = answer.strip()
+    if lang == "zh":
+        return len(a) < 60 and (a.endswith(("？", "?")) or any(a.startswith(x) for x in _CLARIFY_ZH))
+    if len(a) > 260:
+        return False
+    return a.endswith("?") or bool(_CLARIFY_EN.match(_norm(a)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cue-only classifier: the Chinese fallback and the baseline the model must beat.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def cue_classify(question: str, answer: str, lang: str = "en") -> tuple[str, str, float, str | None]:
+    """(clarity, fine label, confidence, evidence) from cue phrases alone, in a fixed order of precedence.
+
+    The order mirrors the annotation guide: a counter-question is Clarification; a professed lack of knowledge
+    early in the answer is Claims ignorance; a referral, a promise of later information, a refusal or a pointer
+    to an earlier answer is Declining to answer; a short answer made of the standing position is General;
+    otherwise Explicit.
+    """
+    sents = sentences(answer, lang) or [answer]
+    cues = _cues_zh if lang == "zh" else _cues_en
+    if _is_clarification(answer, lang):
+        return "Clear Non-Reply", "Clarification", 0.7, sents[0]
+    per = [cues(s) for s in sents]
+    head = per[:2]
+    for i, found in enumerate(head):
+        if "ignorance" in found:
+            return "Clear Non-Reply", "Claims ignorance", 0.75, sents[i]
+    for i, found in enumerate(per[:3]):
+        if found & {"refer", "follow", "decline", "answered"}:
+            return "Clear Non-Reply", "Declining to answer", 0.65, sents[i]
+    short = len(answer) < (120 if lang == "zh" else 400)
+    for i, found in enumerate(per):
+        if "deflect" in found and "direct" not in set().union(*per):
+            return "Ambivalent", "Deflection", 0.45, sents[i]
+    for i, found in enumerate(per):
+        if short and found & {"position", "general"}:
+            return "Ambivalent", "General", 0.45, sents[i]
+    return "Clear Reply", "Explicit", 0.5, sents[0] if sents else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Features for the trained model.
+# ---------------------------------------------------------------------------------------------------------------
+
+_Q_CONFIRM = re.compile(r"\b(confirm|is (it|that|this) true|can you verify)\b", re.I)
+_Q_COMMENT = re.compile(
+    r"\b(comment|response|respond|reaction|react|view|think of|take on|position|make of|your opinion|what does china"
+    r" think)\b",
+    re.I,
+)
+_Q_YESNO = re.compile(r"(^|[.?]\s+)(will|did|does|do|is|are|has|have|was|were|can|could|would)\s", re.I)
+_Q_DETAIL = re.compile(r"\b(when|where|who|which|how many|how much|details|more information|specific|why)\b", re.I)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(_norm(text).lower()) if w not in _STOP and len(w) > 2}
+
+
+def _names(text: str) -> set[str]:
+    return set(re.findall(r"\b[A-Z][a-zA-Z-]{2,}\b", text)) - {"The", "What", "China", "Chinese", "Do", "Does", "Can"}
+
+
+def dense_features(question: str, answer: str) -> list[float]:
+    """Hand-made features of one exchange: cue positions, overlap, question kind, lengths."""
+    sents = sentences(answer) or [answer]
+    per = [_cues_en(s) for s in sents]
+    first = per[0] if per else set()
+    head = set().union(*per[:2]) if per else set()
+    anywhere = set().union(*per) if per else set()
+    feats: list[float] = []
+    for g in _GROUPS:
+        feats.append(1.0 if g in first else 0.0)
+        feats.append(1.0 if g in head else 0.0)
+        feats.append(1.0 if g in anywhere else 0.0)
+    n_cue_sents = sum(1 for p in per if p & set(_NON_REPLY_GROUPS))
+    feats.append(n_cue_sents / max(1, len(sents)))
+    feats.append(1.0 if _is_clarification(answer, "en") else 0.0)
+    qw, aw = _content_words(question), _content_words(answer)
+    feats.append(len(qw & aw) / max(1, len(qw)))  # share of the question's words the answer takes up
+    qn, an = _names(question), _names(answer)
+    feats.append(len(qn & an) / max(1, len(qn)))
+    feats.append(len(_content_words(sents[0]) & qw) / max(1, len(qw)))
+    q = _norm(question)
+    feats.append(1.0 if _Q_CONFIRM.search(q) else 0.0)
+    feats.append(1.0 if _Q_COMMENT.search(q) else 0.0)
+    feats.append(1.0 if _Q_YESNO.search(q) else 0.0)
+    feats.append(1.0 if _Q_DETAIL.search(q) else 0.0)
+    feats.append(min(4, q.count("?")) / 4)
+    feats.append(1.0 if re.search(r"\b(first|second)(ly)?\b|two questions|another question", q, re.I) else 0.0)
+    feats.append(math.log1p(len(answer)) / 8)
+    feats.append(math.log1p(len(question)) / 8)
+    feats.append(min(len(sents), 30) / 30)
+    feats.append(min(answer.count("\n") + 1, 10) / 10)
+    feats.append(len(re.findall(r"\d", answer)) / max(1, len(answer)) * 20)
+    # what the cue rules alone would say: the model learns how far to trust each rule
+    rule = cue_classify(question, answer)[1]
+    feats.extend(1.0 if rule == f else 0.0 for f in FINE_LABELS)
+    return feats
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Labels and the trained model.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def split_of(file: str) -> str:
+    """The split a labelled briefing belongs to: a seeded hash of its file name, so that every exchange of one
+    briefing lands in the same split (about 30% of briefings are "test")."""
+    h = int(hashlib.sha256(("podium-clarity-2026:" + file).encode()).hexdigest()[:8], 16)
+    return "test" if h % 100 < 30 else "train"
+
+
+def load_labels(path: Path | None = None, split: str | None = None) -> list[dict[str, Any]]:
+    """The hand labels (``split``: "train", "test" or None for all)."""
+    path = path or LABELS
+    if not path.is_file():
+        raise AnalysisError(f"clarity labels are missing: {path} (reinstall podium or restore the file)")
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AnalysisError(f"{path}:{i}: not valid JSON ({exc.msg})") from exc
+        if row.get("fine") not in FINE_TO_CLARITY:
+            raise AnalysisError(f"{path}:{i}: unknown fine label {row.get('fine')!r}")
+        if split is None or row.get("split") == split:
+            rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Model choices (the defaults are the ones picked by cross-validation on the train split)."""
+
+    C: float = _C
+    #: scale of the hand-made features relative to the n-gram features (larger: regularised less)
+    dense_weight: float = 1.0
+    #: characters of the answer's opening that the character n-grams see
+    head_chars: int = 400
+    word_max: int = 20000
+    char_max: int = 30000
+    #: also give the model the question's words (what kind of question was asked)
+    question_words: bool = False
+    #: a separate bag of words for the opening sentence, where the non-reply formulas sit
+    opening_words: bool = False
+    solver: str = "liblinear"
+    #: "balanced" reweights labels by inverse frequency; None trusts the label distribution
+    class_weight: str | None = "balanced"
+
+
+@dataclass
+class _Model:
+    settings: Settings
+    word: Any
+    char: Any
+    qword: Any
+    oword: Any
+    scaler: Any
+    clf: Any
+    classes: list[str]
+
+    def matrix(self, pairs: Sequence[tuple[str, str]]):
+        from scipy.sparse import csr_matrix, hstack
+
+        s = self.settings
+        answers = [_norm(a) for _, a in pairs]
+        parts = [self.word.transform(answers), self.char.transform([a[: s.head_chars] for a in answers])]
+        if self.qword is not None:
+            parts.append(self.qword.transform([_norm(q) for q, _ in pairs]))
+        if self.oword is not None:
+            parts.append(self.oword.transform([_opening(a) for a in answers]))
+        dense = self.scaler.transform([dense_features(q, a) for q, a in pairs]) * s.dense_weight
+        parts.append(csr_matrix(dense))
+        return hstack(parts).tocsr()
+
+    def proba(self, pairs: Sequence[tuple[str, str]]):
+        return self.clf.predict_proba(self.matrix(pairs))
+
+    def word_weights(self, label: str):
+        """The linear weights of the answer's word n-grams for ``label``."""
+        j = self.classes.index(label)
+        n = len(self.word.vocabulary_)
+        if hasattr(self.clf, "estimators_"):  # one-vs-rest
+            return self.clf.estimators_[j].coef_[0][:n]
+        return self.clf.coef_[j][:n]
+
+
+def _opening(answer: str) -> str:
+    """The first two sentences of an answer."""
+    return " ".join(sentences(answer)[:2])
+
+
+def train(rows: Sequence[dict[str, Any]], settings: Settings | None = None) -> _Model:
+    """Fit the model on labelled rows (deterministic for given rows and settings)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import MaxAbsScaler
+
+    s = settings or Settings()
+    pairs = [(r["question"], r["answer"]) for r in rows]
+    answers = [_norm(a) for _, a in pairs]
+    word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=s.word_max).fit(answers)
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=s.char_max
+    ).fit([a[: s.head_chars] for a in answers])
+    qword = None
+    if s.question_words:
+        qword = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=5000)
+        qword.fit([_norm(q) for q, _ in pairs])
+    oword = None
+    if s.opening_words:
+        oword = TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=8000)
+        oword.fit([_opening(a) for a in answers])
+    scaler = MaxAbsScaler().fit(np.array([dense_features(q, a) for q, a in pairs]))
+    m = _Model(s, word, char, qword, oword, scaler, None, [])
+    x = m.matrix(pairs)
+    if s.solver == "liblinear":
+        # one binary model per label, solved in the dual (far fewer labels than features): under a second,
+        # where the multinomial fit takes ten or more
+        from sklearn.multiclass import OneVsRestClassifier
+
+        clf: Any = OneVsRestClassifier(
+            LogisticRegression(
+                C=s.C, solver="liblinear", dual=True, max_iter=3000, class_weight=s.class_weight, random_state=_SEED
+            )
+        )
+    else:
+        clf = LogisticRegression(C=s.C, solver=s.solver, max_iter=3000, class_weight=s.class_weight, random_state=_SEED)
+    clf.fit(x, [r["fine"] for r in rows])
+    m.clf, m.classes = clf, list(clf.classes_)
+    return m
+
+
+_CACHE: dict[str, _Model] = {}
+_LOCK = threading.Lock()
+
+
+def model(split: str | None = None) -> _Model:
+    """The model trained on the shipped labels of ``split`` (None: all of them), trained once per process."""
+    key = split or "all"
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = train(load_labels(split=split))
+        return _CACHE[key]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prediction.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClarityResult:
+    """The clarity of one answer."""
+
+    clarity: str
+    fine: str
+    confidence: float
+    evidence: str | None
+    probs: dict[str, float]
+    method: str
+
+
+def _decide(probs: dict[str, float]) -> tuple[str, str, float]:
+    """The 3-way class is the one with the most probability mass; the fine label the likeliest inside it."""
+    mass = {c: 0.0 for c in CLARITY_LABELS}
+    for fine, p in probs.items():
+        mass[FINE_TO_CLARITY[fine]] += p
+    clarity = max(CLARITY_LABELS, key=lambda c: mass[c])
+    fine = max((f for f in FINE_LABELS if FINE_TO_CLARITY[f] == clarity), key=lambda f: probs.get(f, 0.0))
+    return clarity, fine, mass[clarity]
+
+
+_SUPPORT = {
+    "Claims ignorance": ("ignorance",),
+    "Declining to answer": ("refer", "follow", "decline", "answered"),
+    "General": ("position", "general"),
+    "Deflection": ("deflect",),
+    "Explicit": ("direct",),
+}
+
+
+def _cue_evidence(answer: str, fine: str, lang: str) -> tuple[list[str], str | None]:
+    """The answer's sentences and, when one carries a cue for ``fine``, that sentence."""
+    sents = sentences(answer, lang)
+    if not sents:
+        return sents, None
+    if fine == "Clarification":
+        return sents, next((s for s in sents if s.rstrip().endswith(("?", "？"))), sents[0])
+    groups = set(_SUPPORT.get(fine, ()))
+    cues = _cues_zh if lang == "zh" else _cues_en
+    for s in sents:
+        if cues(s) & groups:
+            return sents, s
+    if len(sents) == 1:
+        return sents, sents[0]
+    return sents, None
+
+
+#: sentences per answer the model scores when no cue decides the evidence (openings carry the decision)
+_EVIDENCE_SENTENCES = 12
+
+
+def _classify_many(
+    pairs: Sequence[tuple[str, str]], lang: str, split: str | None = None, evidence: bool = True
+) -> list[ClarityResult]:
+    out: list[ClarityResult] = []
+    if lang != "en":
+        for q, a in pairs:
+            if not a.strip():
+                out.append(ClarityResult("", "", 0.0, None, {}, "no-answer"))
+                continue
+            clarity, fine, conf, ev = cue_classify(q, a, lang)
+            out.append(ClarityResult(clarity, fine, round(conf / 2, 3), ev, {}, "cue-zh"))
+        return out
+    m = model(split)
+    todo = [i for i, (_, a) in enumerate(pairs) if a.strip()]
+    probs = m.proba([pairs[i] for i in todo]) if todo else []
+    decided: dict[int, tuple[str, str, float, dict[str, float]]] = {}
+    for i, row in zip(todo, probs, strict=True):
+        p = {c: float(v) for c, v in zip(m.classes, row, strict=True)}
+        clarity, fine, conf = _decide(p)
+        decided[i] = (clarity, fine, conf, p)
+    # evidence: a cue sentence for the predicted label, else the sentence the model scores highest for it;
+    # all such sentences of the batch are scored in one call
+    evid: dict[int, str | None] = {}
+    pending: list[tuple[int, list[str]]] = []
+    if evidence:
+        for i, (_, fine, _, _) in decided.items():
+            sents, ev = _cue_evidence(pairs[i][1], fine, lang)
+            if ev is None and sents:
+                pending.append((i, sents[:_EVIDENCE_SENTENCES]))
+            evid[i] = ev
+        flat = [s for _, sents in pending for s in sents]
+        if flat:
+            # a sentence's score is what its words add to the predicted label in the linear model: cheap, and it
+            # points at the words that decided the label
+            xs = m.word.transform([_norm(s) for s in flat])
+            k = 0
+            for i, sents in pending:
+                scores = xs[k : k + len(sents)] @ m.word_weights(decided[i][1])
+                evid[i] = sents[int(scores.argmax())]
+                k += len(sents)
+    for i in range(len(pairs)):
+        if i not in decided:
+            out.append(ClarityResult("", "", 0.0, None, {}, "no-answer"))
+            continue
+        clarity, fine, conf, p = decided[i]
+        out.append(
+            ClarityResult(
+                clarity, fine, round(conf, 3), evid.get(i), {k: round(v, 4) for k, v in p.items()}, "tfidf-cues-logreg"
+            )
+        )
+    return out
+
+
+def classify(question: str, answer: str, lang: str = "en") -> tuple[str, str, float, str | None]:
+    """(clarity, fine label, confidence, evidence sentence) for one question and its answer.
+
+    >>> classify("What are the goals of the meeting?", "I suggest you follow our updates.")[:2]
+    ('Clear Non-Reply', 'Declining to answer')
+    """
+    r = _classify_many([(question, answer)], "zh" if lang == "zh" else "en")[0]
+    return r.clarity, r.fine, r.confidence, r.evidence
+
+
+class ClarityPass:
+    """The analysis pass: one ``clarity`` annotation per exchange that has an answer."""
+
+    name = "clarity"
+    version = VERSION
+
+    def annotate(self, briefing: Briefing) -> list[Annotation]:
+        lang = "zh" if briefing.lang == "zh" else "en"
+        pairs = [(e.question_text, e.answer_text) for e in briefing.exchanges]
+        results = _classify_many(pairs, lang)
+        out = []
+        for e, r in zip(briefing.exchanges, results, strict=True):
+            if not r.clarity:
+                # an exchange without an answer has no clarity; still recorded so exports show it was looked at
+                out.append(
+                    Annotation(e.n, self.name, None, {"fine": None, "probs": {}}, None, None, r.method, self.version)
+                )
+                continue
+            out.append(
+                Annotation(
+                    e.n,
+                    self.name,
+                    r.clarity,
+                    {"fine": r.fine, "probs": r.probs},
+                    r.confidence,
+                    r.evidence,
+                    r.method,
+                    self.version,
+                )
+            )
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Evaluation on the held-out split.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _scores(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    per: dict[str, dict[str, float]] = {}
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p == lab)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != lab and p == lab)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p != lab)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn}
+    present = [lab for lab in labels if per[lab]["support"] > 0]
+    macro = sum(per[lab]["f1"] for lab in present) / max(1, len(present))
+    acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / max(1, len(gold))
+    matrix = [[sum(1 for g, p in zip(gold, pred, strict=True) if g == a and p == b) for b in labels] for a in labels]
+    return {"macro_f1": macro, "accuracy": acc, "per_class": per, "labels": list(labels), "confusion": matrix}
+
+
+def _score_predictions(rows: Sequence[dict[str, Any]], fines: Sequence[str]) -> dict[str, Any]:
+    gold_f = [r["fine"] for r in rows]
+    gold_c = [FINE_TO_CLARITY[f] for f in gold_f]
+    pred_c = [FINE_TO_CLARITY[f] for f in fines]
+    return {"clarity": _scores(gold_c, pred_c, CLARITY_LABELS), "fine": _scores(gold_f, fines, FINE_LABELS)}
+
+
+def evaluate(split: str = "test", method: str = "model") -> dict[str, Any]:
+    """Scores on the labelled ``split`` ("test": the held-out split; the model is trained on "train" only).
+
+    ``method="cue"`` scores the cue-only baseline on the same rows. ``split="zh"`` scores the Chinese cue fallback
+    (the only Chinese method) on the Chinese labels. The result holds macro-F1, accuracy,
+    per-class precision/recall/F1 and the confusion matrix (rows: gold, columns: predicted) for the 3 classes
+    (``result["clarity"]``) and the 9 labels (``result["fine"]``), and ``n``.
+    """
+    if split == "zh":
+        rows = load_labels(ZH_LABELS)
+        method = "cue"
+    else:
+        rows = load_labels(split=split)
+    if not rows:
+        raise AnalysisError(f"no clarity labels in split {split!r}")
+    if method == "cue":
+        lang = "zh" if split == "zh" else "en"
+        fines = [cue_classify(r["question"], r["answer"], lang)[1] for r in rows]
+    elif method == "model":
+        train_split = "train" if split == "test" else None
+        results = _classify_many([(r["question"], r["answer"]) for r in rows], "en", split=train_split, evidence=False)
+        fines = [r.fine for r in results]
+    else:
+        raise AnalysisError(f"unknown evaluation method {method!r}; use 'model' or 'cue'")
+    out = _score_predictions(rows, fines)
+    out.update(
+        {
+            "split": split,
+            "method": method,
+            "n": len(rows),
+            "version": VERSION,
+            "trained_on": ("train" if split == "test" else "all labels (in-sample)") if method == "model" else None,
+        }
+    )
+    return out
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A plain-text report of ``evaluate()``'s result."""
+    lines = [
+        f"clarity {result.get('method', 'model')} v{result.get('version', VERSION)} on split {result.get('split')!r}"
+        f" (n={result['n']}" + (f", trained on {result['trained_on']!r}" if result.get("trained_on") else "") + ")",
+    ]
+    for key, title in (("clarity", "3 classes"), ("fine", "9 labels")):
+        r = result[key]
+        lines.append("")
+        lines.append(f"{title}: macro-F1 {r['macro_f1']:.3f}  accuracy {r['accuracy']:.3f}")
+        width = max(len(lab) for lab in r["labels"])
+        lines.append(f"  {'':{width}}  prec   rec    F1     n")
+        for lab in r["labels"]:
+            pc = r["per_class"][lab]
+            lines.append(
+                f"  {lab:{width}}  {pc['precision']:.2f}  {pc['recall']:.2f}  {pc['f1']:.2f}  {pc['support']:4d}"
+            )
+        abbrev = [_abbrev(lab) for lab in r["labels"]]
+        lines.append(f"  confusion (rows gold, columns predicted): {' '.join(f'{a:>4}' for a in abbrev)}")
+        for lab, row in zip(r["labels"], r["confusion"], strict=True):
+            lines.append(f"  {lab:{width}}{'':28}{' '.join(f'{v:4d}' for v in row)}")
+    return "\n".join(lines)
+
+
+def _abbrev(label: str) -> str:
+    return "".join(w[0] for w in label.split()).upper() if " " in label else label[:3]

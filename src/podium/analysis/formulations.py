@@ -1,0 +1,454 @@
+"""Official formulations (tifa): mining the fixed phrases that recur across briefings, without a hand-made list,
+and tagging exchanges with the mined phrases they use.
+
+Mining (``mine``), per series and language (one government's English is not another's), over what the spokesperson
+says (answers and opening announcements — questions
+are left out, so reporters' formulas such as "Do you have any comment" never count):
+
+1. text is cut into segments at punctuation (a phrase never crosses a comma or a full stop) and into tokens:
+   lower-cased words for English, CJK characters for Chinese;
+2. n-grams are counted by *document frequency over briefings* level by level (Apriori: an n-gram is counted only
+   where both its (n-1)-gram prefix and suffix are frequent), English 3..10 words, Chinese 4..12 characters;
+3. a candidate holds together: the lowest pointwise mutual information over its split points
+   (``log c(ab) N / c(a) c(b)``) is above a threshold, it starts and ends on a content word (or a non-function
+   character), it is not a first/second person formula ("I'm not aware of", "refer you to") and not a person's
+   title and name ("President Xi Jinping", "习近平主席");
+4. maximal phrases: candidates are accepted longest first, and a sub-phrase is absorbed (dropped) when an accepted
+   phrase containing it accounts for most of its occurrences — it rarely appears outside it;
+5. for each accepted phrase, one pass of an Aho-Corasick automaton over every briefing gives its first and last use,
+   the briefings using it per month next to the briefings held that month (explicit zeros), the spokespersons using
+   it, and its left/right branching entropy (how freely it combines at its edges, recorded for auditing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+import numpy as np
+
+from ..model import Annotation, Briefing
+
+__all__ = ["Formulation", "FormulationsPass", "MiningOptions", "mine", "normalise"]
+
+METHOD = "ngram-df+min-pmi+maximal"
+VERSION = "2"
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+_EN_SEGMENT = re.compile(r"[^\s\w'’-]+|\s[-–—]+\s|\n")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+EN_STOP = frozenset("""
+a an the and or but nor of to in on at by for with from as into onto about over under than then that this these
+those which who whom whose what when where why how is are was were be been being am has have had do does did will
+would shall should can could may might must it its it's they them their there here he she his her we our us so
+such not no any all also just very more most other some each both if while because since after before up down out
+off again further once only own same too s t
+going get got lot lots want wanted think thing things something anything kind sort yeah okay ok know let well really
+actually that's there's it's what's here's let's he's she's we're they're we've don't doesn't didn't isn't aren't
+""".split())
+# first/second person and reporter-talk: spokesperson formulas ("I'm not aware of", "refer you to"), not tifa
+_EN_PERSONAL = frozenset("i i'm i'd i've i'll me my you you're your yours mentioned asked question questions".split())
+# a person's title and name ("President Xi Jinping", "习近平主席") recurs but is not a formulation
+_EN_TITLES = frozenset("president premier minister councilor councillor secretary chairman ambassador spokesperson "
+                       "spokesman king queen emperor prince chancellor mr ms mrs".split())
+_ZH_TITLES = ("主席", "总理", "外长", "部长", "总统", "首相", "国务委员", "大使", "发言人", "国务卿", "委员长", "先生", "女士")
+_ZH_EDGE = frozenset("的了和与及是在我你他她它这那也都就把被而并但还又着地得吗呢吧们"
+                     "之其所为对将以等向从于给让要会能可说问答")
+
+
+@dataclass(frozen=True)
+class MiningOptions:
+    min_briefings: int = 5
+    #: also at least this share of the language's briefings (whichever is larger)
+    min_share: float = 0.01
+    en_range: tuple[int, int] = (3, 10)
+    zh_range: tuple[int, int] = (4, 12)
+    #: lowest PMI (natural log) allowed at any split point
+    min_pmi: float = 2.0
+    #: a sub-phrase is absorbed when an accepted super-phrase covers at least this share of its occurrences
+    absorb: float = 0.75
+    #: English phrases need at least this many content words
+    min_content_words: int = 2
+
+
+@dataclass
+class Formulation:
+    """One mined phrase with its use over time."""
+
+    text: str
+    lang: str
+    n_tokens: int
+    briefings: int
+    occurrences: int
+    cohesion: float
+    first_date: str
+    first_briefing: str
+    last_date: str
+    last_briefing: str
+    #: spokesperson -> briefings in which they used it (the briefing's main spokesperson for openings)
+    spokespersons: dict[str, int] = field(default_factory=dict)
+    #: "YYYY-MM" -> [briefings using it, briefings held], every month with a briefing in this language
+    months: dict[str, list[int]] = field(default_factory=dict)
+    #: the series it was mined from ("China MFA regular press conference", ...)
+    series: str = ""
+    left_entropy: float = 0.0
+    right_entropy: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text, "lang": self.lang, "series": self.series, "n_tokens": self.n_tokens,
+            "briefings": self.briefings,
+            "occurrences": self.occurrences, "cohesion": round(self.cohesion, 3),
+            "first_date": self.first_date, "first_briefing": self.first_briefing,
+            "last_date": self.last_date, "last_briefing": self.last_briefing,
+            "spokespersons": self.spokespersons, "months": self.months,
+            "left_entropy": round(self.left_entropy, 3), "right_entropy": round(self.right_entropy, 3),
+        }
+
+
+# ---- text -> token strings ------------------------------------------------------------------------------------
+
+class _Vocab:
+    """English words as single characters, so that n-grams are plain string slices (fast to hash)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.surface: list[Counter] = []
+
+    def encode(self, words: list[str]) -> str:
+        out = []
+        for w in words:
+            low = w.lower().replace("’", "'")
+            ch = self.ids.get(low)
+            if ch is None:
+                ch = chr(0x10000 + len(self.surface))
+                self.ids[low] = ch
+                self.surface.append(Counter())
+            self.surface[ord(ch) - 0x10000][w.replace("’", "'")] += 1
+            out.append(ch)
+        return "".join(out)
+
+    def lower(self, ch: str) -> str:
+        return next(iter(self.surface[ord(ch) - 0x10000])).lower()
+
+    def display(self, gram: str) -> str:
+        return " ".join(self.surface[ord(c) - 0x10000].most_common(1)[0][0] for c in gram)
+
+
+def _segments(text: str, lang: str, vocab: _Vocab | None) -> list[str]:
+    if lang == "zh":
+        return _CJK_RUN.findall(text)
+    out = []
+    for part in _EN_SEGMENT.split(text):
+        words = _WORD.findall(part)
+        if words and vocab is not None:
+            out.append(vocab.encode(words))
+    return out
+
+
+def normalise(text: str, lang: str) -> str:
+    """Text in the form formulations are matched in: lower-case words separated by single spaces, segments
+    (cut at punctuation) separated by ' | ' (Chinese: CJK runs separated by '|')."""
+    if lang == "zh":
+        return "|" + "|".join(_CJK_RUN.findall(text)) + "|"
+    segs = []
+    for part in _EN_SEGMENT.split(text):
+        words = _WORD.findall(part)
+        if words:
+            segs.append(" ".join(w.lower().replace("’", "'") for w in words))
+    return " | " + " | ".join(segs) + " | "
+
+
+def _spoken(b: Briefing) -> list[tuple[str | None, str]]:
+    """(speaker, text) of what the spokesperson side says: openings and answers."""
+    out: list[tuple[str | None, str]] = [(b.spokesperson, t.text) for t in b.openings]
+    for ex in b.exchanges:
+        out.append((ex.spokesperson or b.spokesperson, ex.answer_text))
+    return out
+
+
+# ---- mining ---------------------------------------------------------------------------------------------------
+
+def mine(briefings: Iterable[Briefing], *, lang: str | None = None,
+         options: MiningOptions | None = None) -> list[Formulation]:
+    """Mine the recurring formulations of the briefings, per series and language (every language present, or only
+    ``lang``), most widely used first."""
+    opts = options or MiningOptions()
+    groups: dict[tuple[str, str], list[Briefing]] = defaultdict(list)
+    for b in briefings:
+        if lang is None or b.lang == lang:
+            groups[(b.series, b.lang)].append(b)
+    out: list[Formulation] = []
+    for (series, code), group in sorted(groups.items()):
+        if code not in ("en", "zh"):
+            continue
+        for f in _mine_lang(group, code, opts):
+            f.series = series
+            out.append(f)
+    out.sort(key=lambda f: (-f.briefings, f.text))
+    return out
+
+
+def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> list[Formulation]:
+    briefings = sorted(briefings, key=lambda b: (b.date, b.key))
+    vocab = _Vocab() if lang == "en" else None
+    docs = [[seg for _, text in _spoken(b) for seg in _segments(text, lang, vocab)] for b in briefings]
+    lo, hi = opts.en_range if lang == "en" else opts.zh_range
+    min_df = max(opts.min_briefings, math.ceil(opts.min_share * len(briefings)))
+    # one level beyond the longest phrase, so that a phrase cut by the length cap shows as a fragment
+    df, tf, total = _frequent_ngrams(docs, hi + 1, min_df)
+
+    def content(tok: str) -> bool:
+        return tok not in _ZH_EDGE if lang == "zh" else vocab is not None and vocab.lower(tok) not in EN_STOP
+
+    def is_edge_ok(gram: str) -> bool:
+        if lang == "zh":
+            return gram[0] not in _ZH_EDGE and gram[-1] not in _ZH_EDGE and not any(t in gram for t in _ZH_TITLES)
+        assert vocab is not None
+        words = [vocab.lower(c) for c in gram]
+        if words[0] in EN_STOP or words[-1] in EN_STOP or any(w in _EN_PERSONAL for w in words):
+            return False
+        if any(w in _EN_TITLES for w in words):
+            shown = vocab.display(gram).split()
+            if all(w[:1].isupper() for w, low in zip(shown, words, strict=True) if low not in EN_STOP):
+                return False
+        return sum(w not in EN_STOP for w in words) >= opts.min_content_words
+
+    def cohesion(gram: str) -> float:
+        c = tf[gram]
+        return min(math.log(c * total / (tf[gram[:k]] * tf[gram[k:]])) for k in range(1, len(gram)))
+
+    # the most frequent one-token extension on each side (from the counts: no second pass over the text)
+    best_left: dict[str, tuple[int, str]] = {}
+    best_right: dict[str, tuple[int, str]] = {}
+    for gram, c in tf.items():
+        if len(gram) > 1:
+            if c > best_right.get(gram[:-1], (0, ""))[0]:
+                best_right[gram[:-1]] = (c, gram[-1])
+            if c > best_left.get(gram[1:], (0, ""))[0]:
+                best_left[gram[1:]] = (c, gram[0])
+
+    def is_fragment(gram: str) -> bool:
+        # a neighbour that nearly always sits next to the phrase and is itself a content token means the phrase
+        # is a piece of a longer one (cut at the length cap or at the wrong place): "湾是中国领土…" of "台湾是…"
+        for best in (best_left.get(gram), best_right.get(gram)):
+            if best and best[0] >= 0.8 * tf[gram] and content(best[1]):
+                return True
+        return False
+
+    cands = []
+    for gram, d in df.items():
+        if lo <= len(gram) <= hi and d >= min_df and is_edge_ok(gram) and not is_fragment(gram):
+            coh = cohesion(gram)
+            if coh >= opts.min_pmi:
+                cands.append((gram, coh))
+    # longest first: a phrase is accepted unless an accepted phrase containing it covers most of its uses
+    cands.sort(key=lambda x: (-len(x[0]), -df[x[0]], x[0]))
+    covered: dict[str, int] = defaultdict(int)
+    accepted: list[tuple[str, float]] = []
+    for gram, coh in cands:
+        if covered.get(gram, 0) >= opts.absorb * tf[gram]:
+            continue
+        accepted.append((gram, coh))
+        n = len(gram)
+        for i in range(n):
+            for j in range(i + 1, n + 1):
+                if j - i < n:
+                    sub = gram[i:j]
+                    covered[sub] = max(covered[sub], tf[gram])
+    uses = _scan(briefings, lang, [g for g, _ in accepted], vocab)
+    held: Counter = Counter(b.date.strftime("%Y-%m") for b in briefings)
+    out = []
+    for gram, coh in accepted:
+        u = uses.get(gram)
+        if u is None:  # counted inside segments but never found as a whole in normalised text
+            continue
+        per_month = Counter(b.date.strftime("%Y-%m") for b in u.briefings)
+        out.append(Formulation(
+            text=u.text, lang=lang, n_tokens=len(gram), briefings=len(u.briefings), occurrences=u.occurrences,
+            cohesion=coh, first_date=u.briefings[0].date.isoformat(), first_briefing=u.briefings[0].key,
+            last_date=u.briefings[-1].date.isoformat(), last_briefing=u.briefings[-1].key,
+            spokespersons=dict(u.speakers.most_common()),
+            months={m: [per_month.get(m, 0), held[m]] for m in sorted(held)},
+            left_entropy=_entropy(u.left, u.boundaries), right_entropy=_entropy(u.right, u.boundaries)))
+    return out
+
+
+def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[dict[str, int], dict[str, int], int]:
+    """Document frequency and count of every n-gram (n <= max_n) found in at least min_df documents.
+
+    Level by level (Apriori: the n-gram at i is counted only where the (n-1)-grams at i and i+1 were frequent),
+    vectorised with numpy: the corpus is one array of token codes (0 between segments), an n-gram is a 64-bit
+    rolling hash of its codes, and counting is sorting. The n-gram text is read back from one position per hash.
+    """
+    codes: list[int] = []
+    doc_of: list[int] = []
+    for d, doc in enumerate(docs):
+        for seg in doc:
+            codes.extend(map(ord, seg))
+            codes.append(0)
+            doc_of.extend([d] * (len(seg) + 1))
+    x = np.asarray(codes, dtype=np.uint64)
+    doc_arr = np.asarray(doc_of, dtype=np.uint64)
+    total = int(np.count_nonzero(x))
+    df: dict[str, int] = {}
+    tf: dict[str, int] = {}
+    if not total:
+        return df, tf, total
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    doc_salt = doc_arr * np.uint64(0xC2B2AE3D27D4EB4F)
+    h = x.copy()
+    alive = x != 0
+    with np.errstate(over="ignore"):
+        for n in range(1, max_n + 1):
+            if n > 1:
+                shifted = np.zeros_like(x)
+                shifted[:len(x) - n + 1] = x[n - 1:]
+                h = h * mult + shifted
+                nxt = np.zeros_like(alive)
+                nxt[:-1] = alive[:-1] & alive[1:]
+                alive = nxt & (shifted != 0)
+            pos = np.flatnonzero(alive)
+            if not len(pos):
+                break
+            hp = h[pos]
+            uniq, first, counts = np.unique(hp, return_index=True, return_counts=True)
+            # document frequency: distinct (document, n-gram) pairs per n-gram, a pair keyed by a second hash
+            _, pair_first = np.unique(hp ^ doc_salt[pos], return_index=True)
+            d_uniq, d_counts = np.unique(hp[pair_first], return_counts=True)
+            frequent = d_counts >= min_df
+            if not frequent.any():
+                break
+            fh = d_uniq[frequent]
+            idx = np.searchsorted(uniq, fh)
+            starts = pos[first[idx]].tolist()
+            for start, d, c in zip(starts, d_counts[frequent].tolist(), counts[idx].tolist(), strict=True):
+                gram = "".join(map(chr, codes[start:start + n]))
+                df[gram] = d
+                tf[gram] = c
+            alive = alive & np.isin(h, fh)
+    return df, tf, total
+
+
+@dataclass
+class _Uses:
+    text: str
+    briefings: list[Briefing] = field(default_factory=list)
+    occurrences: int = 0
+    speakers: Counter = field(default_factory=Counter)
+    left: Counter = field(default_factory=Counter)
+    right: Counter = field(default_factory=Counter)
+    #: occurrences at a segment edge (each counts as a distinct neighbour: punctuation is a perfect boundary)
+    boundaries: int = 0
+
+
+def _scan(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab | None) -> dict[str, _Uses]:
+    """Every use of the candidate phrases, found with one automaton pass over the briefings (in date order)."""
+    uses: dict[str, _Uses] = {}
+    if not grams:
+        return uses
+    auto = ahocorasick.Automaton()
+    for gram in grams:
+        text = vocab.display(gram) if vocab else gram
+        key = " " + text.lower() + " " if lang == "en" else text
+        auto.add_word(key, (gram, key))
+        uses[gram] = _Uses(text)
+    auto.make_automaton()
+    for b in briefings:
+        found: dict[str, set[str]] = defaultdict(set)
+        for speaker, text in _spoken(b):
+            norm = normalise(text, lang)
+            for end, (gram, key) in auto.iter(norm):
+                u = uses[gram]
+                start = end - len(key) + 1
+                u.occurrences += 1
+                found[gram].add(speaker or "")
+                if lang == "en":
+                    lw = norm[:start].rsplit(" ", 1)[-1]
+                    rw = norm[end + 1:].split(" ", 1)[0]
+                else:
+                    lw = norm[start - 1]
+                    rw = norm[end + 1]
+                for side, w in ((u.left, lw), (u.right, rw)):
+                    if w in ("|", ""):
+                        u.boundaries += 1
+                    else:
+                        side[w] += 1
+        for gram, who in found.items():
+            u = uses[gram]
+            u.briefings.append(b)
+            u.speakers.update(s for s in who if s)
+    return {g: u for g, u in uses.items() if u.briefings}
+
+
+def _entropy(counts: Counter, singletons: int = 0) -> float:
+    total = sum(counts.values()) + singletons
+    if not total:
+        return 0.0
+    h = -sum(c / total * math.log(c / total) for c in counts.values())
+    return h + singletons * (1 / total) * math.log(total)
+
+
+# ---- tagging --------------------------------------------------------------------------------------------------
+
+class FormulationsPass:
+    """Tags each exchange with the mined formulations its answer uses (value: list of formulation texts).
+
+    Built with the formulation list the store holds (``[{"text", "lang", "series"}, ...]`` or ``Formulation``
+    objects); a briefing is tagged only with the phrases mined from its own series and language. With none it
+    writes nothing. Its version carries a hash of the list, so re-mining re-tags every briefing.
+    """
+
+    name = "formulations"
+
+    def __init__(self, formulations: Iterable[Any] = ()) -> None:
+        items: list[tuple[str, str, str]] = []
+        for f in formulations:
+            if isinstance(f, Formulation):
+                items.append((f.series, f.lang, f.text))
+            else:
+                items.append((f.get("series") or "", f["lang"], f["text"]))
+        items = sorted(set(items))
+        digest = hashlib.sha1("\n".join("\t".join(i) for i in items).encode()).hexdigest()[:10]
+        self.version = f"{VERSION}.{digest}" if items else f"{VERSION}.empty"
+        self.count = len(items)
+        self._auto: dict[tuple[str, str], ahocorasick.Automaton] = {}
+        for series, flang, text in items:
+            if flang not in ("en", "zh"):
+                continue
+            auto = self._auto.get((series, flang))
+            if auto is None:
+                auto = self._auto[(series, flang)] = ahocorasick.Automaton()
+            auto.add_word(" " + text.lower() + " " if flang == "en" else text, text)
+        for auto in self._auto.values():
+            auto.make_automaton()
+
+    def find(self, text: str, lang: str, series: str = "") -> list[str]:
+        """The formulations of that series and language used in the text, in order of first use, no repeats."""
+        auto = self._auto.get((series, lang))
+        if auto is None or not text:
+            return []
+        return list(dict.fromkeys(t for _, t in auto.iter(normalise(text, lang))))
+
+    def annotate(self, briefing: Briefing) -> list[Annotation]:
+        if (briefing.series, briefing.lang) not in self._auto:
+            return []
+        out = []
+        for ex in briefing.exchanges:
+            found = self.find(ex.answer_text, briefing.lang, briefing.series)
+            out.append(Annotation(
+                exchange_n=ex.n, kind=self.name, label=None, value=found, confidence=None,
+                evidence=None, method=METHOD, version=self.version))
+        return out
+
+
+def month_of(date: str | dt.date) -> str:
+    return (date.isoformat() if isinstance(date, dt.date) else str(date))[:7]

@@ -1,0 +1,121 @@
+"""Statistics for publishable tables: Wilson confidence intervals, per-period trends normalised by briefings held
+(with explicit zeros), and the per-outlet table — pure functions over DataFrames, no database."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = ["CLARITY_LABELS", "outlet_table", "period_of", "trend_table", "wilson"]
+
+CLARITY_LABELS = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
+PERIODS = ("month", "quarter", "year")
+
+
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion (well behaved at 0, 1 and small n); (nan, nan) when n = 0."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def period_of(dates: pd.Series, by: str) -> pd.Series:
+    """ISO dates (text or datetime) as period labels: "2020-03" (month), "2020Q1" (quarter), "2020" (year)."""
+    d = pd.to_datetime(dates)
+    if by == "month":
+        return d.dt.strftime("%Y-%m")
+    if by == "quarter":
+        return d.dt.year.astype(str) + "Q" + d.dt.quarter.astype(str)
+    if by == "year":
+        return d.dt.year.astype(str)
+    raise ValueError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
+
+
+def trend_table(units: pd.DataFrame, matching: Iterable[int], *, by: str = "month",
+                group: str | None = None) -> pd.DataFrame:
+    """Briefings held and briefings matching per period (and group), with the share.
+
+    ``units``: one row per exchange (or per briefing) with ``briefing_id``, ``date`` and, when grouping, the
+    ``group`` column; ``matching``: ids of the matching exchanges (``exchange_id`` column) or, when ``units`` has
+    no ``exchange_id`` column, of the matching briefings. A briefing counts as held in a (period, group) when it
+    has a row there, and as matching when one of those rows matches. Every (period, group) with a briefing held
+    gets a row, so periods without a match show 0 rather than vanishing.
+    """
+    cols = ["period"] + ([group] if group else []) + ["briefings_held", "briefings_matching", "share"]
+    if units.empty:
+        return pd.DataFrame(columns=cols)
+    df = units.copy()
+    df["period"] = period_of(df["date"], by)
+    key = "exchange_id" if "exchange_id" in df.columns else "briefing_id"
+    match = set(matching)
+    df["_match"] = df[key].isin(match)
+    keys = ["period"] + ([group] if group else [])
+    if group:
+        df[group] = df[group].fillna("(unknown)")
+    per_briefing = df.groupby(keys + ["briefing_id"], sort=True)["_match"].any().reset_index()
+    out = per_briefing.groupby(keys, sort=True)["_match"].agg(["size", "sum"]).reset_index()
+    out = out.rename(columns={"size": "briefings_held", "sum": "briefings_matching"})
+    out["briefings_matching"] = out["briefings_matching"].astype(int)
+    out["share"] = out["briefings_matching"] / out["briefings_held"]
+    return out[cols].reset_index(drop=True)
+
+
+def _top(counter: Counter, k: int) -> str:
+    return ", ".join(f"{code} {n}" for code, n in counter.most_common(k))
+
+
+def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: int = 1) -> pd.DataFrame:
+    """One row per outlet and one per outlet type (``level`` says which): questions, the clarity distribution
+    (share and 95% Wilson interval of each 3-way label among the labelled answers), the median answer length
+    (words for English answers, characters for Chinese ones) and the countries asked about most.
+
+    ``rows``: one row per exchange with ``outlet``, ``outlet_type``, ``lang``, ``answer``, ``clarity`` (label or
+    None) and ``countries_question`` (list of ISO3 codes or None).
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=["level", "name", "outlet_type", "questions"])
+    df = rows.copy()
+    df["answer_words"] = [len(a.split()) if lang != "zh" else None
+                          for a, lang in zip(df["answer"], df["lang"], strict=True)]
+    df["answer_chars"] = [sum(1 for ch in a if not ch.isspace()) if lang == "zh" else None
+                          for a, lang in zip(df["answer"], df["lang"], strict=True)]
+    records = []
+    for level, col in (("outlet_type", "outlet_type"), ("outlet", "outlet")):
+        for name, g in df.groupby(df[col].fillna("(anonymous)" if col == "outlet" else "(unknown)"), sort=True):
+            if len(g) < min_questions:
+                continue
+            rec = {"level": level, "name": name,
+                   "outlet_type": g["outlet_type"].dropna().mode().iloc[0] if g["outlet_type"].notna().any()
+                   else None,
+                   "questions": len(g)}
+            labels = g["clarity"].dropna() if "clarity" in g else pd.Series(dtype=object)
+            rec["labelled"] = len(labels)
+            for lab in CLARITY_LABELS:
+                k = int((labels == lab).sum())
+                slug = lab.lower().replace(" ", "_").replace("-", "_")
+                n = len(labels)
+                rec[f"{slug}_share"] = k / n if n else math.nan
+                lo, hi = wilson(k, n)
+                rec[f"{slug}_lo"] = lo
+                rec[f"{slug}_hi"] = hi
+            words = g["answer_words"].dropna()
+            chars = g["answer_chars"].dropna()
+            rec["median_answer_words_en"] = float(words.median()) if len(words) else math.nan
+            rec["median_answer_chars_zh"] = float(chars.median()) if len(chars) else math.nan
+            asked: Counter = Counter()
+            if "countries_question" in g:
+                for codes in g["countries_question"]:
+                    if isinstance(codes, (list, tuple)):
+                        asked.update(codes)
+            rec["top_countries"] = _top(asked, top_countries)
+            records.append(rec)
+    out = pd.DataFrame(records)
+    out = out.sort_values(["level", "questions", "name"], ascending=[False, False, True], kind="stable")
+    return out.reset_index(drop=True)

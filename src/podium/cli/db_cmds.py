@@ -1,0 +1,344 @@
+"""Database commands: `podium ingest`, `search`, `kwic`, `show`, `stats`, `export`, `reindex`, `demo`.
+
+Each command opens a Podium, calls one method and prints the result; errors are PodiumErrors, which the
+group turns into a one-line message and exit status 1.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from typing import Any
+
+import click
+
+from ..api import Podium
+from . import db_option, main
+
+_FILTER_HELP = "Filters: --from/--to YYYY-MM-DD, --spokesperson, --outlet, --outlet-type, --lang, --country, --clarity."
+
+
+def filter_options(f):
+    """The filters shared by search, kwic and export."""
+    opts = [
+        click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this date."),
+        click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this date."),
+        click.option("--spokesperson", help="Only answers by this spokesperson (any case), e.g. 'Hua Chunying'."),
+        click.option("--outlet", help="Only questions from this outlet, e.g. AFP, Reuters, Xinhua."),
+        click.option("--outlet-type", "outlet_type",
+                     help="Only questions from this type of outlet, e.g. 'foreign media', 'Chinese state media'."),
+        click.option("--lang", help="Only briefings in this language: en or zh."),
+        click.option("--country", metavar="ISO3", help="Only exchanges mentioning this country (needs analysis)."),
+        click.option("--clarity", help="Only answers with this clarity label (needs analysis), e.g. 'Clear Reply'."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _filters(kw: dict[str, Any]) -> dict[str, Any]:
+    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
+    return {k: kw.get(k) for k in keys if kw.get(k) not in (None, "")}
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _terminal(highlighted: str) -> str:
+    """Highlighted HTML as terminal text: matches in bold (click drops the styling when not on a terminal)."""
+    text = _MARK.sub(lambda m: "\x00" + m.group(1) + "\x01", highlighted)
+    text = html.unescape(text)
+    return re.sub("\x00(.*?)\x01", lambda m: click.style(m.group(1), bold=True, fg="yellow"), text, flags=re.S)
+
+
+def _json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--format", "fmt", default=None, help="Force a page format instead of detecting it per file.")
+@click.option("--no-analyse", "no_analyse", is_flag=True, help="Store the parse only; run `podium analyse` later.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on stderr (default: only when stderr is a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse: bool, progress: bool | None,
+                   quiet: bool) -> None:
+    """Parse pages (files, or folders searched recursively) and store them in the database.
+
+    The format is detected per file. Re-ingesting a page that has not changed writes nothing; a page whose
+    text changed replaces the stored version and the change is recorded (table `revisions`). In folders,
+    robots.txt, index.tsv and non-page files are passed over, and pages that an index.tsv beside them lists as
+    kind=list are skipped (listing pages, not briefings); index.tsv also gives each page its URL.
+
+    Prints a summary and every failure (file and reason); exit status 1 if any file failed.
+    """
+    if progress is None:
+        progress = sys.stderr.isatty()
+    with Podium(db) as pod:
+        report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress)
+    for r in report.failed:
+        click.echo(f"FAILED {r.source}: {r.error}", err=True)
+    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "skipped", "failed")}
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"  ->  {db}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command("search")
+@click.argument("query")
+@db_option
+@filter_options
+@click.option("--exact", is_flag=True, help="Unquoted words match only their exact form (no stemming).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance", show_default=True,
+              help="relevance (BM25), date (newest first) or date_asc.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Hits to show (the total is always counted).")
+@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--facets", is_flag=True, help="Also count hits by spokesperson, outlet, year, ...")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (hits carry <mark> highlights).")
+def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offset: int, facets: bool,
+                   as_json: bool, **kw: Any) -> None:
+    """Search question and answer text.
+
+    \b
+    Query syntax:
+      tariffs             the word and its inflections (tariff, tariffs) -- unless --exact
+      "one China"         exact phrase: these word forms, in order (case/accent-insensitive, never stemmed)
+      美方                Chinese words are matched character by character, exactly
+      trade AND war       both (juxtaposition also means AND); OR: either; NOT x or -x: without
+      sanction*           words starting with "sanction"
+      (Huawei OR ZTE) -5G grouping with parentheses
+    """
+    with Podium(db, create=False) as pod:
+        res = pod.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **_filters(kw))
+    if as_json:
+        _json(res)
+        return
+    click.echo(f"{res['total']} exchange(s) match {query!r}" +
+               (f"; showing {offset + 1}-{offset + len(res['hits'])}" if res["hits"] else ""))
+    for h in res["hits"]:
+        who = h["outlet"] or h["asker"] or "(anonymous)"
+        click.echo(f"\ne{h['exchange_id']}  {h['date']}  {who} -> {h['spokesperson'] or '?'}   "
+                   f"[b{h['briefing_id']} #{h['n']}]")
+        click.echo("  " + _terminal(h["snippet"]))
+    for field, counts in (res.get("facets") or {}).items():
+        if counts:
+            top = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:8])
+            click.echo(f"\n{field}: {top}")
+
+
+@main.command("kwic")
+@click.argument("term")
+@db_option
+@filter_options
+@click.option("--window", default=8, show_default=True, type=click.IntRange(0, 200),
+              help="Words of context each side.")
+@click.option("--sentence", is_flag=True, help="Show the whole sentence around each match instead of a window.")
+@click.option("--exact", is_flag=True, help="Unquoted words match only their exact form (no stemming).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
+def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, limit: int, as_json: bool,
+                 **kw: Any) -> None:
+    """Keyword in context: every occurrence of TERM with the words around it, oldest first.
+
+    TERM uses the search syntax ("phrases", prefix*, AND/OR/NOT); the matches shown are its positive terms.
+    """
+    with Podium(db, create=False) as pod:
+        lines = pod.kwic(term, window=window, sentence=sentence, limit=limit, exact=exact, **_filters(kw))
+    if as_json:
+        _json(lines)
+        return
+    width = 50
+    for ln in lines:
+        left = ln["left"] if sentence else _trim_left(ln["left"], width)
+        kwd = click.style(ln["keyword"], bold=True, fg="yellow")
+        tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
+        if sentence:
+            click.echo(f"{tag}  {left} [{kwd}] {ln['right']}")
+        else:
+            click.echo(f"{tag}  {left:>{width}} {kwd} {ln['right'][:width]}")
+    if not lines:
+        click.echo(f"no occurrences of {term!r}", err=True)
+
+
+def _trim_left(text: str, width: int) -> str:
+    """The end of a left context, cut at a word boundary to fit ``width``."""
+    if len(text) <= width:
+        return text
+    return "…" + text[-width + 1:].split(" ", 1)[-1]
+
+
+@main.command("show")
+@click.argument("ident")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def show_command(ident: str, db: str, as_json: bool) -> None:
+    """Show a briefing (b123) or an exchange (e456), as search results name them."""
+    from ..errors import QueryError
+
+    kind = ident.strip()[:1].lower()
+    if kind not in ("b", "e"):
+        raise QueryError(f"{ident!r}: say b123 for a briefing or e456 for an exchange")
+    with Podium(db, create=False) as pod:
+        obj = pod.briefing(ident) if kind == "b" else pod.exchange(ident)
+    if as_json:
+        _json(obj)
+        return
+    if kind == "e":
+        _print_exchange(obj, header=True)
+        return
+    click.echo(f"b{obj['id']}  {obj['title']}\n{obj['date']}  {obj['series']}  [{obj['lang']}]  "
+               f"spokesperson: {obj['spokesperson']}  {len(obj['exchanges'])} exchanges")
+    click.echo(f"{obj['url'] or ''}\n{obj['source']}")
+    for text in obj["openings"]:
+        click.echo(f"\n[opening] {text}")
+    for e in obj["exchanges"]:
+        _print_exchange(e, header=False)
+    nav = [f"previous: b{obj['prev_id']}" if obj["prev_id"] else "", f"next: b{obj['next_id']}" if obj["next_id"]
+           else ""]
+    click.echo("\n" + "   ".join(x for x in nav if x))
+
+
+def _print_exchange(e: dict[str, Any], header: bool) -> None:
+    who = e["asker"] or "(anonymous)"
+    if e.get("outlet") and e["outlet"] != e["asker"]:
+        who += f" [{e['outlet']}]"
+    if header:
+        click.echo(f"e{e['exchange_id']}  {e['date']}  {e['title']}  (b{e['briefing_id']} #{e['n']})")
+    else:
+        click.echo(f"\ne{e['exchange_id']} #{e['n']}")
+    click.echo(f"Q ({who}{', follow-up' if e['follow_up'] else ''}): {e['question']}")
+    click.echo(f"A ({e['spokesperson'] or '?'}): {e['answer']}")
+    for kind, a in (e.get("annotations") or {}).items():
+        value = a["value"] if a["value"] is not None else ""
+        conf = f" ({a['confidence']:.2f})" if a.get("confidence") is not None else ""
+        click.echo(f"  {kind}: {a['label'] or ''}{conf} {json.dumps(value, ensure_ascii=False) if value else ''}")
+
+
+@main.command("stats")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats_command(db: str, as_json: bool) -> None:
+    """What the database holds: briefings, exchanges, dates, and counts by language, spokesperson and outlet."""
+    with Podium(db, create=False) as pod:
+        s = pod.stats()
+    if as_json:
+        _json(s)
+        return
+    _print_stats(s)
+
+
+def _print_stats(s: dict[str, Any], top: int = 10) -> None:
+    click.echo(f"{s['briefings']} briefings, {s['exchanges']} exchanges, {s['date_from']} .. {s['date_to']}")
+    for lang, d in s["by_lang"].items():
+        click.echo(f"  [{lang}] {d['briefings']} briefings, {d['exchanges']} exchanges")
+    for title, key in (("spokesperson (briefings)", "by_spokesperson"), ("outlet (questions)", "by_outlet"),
+                       ("outlet type (questions)", "by_outlet_type")):
+        items = list(s[key].items())[:top]
+        if items:
+            click.echo(f"by {title}: " + ", ".join(f"{k} {v}" for k, v in items))
+    click.echo(f"anonymous questions: {s['anonymous_questions']}")
+    if s["annotations"]:
+        click.echo("annotations: " + ", ".join(f"{k} {v}" for k, v in s["annotations"].items()))
+
+
+@main.command("export")
+@db_option
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout; "
+              "parquet needs a file).")
+@click.option("--query", default=None, help="Only exchanges matching this search query.")
+def export_command(db: str, fmt: str, output: str | None, query: str | None, **kw: Any) -> None:
+    """Export exchanges, one row each: briefing fields, asker, outlet, outlet_type, follow_up, question, answer,
+    source and every annotation as columns (clarity, clarity_confidence, countries_question, ...)."""
+    with Podium(db, create=False) as pod:
+        text = pod.export(fmt, output, query=query, **_filters(kw))
+    if text is not None:
+        sys.stdout.write(text)
+
+
+@main.command("reindex")
+@db_option
+def reindex_command(db: str) -> None:
+    """Rebuild the full-text index from the database (after a crash, or to pick up new annotations)."""
+    with Podium(db, create=False) as pod:
+        n = pod.reindex()
+    click.echo(f"indexed {n} exchanges")
+
+
+@main.command("demo")
+@click.option("--db", "db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to build the demo database.")
+@click.option("--no-analyse", "no_analyse", is_flag=True, help="Skip the analysis passes (faster).")
+def demo_command(db: str, no_analyse: bool) -> None:
+    """Build a database from the bundled demo corpus (120 real MFA transcripts, English and Chinese, 2018-2020;
+    see podium/data/demo/PROVENANCE.md) and show what podium can do with it.
+
+    The pages are unpacked beside the database (DB-pages/) so that every exchange's source is a real file.
+    """
+    import tarfile
+    from importlib import resources
+    from pathlib import Path
+
+    from ..errors import PodiumError, SourceError
+
+    pages = Path(db).with_suffix("").as_posix() + "-pages"
+    archive = resources.files("podium") / "data" / "demo" / "mfa-demo.tar.xz"
+    try:
+        with resources.as_file(archive) as path, tarfile.open(path) as tar:
+            tar.extractall(pages, filter="data")
+    except (OSError, tarfile.TarError) as exc:
+        raise SourceError(str(archive), f"cannot unpack the demo corpus: {exc}") from None
+    head = lambda text: click.echo("\n" + click.style(text, bold=True))  # noqa: E731
+    head(f"$ podium ingest {pages} --db {db}")
+    with Podium(db) as pod:
+        report = pod.ingest([pages], analyse=not no_analyse, progress=sys.stderr.isatty())
+        for r in report.failed:
+            click.echo(f"FAILED {r.source}: {r.error}", err=True)
+        click.echo(", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "failed")))
+
+        head(f"$ podium stats --db {db}")
+        _print_stats(pod.stats(), top=6)
+
+        for query in ('"shared future"', "美方 AND 台湾"):
+            head(f"$ podium search '{query}' --limit 3 --db {db}")
+            res = pod.search(query, limit=3)
+            click.echo(f"{res['total']} exchange(s) match")
+            for h in res["hits"]:
+                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or '(anonymous)'} -> "
+                           f"{h['spokesperson'] or '?'}\n    {_terminal(h['snippet'])}")
+
+        head(f"$ podium kwic '\"South China Sea\"' --window 6 --db {db}")
+        for ln in pod.kwic('"South China Sea"', window=6, limit=6):
+            kwd = click.style(ln["keyword"], bold=True, fg="yellow")
+            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45} {kwd} {ln['right'][:45]}")
+
+        head(f"$ podium kwic tariffs --sentence --limit 2 --db {db}")
+        for ln in pod.kwic("tariffs", sentence=True, limit=2):
+            click.echo(f"  {ln['date']}  {ln['left']} [{click.style(ln['keyword'], bold=True)}] {ln['right']}")
+
+        try:
+            outlets = pod.outlets()
+        except (NotImplementedError, PodiumError):
+            outlets = None
+        if outlets is not None and len(outlets):
+            head(f"$ podium outlets --db {db}   (shares of answers by clarity, per outlet type)")
+            if "level" in outlets.columns:
+                outlets = outlets[outlets["level"] == "outlet_type"]
+            cols = [c for c in ("name", "questions", "clear_reply_share", "ambivalent_share",
+                                "clear_non_reply_share", "top_countries") if c in outlets.columns]
+            table = outlets[cols].head(8).copy()
+            for c in cols:
+                if c.endswith("_share"):
+                    table[c] = table[c].map(lambda v: "" if v != v else f"{v:.0%}")
+            table.columns = [c.replace("_share", "").replace("_", " ") for c in cols]
+            click.echo(table.to_string(index=False, max_colwidth=40))
+    head("Next")
+    click.echo(f"  podium show b1 --db {db}            read a briefing\n"
+               f"  podium export --format csv --db {db} -o demo.csv\n"
+               f"  python -c 'from podium import Podium; print(Podium(\"{db}\").exchanges().head())'")

@@ -1,0 +1,187 @@
+"""The MFA site adapter: walk the spokesperson section's listing pages, yield regular press conference transcripts.
+
+Two layouts (``LAYOUTS``):
+
+- ``site2020``: the fmprc.gov.cn site of 2018-2020: ``.../2511_665403/default.shtml``, ``default_N.shtml``
+  (English) and ``/web/wjdt_674879/fyrbt_674889/default.shtml`` (Chinese), linking ``./tNNNNNNN.shtml``; the page
+  count is in the page's script (``countPage = 13``).
+- ``today``: the current site: ``/eng/xw/fyrbt/lxjzh/index.html``, ``index_N.html`` (about 7 transcripts a page,
+  newest first) linking ``./YYYYMM/tYYYYMMDD_NNNNNNNN.html``; older index pages redirect away, which ends the
+  walk. Chinese: ``/web/fyrbt_673021/jzhsl_673025/index.shtml`` (parsed by the Chinese parser; no saved page of
+  that layout exists to test it on, so a page it cannot read fails loudly).
+
+``Walker`` goes newest first and yields ``Link`` items; the caller (``podium.sources.fetch``) decides what is
+held, downloads, archives and ingests. Transcript pages are checked here (``read_transcript``) so that a page the
+parsers cannot fully read is refused with a ParseError naming its URL, never stored in half.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..errors import ParseError
+from ..model import Briefing
+from ..parse import parse_bytes
+from ..parse._text import decode
+from ..parse.mfa_en_html import SERIES, parse_date, parse_title
+
+__all__ = ["DEFAULT_BASE_URL", "LAYOUTS", "Layout", "Link", "Listing", "check_briefing", "parse_listing",
+           "publisher_url", "read_transcript"]
+
+DEFAULT_BASE_URL = "https://www.fmprc.gov.cn"
+
+_ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_URL_DATE = re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+\.s?html?$")
+_PAGE_COUNT = re.compile(r"(?:countPage\s*=\s*|createPageHTML\(\s*['\"]?)(\d+)")
+
+
+def _en_regular(title: str) -> bool:
+    # regular press conferences, and the written "Daily Briefing Online" that replaced them in Feb-Mar 2020;
+    # not the spokesperson's Remarks the same section lists
+    return parse_title(title)[1] in ("regular", "online")
+
+
+def _zh_regular(title: str) -> bool:
+    return "例行记者会" in title
+
+
+def _title_date(title: str, lang: str) -> dt.date | None:
+    if lang == "zh":
+        m = _ZH_DATE.search(title)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+        return None
+    return parse_date(title)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one section's listing pages are and how their transcript links look."""
+
+    name: str
+    lang: str
+    #: Path of the first (newest) listing page.
+    first: str
+    #: Path of listing page N (N >= 1), with {n}.
+    nth: str
+    #: Transcript hrefs (matched against the resolved URL's path).
+    link: re.Pattern[str]
+    regular: Callable[[str], bool]
+
+    def listing_url(self, base_url: str, n: int) -> str:
+        return base_url.rstrip("/") + (self.first if n == 0 else self.nth.format(n=n))
+
+    def is_listing(self, url: str) -> bool:
+        path = urlsplit(url).path
+        head = self.first.rsplit("/", 1)[0] + "/"
+        return path.startswith(head) and bool(re.search(r"/(?:default|index)(?:_\d+)?\.s?html?$", path))
+
+
+LAYOUTS: dict[tuple[str, str], Layout] = {
+    ("site2020", "en"): Layout("site2020", "en", "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml",
+                               "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default_{n}.shtml",
+                               re.compile(r"/2511_665403/t\d+\.shtml$"), _en_regular),
+    ("site2020", "zh"): Layout("site2020", "zh", "/web/wjdt_674879/fyrbt_674889/default.shtml",
+                               "/web/wjdt_674879/fyrbt_674889/default_{n}.shtml",
+                               re.compile(r"/fyrbt_674889/t\d+\.shtml$"), _zh_regular),
+    ("today", "en"): Layout("today", "en", "/eng/xw/fyrbt/lxjzh/index.html", "/eng/xw/fyrbt/lxjzh/index_{n}.html",
+                            re.compile(r"/eng/xw/fyrbt/lxjzh/\d{6}/t\d{8}_\d+\.html$"), _en_regular),
+    ("today", "zh"): Layout("today", "zh", "/web/fyrbt_673021/jzhsl_673025/index.shtml",
+                            "/web/fyrbt_673021/jzhsl_673025/index_{n}.shtml",
+                            re.compile(r"/fyrbt_673021/jzhsl_673025/\d{6}/t\d{8}_\d+\.s?html$"), _zh_regular),
+}
+LAYOUT_NAMES = ("today", "site2020")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A transcript link found on a listing page."""
+
+    url: str
+    title: str
+    #: The briefing's date from the link text (else from the URL), when it has one.
+    date: dt.date | None
+    #: A regular press conference (the rest of the section is listed but not fetched).
+    regular: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str
+    links: tuple[Link, ...]
+    #: Number of listing pages the page says the section has, when it says.
+    page_count: int | None
+
+
+def parse_listing(data: bytes, url: str, layout: Layout) -> Listing:
+    """The transcript links of one listing page, in page order (newest first)."""
+    text = decode(data, url)
+    tree = LexborHTMLParser(text)
+    links: list[Link] = []
+    seen: set[str] = set()
+    for a in tree.css("a[href]"):
+        href = (a.attributes.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        target = urljoin(url, href).split("#", 1)[0]
+        if not layout.link.search(urlsplit(target).path) or target in seen:
+            continue
+        seen.add(target)
+        title = " ".join((a.attributes.get("title") or a.text() or "").split())
+        date = _title_date(title, layout.lang)
+        if date is None:
+            m = _URL_DATE.search(urlsplit(target).path)
+            if m:
+                try:
+                    date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    date = None
+        links.append(Link(target, title, date, layout.regular(title)))
+    m = _PAGE_COUNT.search(text)
+    return Listing(url, tuple(links), int(m.group(1)) if m else None)
+
+
+# ---- transcripts -------------------------------------------------------------------------------------------------
+
+def check_briefing(b: Briefing, url: str) -> Briefing:
+    """Refuse a parse that is not a whole regular press conference: ParseError naming the URL."""
+    if b.series != SERIES and "例行记者会" not in b.title:
+        raise ParseError(url, f"not a regular press conference (title {b.title!r}, series {b.series!r}); not stored")
+    if not b.exchanges:
+        raise ParseError(url, "no question and answer found in the transcript; not stored (the page may be cut off "
+                              "or in a layout podium cannot read)")
+    if not any(e.answers and e.answer_text.strip() for e in b.exchanges):
+        raise ParseError(url, "no answered question in the transcript; not stored")
+    return b
+
+
+def publisher_url(url: str) -> str:
+    """The page's URL on the publisher's site (``DEFAULT_BASE_URL``) for a URL fetched from any host: briefings
+    keep it whatever mirror or test server served them, so the database knows a page however it got it."""
+    parts = urlsplit(url)
+    return DEFAULT_BASE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None) -> Briefing:
+    """Parse a downloaded transcript page and check it is a whole regular press conference; ParseError naming
+    the source otherwise. ``url``: the publisher's URL the briefing keeps; ``source``: where it was fetched from.
+
+    The format is detected as ``podium ingest`` would detect it, so re-ingesting the archive gives the same parse.
+    Today's English pages are read by ``mfa-en-site2022``; one detected as another format is still held to that
+    module's structural check (title, date, body container, the last labelled paragraph an answer)."""
+    source = source or url
+    b = parse_bytes(data, source, url=url)
+    if layout.name == "today" and layout.lang == "en" and b.format != "mfa-en-site2022":
+        from ..parse.mfa_en_site2022 import check_page, cross_check
+
+        cross_check(b, check_page(decode(data, source), source), source)
+    return check_briefing(b, source)

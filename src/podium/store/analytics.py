@@ -1,0 +1,210 @@
+"""The SQL the analysis area needs: briefings read back as model objects for the passes, which briefings a pass
+has not yet annotated at its current version, exchange metadata for trends and outlet tables, and the
+``formulations`` table of mined phrases (created here, idempotently).
+
+    formulations   one row per mined phrase: text, lang, first/last use, briefings using it, spokespersons,
+                   per-month use next to briefings held (JSON), how it was mined (method, version, mined_at)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Exchange, Turn
+from .sqlite import Store
+
+FORMULATIONS_DDL = """
+CREATE TABLE IF NOT EXISTS formulations (
+    id             INTEGER PRIMARY KEY,
+    series         TEXT NOT NULL,         -- mined per series and language
+    lang           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    n_tokens       INTEGER NOT NULL,
+    briefings      INTEGER NOT NULL,      -- briefings using it
+    occurrences    INTEGER NOT NULL,
+    cohesion       REAL,                  -- lowest PMI over its split points
+    left_entropy   REAL,
+    right_entropy  REAL,
+    first_date     TEXT NOT NULL,
+    first_briefing TEXT NOT NULL,         -- briefing key (URL)
+    last_date      TEXT NOT NULL,
+    last_briefing  TEXT NOT NULL,
+    spokespersons  TEXT NOT NULL,         -- JSON {name: briefings}
+    months         TEXT NOT NULL,         -- JSON {"YYYY-MM": [briefings using, briefings held]}
+    method         TEXT NOT NULL,
+    version        TEXT NOT NULL,
+    mined_at       TEXT NOT NULL,
+    UNIQUE (series, lang, text)
+);
+CREATE INDEX IF NOT EXISTS formulations_first ON formulations(first_date);
+"""
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    """Create the analysis tables if missing. The formulations table holds derived data (re-mined by
+    `podium analyse`), so a table of an older shape is dropped and recreated rather than migrated."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(formulations)")}
+    if cols and "series" not in cols:
+        conn.execute("DROP TABLE formulations")
+    conn.executescript(FORMULATIONS_DDL)
+
+
+def corpus_state(store: Store) -> str:
+    """A fingerprint of the stored briefings that changes whenever one is added, revised or deleted."""
+    row = store.conn.execute("SELECT count(*), max(updated_at), max(id) FROM briefings").fetchone()
+    return f"{row[0]}|{row[1]}|{row[2]}"
+
+
+def formulation_count(store: Store) -> int:
+    ensure_tables(store.conn)
+    return store.conn.execute("SELECT count(*) FROM formulations").fetchone()[0]
+
+
+def briefing_ids(store: Store, *, lang: str | None = None) -> list[int]:
+    sql = "SELECT id FROM briefings" + (" WHERE lang = ?" if lang else "") + " ORDER BY date, id"
+    return [r[0] for r in store.conn.execute(sql, (lang,) if lang else ())]
+
+
+def stale_briefings(store: Store, kind: str, version: str) -> list[int]:
+    """Briefings with an exchange that has no annotation of this kind at this version."""
+    sql = ("SELECT DISTINCT e.briefing_id FROM exchanges e LEFT JOIN annotations a "
+           "ON a.exchange_id = e.id AND a.kind = ? WHERE a.version IS NULL OR a.version != ? ORDER BY 1")
+    return [r[0] for r in store.conn.execute(sql, (kind, version))]
+
+
+def load_briefings(store: Store, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
+    """Stored briefings as ``Briefing`` objects (openings and exchanges; an answer is one turn)."""
+    c = store.conn
+    for bid in ids:
+        b = c.execute("SELECT * FROM briefings WHERE id = ?", (bid,)).fetchone()
+        if b is None:
+            continue
+        openings = tuple(Turn(OPENING, r["speaker"], tuple(r["text"].split("\n"))) for r in c.execute(
+            "SELECT speaker, text FROM turns WHERE briefing_id = ? AND role = 'opening' ORDER BY pos", (bid,)))
+        exchanges = tuple(
+            Exchange(n=r["n"], question=Turn(ASKER, r["asker"], tuple(r["question"].split("\n"))),
+                     answers=(Turn(SPOKESPERSON, r["spokesperson"], tuple(r["answer"].split("\n"))),),
+                     asker=r["asker"], outlet=r["outlet"], outlet_type=r["outlet_type"],
+                     follow_up=bool(r["follow_up"]), spokesperson=r["spokesperson"])
+            for r in c.execute("SELECT * FROM exchanges WHERE briefing_id = ? ORDER BY n", (bid,)))
+        yield bid, Briefing(series=b["series"], lang=b["lang"], date=dt.date.fromisoformat(b["date"]),
+                            title=b["title"], spokesperson=b["spokesperson"], url=b["url"], source=b["source"],
+                            format=b["format"], openings=openings, exchanges=exchanges)
+
+
+def exchange_units(store: Store, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per exchange (filtered; ``series`` too): exchange_id, briefing_id, date, lang, series, spokesperson,
+    outlet, outlet_type."""
+    filters = dict(filters)
+    series = filters.pop("series", None)
+    where, params = Store._where(filters)
+    if series:
+        where.append("b.series = ?")
+        params.append(series)
+    sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.date, b.lang, b.series, "
+           "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.outlet, e.outlet_type "
+           "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [dict(r) for r in store.conn.execute(sql, params)]
+
+
+def exchanges_with_country(store: Store, code: str) -> list[int]:
+    """Exchanges whose question or answer names the country (per the countries annotations)."""
+    rows = store.conn.execute("SELECT exchange_id, value FROM annotations WHERE kind = 'countries' "
+                              "AND instr(value, ?) > 0", (f'"{code}"',))
+    out = []
+    for eid, value in rows:
+        v = json.loads(value)
+        if code in v.get("question", []) or code in v.get("answer", []):
+            out.append(eid)
+    return out
+
+
+def exchanges_with_formulation(store: Store, text: str) -> list[int]:
+    """Exchanges tagged with the formulation (per the formulations annotations)."""
+    needle = json.dumps(text, ensure_ascii=False)
+    rows = store.conn.execute("SELECT exchange_id, value FROM annotations WHERE kind = 'formulations' "
+                              "AND instr(value, ?) > 0", (needle,))
+    return [eid for eid, value in rows if text in json.loads(value)]
+
+
+def outlet_rows(store: Store) -> list[dict[str, Any]]:
+    """Per exchange: outlet, outlet_type, lang, answer, clarity label and the countries its question names."""
+    sql = ("SELECT e.id AS exchange_id, e.outlet, e.outlet_type, b.lang, e.answer, "
+           "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
+           "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries "
+           "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+    out = []
+    for r in store.conn.execute(sql):
+        d = dict(r)
+        countries = json.loads(d.pop("countries")) if r["countries"] else None
+        d["countries_question"] = countries.get("question") if isinstance(countries, dict) else None
+        out.append(d)
+    return out
+
+
+def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: str, version: str) -> int:
+    """Replace the mined list with a new one in one transaction; returns rows written."""
+    c = store.conn
+    ensure_tables(c)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    c.execute("BEGIN IMMEDIATE")
+    try:
+        c.execute("DELETE FROM formulations")
+        c.executemany(
+            "INSERT INTO formulations(series, lang, text, n_tokens, briefings, occurrences, cohesion, left_entropy, "
+            "right_entropy, first_date, first_briefing, last_date, last_briefing, spokespersons, months, method, "
+            "version, mined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r["series"], r["lang"], r["text"], r["n_tokens"], r["briefings"], r["occurrences"], r["cohesion"],
+              r["left_entropy"], r["right_entropy"], r["first_date"], r["first_briefing"], r["last_date"],
+              r["last_briefing"], json.dumps(r["spokespersons"], ensure_ascii=False), json.dumps(r["months"]),
+              method, version, now) for r in rows])
+        c.execute("COMMIT")
+    except BaseException:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+def read_formulations(store: Store, *, new_since: str | None = None, lang: str | None = None,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+    """The stored formulations, most widely used first (first used on or after new_since, if given)."""
+    ensure_tables(store.conn)
+    where, params = [], []
+    if new_since:
+        where.append("first_date >= ?")
+        params.append(new_since)
+    if lang:
+        where.append("lang = ?")
+        params.append(lang)
+    sql = "SELECT * FROM formulations" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY briefings DESC, text"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    out = []
+    for r in store.conn.execute(sql, params):
+        d = dict(r)
+        d["spokespersons"] = json.loads(d["spokespersons"])
+        d["months"] = json.loads(d["months"])
+        out.append(d)
+    return out
+
+
+def find_formulation(store: Store, ref: str) -> dict[str, Any] | None:
+    """A stored formulation by id ("12", "f12") or text (case-insensitive)."""
+    ensure_tables(store.conn)
+    ref = ref.strip()
+    bare = ref[1:] if ref[:1].lower() == "f" and ref[1:].isdigit() else ref
+    if bare.isdigit():
+        row = store.conn.execute("SELECT * FROM formulations WHERE id = ?", (int(bare),)).fetchone()
+    else:
+        row = store.conn.execute("SELECT * FROM formulations WHERE text = ? COLLATE NOCASE "
+                                 "ORDER BY briefings DESC LIMIT 1", (ref,)).fetchone()
+    return dict(row) if row else None

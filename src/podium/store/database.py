@@ -1,0 +1,238 @@
+"""A podium database: the SQLite store of record plus its full-text index, kept in agreement.
+
+How they never disagree after a crash: a briefing is written to SQLite in one transaction that also puts its
+id in ``index_pending``. Only after that commit is the briefing (re)indexed from what SQLite holds; after the
+index commit, the ids leave the queue. A crash anywhere leaves either nothing (SQLite rolled back) or ids in
+the queue, which the next writer re-indexes on open (delete-by-briefing then add, so doing it twice is
+harmless). An index of another version, a missing index or one whose size disagrees with the store is rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ..errors import QueryError, StoreError
+from . import query as q
+from .index import INDEX_VERSION, FullTextIndex, IndexBusy
+from .sqlite import FILTERS, Store, check_date
+from .text import find, kwic_lines, mark, normalize, snippet
+
+log = logging.getLogger(__name__)
+
+FACET_FIELDS = ("spokesperson", "outlet", "outlet_type", "lang", "year", "clarity", "country")
+SORTS = ("relevance", "date", "date_asc")
+
+
+def index_path(db_path: str) -> Path:
+    return Path(f"{db_path}.index")
+
+
+class Database:
+    """Store + index. Reads never write; the first write (or an explicit repair) fixes a stale index."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.store = Store(path, create=create)
+        self.path = self.store.path
+        self.index = FullTextIndex(index_path(self.path))
+        self._canon: dict[str, dict[str, str]] = {}
+        try:
+            self.repair()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"{self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.index.close()
+        self.store.close()
+
+    # ---- consistency ----------------------------------------------------------------------------------------
+
+    def repair(self) -> str | None:
+        """Bring the index in line with the store; returns what was done, or None. Skipped (and retried next
+        time) while another process holds the index writer."""
+        try:
+            if self.store.meta("index_version") != INDEX_VERSION or not self.index.exists():
+                self.reindex()
+                return "rebuilt"
+            pending = self.store.pending()
+            if pending:
+                self.flush()
+                return f"re-indexed {len(pending)} briefing(s)"
+            if self.index.num_docs() != self.store.exchange_count():
+                self.reindex()
+                return "rebuilt"
+        except IndexBusy:
+            log.info("index %s is being written by another process; not repairing now", self.index.path)
+        return None
+
+    def flush(self) -> int:
+        """Index the briefings waiting in the queue; returns how many."""
+        pending = self.store.pending()
+        if not pending:
+            return 0
+        try:
+            self.index.writer()
+        except IndexBusy:
+            log.warning("index %s is being written by another process; %d briefing(s) stay queued for indexing",
+                        self.index.path, len(pending))
+            return 0
+        try:
+            self.index.replace_briefings(list(pending), self.store.index_docs(list(pending)))
+            self.index.commit()
+        except BaseException:
+            self.index.rollback()
+            raise
+        self.store.clear_pending(pending)
+        return len(pending)
+
+    def reindex(self, *, threads: int = 2) -> int:
+        """Rebuild the index from the store; returns exchanges indexed. IndexBusy while another process
+        writes the index.
+
+        The old index is emptied and refilled in one index commit, under the writer lock, so readers see the
+        old or the new index, never a half-built one. An index of another version (or one that cannot be
+        opened) is deleted first.
+        """
+        if self.store.meta("index_version") != INDEX_VERSION and self.index.exists():
+            self.index.destroy()
+        try:
+            writer = self.index.writer(threads=threads)
+        except IndexBusy:
+            raise
+        except Exception as exc:  # damaged index directory: start afresh
+            log.warning("index %s cannot be opened (%s); rebuilding it", self.index.path, exc)
+            self.index.destroy()
+            writer = self.index.writer(threads=threads)
+        self.store.queue_all()  # if the rebuild dies, the next open finishes it
+        self.store.set_meta("index_version", INDEX_VERSION)
+        pending = self.store.pending()
+        try:
+            writer.delete_all_documents()
+            n = self.index.add(self.store.index_docs(None))
+            self.index.commit()
+        except BaseException:
+            self.index.rollback()
+            raise
+        self.store.clear_pending(pending)
+        return n
+
+    def check(self) -> dict[str, Any]:
+        """Compare index and store: {"ok", "store", "index", "missing", "extra", "pending"}."""
+        self.index.reload()
+        in_store = self.store.exchange_ids()
+        in_index = self.index.all_exchange_ids()
+        return {"ok": in_store == in_index, "store": len(in_store), "index": len(in_index),
+                "missing": sorted(in_store - in_index)[:20], "extra": sorted(in_index - in_store)[:20],
+                "pending": len(self.store.pending())}
+
+    # ---- search ---------------------------------------------------------------------------------------------
+
+    def _canonical(self, column: str, value: str) -> str:
+        """The stored spelling of a filter value given in any case (index fields are case-sensitive)."""
+        if column not in self._canon or value.casefold() not in self._canon[column]:
+            self._canon[column] = {v.casefold(): v for v in self.store.distinct(column)}
+        return self._canon[column].get(value.casefold(), value)
+
+    def _filter_queries(self, filters: dict[str, Any]) -> list[Any]:
+        import tantivy
+
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
+        schema = self.index.schema
+        out = []
+        lo = check_date(filters.get("date_from"), "date_from")
+        hi = check_date(filters.get("date_to"), "date_to")
+        if lo and hi and lo > hi:
+            raise QueryError(f"date_from {lo} is after date_to {hi}")
+        if lo or hi:
+            out.append(tantivy.Query.range_query(schema, "date", tantivy.FieldType.Integer,
+                                                 int(lo.replace("-", "")) if lo else None,
+                                                 int(hi.replace("-", "")) if hi else None))
+        for field in ("spokesperson", "outlet", "outlet_type", "lang", "clarity"):
+            value = filters.get(field)
+            if value:
+                out.append(tantivy.Query.term_query(schema, field, self._canonical(field, str(value))))
+        if filters.get("country"):
+            out.append(tantivy.Query.term_query(schema, "country", str(filters["country"]).strip().upper()))
+        return out
+
+    def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
+        """(tantivy query with filters, highlight patterns)."""
+        import tantivy
+
+        tree = q.parse(query)
+        tq = q.to_tantivy(tree, self.index.schema, exact=exact)
+        fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})
+        if fq:
+            tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, tq)] +
+                                             [(tantivy.Occur.Must, f) for f in fq])
+        return tq, q.patterns(tree, exact=exact)
+
+    def search(self, query: str, *, exact: bool = False, sort: str = "relevance", limit: int = 20,
+               offset: int = 0, facets: bool = False, **filters: Any) -> dict[str, Any]:
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if limit < 0 or offset < 0:
+            raise QueryError("limit and offset must not be negative")
+        tq, pats = self.compile(query, exact=exact, **filters)
+        total, ranked = self.index.search(tq, limit=max(limit, 1), offset=offset, sort=sort)
+        ranked = ranked[:limit]
+        rows = self.store.exchanges_by_id([eid for _, eid in ranked])
+        hits = []
+        for score, eid in ranked:
+            row = rows.get(eid)
+            if row is None:  # index ahead of the store: cannot happen after repair; never show a ghost
+                continue
+            spans = {}
+            for field in ("question", "answer"):
+                row[field] = text = normalize(row[field])
+                spans[field] = find(text, pats)
+                row[f"{field}_highlighted"] = mark(text, spans[field])
+            field = "answer" if spans["answer"] and not spans["question"] else "question"
+            row["snippet"] = snippet(row[field], pats, spans=spans[field])[0]
+            row["score"] = float(score) if sort == "relevance" else None
+            hits.append(row)
+        out: dict[str, Any] = {"query": query, "total": total, "hits": hits}
+        if facets:
+            out["facets"] = self.index.facets(tq, FACET_FIELDS)
+        return out
+
+    def matching_ids(self, query: str, *, exact: bool = False, **filters: Any) -> list[int]:
+        tq, _ = self.compile(query, exact=exact, **filters)
+        n = max(self.index.num_docs(), 1)
+        _, ranked = self.index.search(tq, limit=n, sort="date_asc", count=False)
+        return [eid for _, eid in ranked]
+
+    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, exact: bool = False,
+             **filters: Any) -> list[dict[str, Any]]:
+        if window < 0:
+            raise QueryError("window must not be negative")
+        tq, pats = self.compile(term, exact=exact, **filters)
+        lines: list[dict[str, Any]] = []
+        offset, page = 0, 200
+        while len(lines) < limit:
+            _, ranked = self.index.search(tq, limit=page, offset=offset, sort="date_asc", count=False)
+            if not ranked:
+                break
+            rows = self.store.exchanges_by_id([eid for _, eid in ranked])
+            for _, eid in ranked:
+                row = rows.get(eid)
+                if row is None:
+                    continue
+                for field in ("question", "answer"):
+                    for left, kw, right in kwic_lines(row[field], pats, window=window, sentence=sentence):
+                        lines.append({"exchange_id": eid, "briefing_id": row["briefing_id"], "date": row["date"],
+                                      "lang": row["lang"], "field": field, "left": left, "keyword": kw,
+                                      "right": right})
+                        if len(lines) >= limit:
+                            return lines
+            offset += page
+        return lines
+
+
+
+__all__ = ["Database", "FACET_FIELDS", "FILTERS", "SORTS", "index_path", "snippet"]

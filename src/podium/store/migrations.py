@@ -1,0 +1,186 @@
+"""The SQLite schema of a podium database, as ordered migration steps (PRAGMA user_version = steps applied).
+
+The database is the store of record; the full-text index beside it (``FILE.index/``) is derived from it and
+can always be rebuilt (``podium reindex``). Tables are plain and named for the domain so that the file reads
+well in Datasette, sqlite3 or pandas as it is:
+
+    outlets        name, outlet_type, country                (the outlet registry, plus outlets seen in the data)
+    briefings      one row per published briefing (key = URL, or series|lang|date|title)
+    turns          every turn of a briefing in page order (openings, questions, answers, stage notes)
+    exchanges      a question and its answer, with asker, outlet, follow_up, spokesperson and source
+    annotations    what an analysis pass says about an exchange: one row per (exchange_id, kind)
+    revisions      a page whose text changed: when, the hashes, and the replaced version as JSON
+    index_pending  briefings written to the store but not yet (re)indexed: the crash-repair queue
+    meta           key/value facts about the database (index generation, ...)
+    exchanges_full (view) exchanges with their briefing fields and annotations
+
+Dates are ISO ``YYYY-MM-DD`` text; annotation values are JSON text.
+To change the schema, APPEND a step; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+);
+
+CREATE TABLE outlets (
+    name        TEXT PRIMARY KEY,     -- canonical outlet name, as exchanges.outlet
+    outlet_type TEXT,
+    country     TEXT                  -- ISO 3166-1 alpha-3 of the outlet's home, when the registry knows
+);
+
+CREATE TABLE briefings (
+    id             INTEGER PRIMARY KEY,
+    key            TEXT NOT NULL UNIQUE,
+    series         TEXT NOT NULL,
+    lang           TEXT NOT NULL,
+    date           TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    spokesperson   TEXT,
+    url            TEXT,
+    source         TEXT NOT NULL,
+    format         TEXT NOT NULL,
+    n_exchanges    INTEGER NOT NULL,
+    page_sha256    TEXT NOT NULL,     -- hash of the page's bytes as read
+    content_sha256 TEXT NOT NULL,     -- hash of the parse (what podium stored)
+    ingested_at    TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX briefings_date ON briefings(date);
+CREATE INDEX briefings_lang_date ON briefings(lang, date);
+
+CREATE TABLE turns (
+    id          INTEGER PRIMARY KEY,
+    briefing_id INTEGER NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+    pos         INTEGER NOT NULL,     -- 1-based position in the page
+    role        TEXT NOT NULL,        -- asker | spokesperson | opening | stage
+    speaker     TEXT,                 -- label as printed, NULL when unlabelled
+    exchange_n  INTEGER,              -- the exchange this turn belongs to, if any
+    text        TEXT NOT NULL,
+    UNIQUE (briefing_id, pos)
+);
+
+CREATE TABLE exchanges (
+    id           INTEGER PRIMARY KEY,
+    briefing_id  INTEGER NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+    n            INTEGER NOT NULL,    -- 1-based position in the briefing
+    asker        TEXT,
+    outlet       TEXT,
+    outlet_type  TEXT,
+    follow_up    INTEGER NOT NULL DEFAULT 0,
+    spokesperson TEXT,
+    question     TEXT NOT NULL,
+    answer       TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    UNIQUE (briefing_id, n)
+);
+CREATE INDEX exchanges_outlet ON exchanges(outlet);
+CREATE INDEX exchanges_spokesperson ON exchanges(spokesperson);
+
+CREATE TABLE annotations (
+    exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,        -- the pass: clarity, countries, formulations, ...
+    label       TEXT,
+    value       TEXT,                 -- JSON
+    confidence  REAL,
+    evidence    TEXT,
+    method      TEXT NOT NULL DEFAULT '',
+    version     TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (exchange_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX annotations_kind_label ON annotations(kind, label);
+
+CREATE TABLE revisions (
+    id                 INTEGER PRIMARY KEY,
+    briefing_id        INTEGER NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+    revised_at         TEXT NOT NULL,
+    reason             TEXT NOT NULL,  -- 'page changed' or 'parse changed' (same page, newer parser)
+    source             TEXT NOT NULL,
+    old_page_sha256    TEXT,
+    new_page_sha256    TEXT,
+    old_content_sha256 TEXT,
+    new_content_sha256 TEXT,
+    old_n_exchanges    INTEGER,
+    new_n_exchanges    INTEGER,
+    old_parse          TEXT            -- the replaced version, as `podium parse --json` prints it
+);
+
+-- no foreign key: a briefing deleted from the store must still be deleted from the index
+CREATE TABLE index_pending (
+    briefing_id INTEGER PRIMARY KEY
+);
+
+CREATE VIEW exchanges_full AS
+SELECT
+    e.id AS exchange_id,
+    e.briefing_id,
+    b.date,
+    b.lang,
+    b.series,
+    b.title,
+    COALESCE(e.spokesperson, b.spokesperson) AS spokesperson,
+    e.n,
+    e.asker,
+    e.outlet,
+    e.outlet_type,
+    e.follow_up,
+    e.question,
+    e.answer,
+    (SELECT a.label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity,
+    (SELECT a.value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries,
+    (SELECT json_group_object(a.kind, json_object('label', a.label, 'value', json(a.value),
+                                                  'confidence', a.confidence))
+       FROM annotations a WHERE a.exchange_id = e.id) AS annotations,
+    b.url,
+    e.source
+FROM exchanges e JOIN briefings b ON b.id = e.briefing_id;
+"""
+
+def _v2(conn: sqlite3.Connection) -> None:
+    # seq changes each time a briefing is queued, so that an indexer dequeues only the versions it has indexed
+    # (a briefing re-queued by another process meanwhile stays queued). Some development databases got the
+    # column in step 1, hence the check.
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(index_pending)")}
+    if "seq" not in cols:
+        conn.execute("ALTER TABLE index_pending ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+
+
+#: Ordered schema steps (SQL scripts or functions run inside the step's transaction);
+#: step i brings the database from user_version i to i + 1.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the steps this database lacks, each in its own transaction; returns the version reached.
+
+    Raises ValueError for a database written by a newer podium (the caller turns it into a StoreError).
+    """
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise ValueError(f"schema version {current} is newer than this podium understands ({SCHEMA_VERSION}); "
+                         "upgrade podium")
+    for version in range(current, SCHEMA_VERSION):
+        step = MIGRATIONS[version]
+        if isinstance(step, str):
+            # executescript commits first; BEGIN..COMMIT inside it makes each step atomic
+            conn.executescript(f"BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == version:  # not done by another process
+                step(conn)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

@@ -1,0 +1,245 @@
+"""podium's search query language, parsed here (not by tantivy) so that podium decides fields and errors.
+
+    tariffs                 a word; matches its inflections (tariff, tariffs) unless exact=True
+    "one China"             an exact phrase: those word forms in that order (case- and accent-insensitive)
+    美方                    Chinese: the characters in sequence (always exact)
+    trade AND war           both (also: trade war — juxtaposition means AND)
+    Taiwan OR Taipei        either
+    NOT Hong, -Hong         without
+    sanction*               words starting with "sanction"
+    (Huawei OR ZTE) AND "5G"  grouping
+
+Operators are upper-case; lower-case and/or/not are ordinary words. A malformed query raises QueryError
+with a message saying what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import tantivy
+
+from ..errors import QueryError
+from .text import HAN_RE, TOKEN_RE, Pattern, bigrams, fold, normalize, stem
+
+EXACT_FIELD = "exact"
+STEM_FIELD = "stem"
+HAN_FIELD = "han2"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A leaf: kind "word", "phrase" or "prefix"; ``text`` as the user wrote it."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Node
+
+
+Node = Term | And | Or | Not
+
+_LEX = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<lp>\()|(?P<rp>\))|(?P<word>[^\s()"]+))')
+
+
+def _lex(query: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    query = query.replace("“", '"').replace("”", '"').replace("（", "(").replace("）", ")")
+    while pos < len(query):
+        m = _LEX.match(query, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+        kind = m.lastgroup
+        if kind is None:
+            break
+        val = m.group(kind)
+        at = m.start(kind)
+        if kind == "phrase":
+            if len(val) < 2 or not val.endswith('"'):
+                raise QueryError(f'unbalanced quote at character {at + 1}: close the phrase with "')
+            tokens.append(("phrase", val[1:-1], at))
+        elif kind == "word":
+            if val in ("AND", "OR", "NOT"):
+                tokens.append((val, val, at))
+            elif val.startswith("-") and len(val) > 1:
+                tokens.append(("NOT", "-", at))
+                tokens.append(("word", val[1:], at + 1))
+            else:
+                tokens.append(("word", val, at))
+        else:
+            tokens.append((kind, val, at))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.toks = _lex(query)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise QueryError("empty query: give a word, a \"phrase\" or a prefix*")
+        node = self.or_expr()
+        if self.peek() is not None:
+            kind, val, at = self.peek()  # type: ignore[misc]
+            if kind == "rp":
+                raise QueryError(f"unbalanced parenthesis: ')' at character {at + 1} closes nothing")
+            raise QueryError(f"unexpected {val!r} at character {at + 1}")
+        return node
+
+    def or_expr(self) -> Node:
+        parts = [self.and_expr()]
+        while (t := self.peek()) is not None and t[0] == "OR":
+            self.take()
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def and_expr(self) -> Node:
+        parts = [self.unary()]
+        while (t := self.peek()) is not None and t[0] not in ("OR", "rp"):
+            if t[0] == "AND":
+                self.take()
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self) -> Node:
+        t = self.peek()
+        if t is None:
+            raise QueryError(f"the query ends with an operator: {self.query.strip()!r} needs a term after it")
+        if t[0] == "NOT":
+            self.take()
+            return Not(self.unary())
+        return self.primary()
+
+    def primary(self) -> Node:
+        kind, val, at = self.take()
+        if kind == "lp":
+            if (t := self.peek()) is not None and t[0] == "rp":
+                raise QueryError(f"empty parentheses at character {at + 1}")
+            node = self.or_expr()
+            t = self.peek()
+            if t is None or t[0] != "rp":
+                raise QueryError(f"unbalanced parenthesis: '(' at character {at + 1} is never closed")
+            self.take()
+            return node
+        if kind == "phrase":
+            if not TOKEN_RE.search(val):
+                raise QueryError(f'empty phrase at character {at + 1}: put words between the quotes')
+            return Term("phrase", val)
+        if kind == "word":
+            if val.endswith("*"):
+                stem_ = val.rstrip("*")
+                if "*" in stem_ or not stem_:
+                    raise QueryError(f"bad prefix {val!r} at character {at + 1}: write letters then one *, "
+                                     "e.g. sanction*")
+                if len(TOKEN_RE.findall(stem_)) != 1 or TOKEN_RE.fullmatch(normalize(stem_)) is None:
+                    raise QueryError(f"bad prefix {val!r} at character {at + 1}: a prefix is one word "
+                                     "(letters or digits) followed by *")
+                if len(stem_) < 2 and not HAN_RE.fullmatch(stem_):
+                    raise QueryError(f"prefix {val!r} at character {at + 1} is too short: give at least two "
+                                     "letters before the *")
+                return Term("prefix", stem_)
+            if not TOKEN_RE.search(val):
+                raise QueryError(f"{val!r} at character {at + 1} has no letters or digits to search for")
+            return Term("word", val)
+        if kind == "rp":
+            raise QueryError(f"unexpected ')' at character {at + 1}")
+        raise QueryError(f"{val} at character {at + 1} needs a term before and after it")
+
+
+def parse(query: str) -> Node:
+    """Parse a query string into a tree; QueryError when malformed."""
+    if query is None or not str(query).strip():
+        raise QueryError("empty query: give a word, a \"phrase\" or a prefix*")
+    return _Parser(str(query)).parse()
+
+
+# ---- tree -> tantivy --------------------------------------------------------------------------------------------
+
+def _leaf_spec(term: Term, exact: bool) -> tuple[str, tuple[str, ...]]:
+    """(kind, terms) of a leaf: "seq" over the exact field, "stem", or "prefix"."""
+    text = normalize(term.text)
+    if term.kind == "prefix":
+        return "prefix", (fold(text),)
+    raw = TOKEN_RE.findall(text)
+    if term.kind == "word" and not exact and len(raw) == 1 and not HAN_RE.fullmatch(raw[0]):
+        return "stem", (stem(raw[0]),)
+    if len(raw) > 1 and all(HAN_RE.fullmatch(w) for w in raw):
+        return "han", ("".join(raw),)  # a Chinese word: its characters in sequence
+    # phrases, exact words, and words that split (one-China) are exact word sequences: a stemmed
+    # phrase would let "one China" match "on China"
+    return "seq", tuple(fold(w) for w in raw)
+
+
+def to_tantivy(node: Node, schema: tantivy.Schema, *, exact: bool = False) -> tantivy.Query:
+    """The tantivy query for a tree (ranked by BM25 over the matching fields)."""
+    if isinstance(node, Term):
+        kind, terms = _leaf_spec(node, exact)
+        if kind == "stem":
+            return tantivy.Query.term_query(schema, STEM_FIELD, terms[0])
+        if kind == "prefix":
+            return tantivy.Query.regex_query(schema, EXACT_FIELD, re.escape(terms[0]) + ".*")
+        if kind == "han":
+            grams = bigrams(terms[0])
+            if len(grams) == 1:
+                return tantivy.Query.term_query(schema, HAN_FIELD, grams[0])
+            return tantivy.Query.phrase_query(schema, HAN_FIELD, grams)
+        if len(terms) == 1:
+            return tantivy.Query.term_query(schema, EXACT_FIELD, terms[0])
+        return tantivy.Query.phrase_query(schema, EXACT_FIELD, list(terms))
+    if isinstance(node, Not):
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                            (tantivy.Occur.MustNot, to_tantivy(node.part, schema, exact=exact))])
+    occur = tantivy.Occur.Must if isinstance(node, And) else tantivy.Occur.Should
+    subs: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    positives = 0
+    for part in node.parts:
+        if isinstance(part, Not) and isinstance(node, And):
+            subs.append((tantivy.Occur.MustNot, to_tantivy(part.part, schema, exact=exact)))
+        else:
+            subs.append((occur, to_tantivy(part, schema, exact=exact)))
+            positives += 1
+    if not positives:
+        subs.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    return tantivy.Query.boolean_query(subs)
+
+
+def patterns(node: Node, *, exact: bool = False) -> list[Pattern]:
+    """What to highlight: every leaf not under a NOT."""
+    out: list[Pattern] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            kind, terms = _leaf_spec(n, exact)
+            out.append(Pattern(kind, terms))
+        elif isinstance(n, (And, Or)):
+            for p in n.parts:
+                walk(p)
+
+    walk(node)
+    return out

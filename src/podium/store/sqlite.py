@@ -1,0 +1,560 @@
+"""The SQLite store of record: writing briefings (one transaction each), annotations, and every read query."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFound, QueryError, StoreError
+from ..model import Annotation, Briefing
+from .index import IndexDoc
+from .migrations import migrate
+
+#: Filters every read method accepts (search, exchanges, export, kwic).
+FILTERS = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def check_date(value: str | dt.date | None, name: str) -> str | None:
+    """A filter date as YYYY-MM-DD; QueryError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise QueryError(f"{name}: {value!r} is not a date; write YYYY-MM-DD, e.g. 2019-06-30") from None
+
+
+def content_hash(b: Briefing) -> str:
+    """Hash of everything podium stores from a parse (not where it was read from, nor its URL)."""
+    obj = b.to_dict()
+    obj.pop("url", None)
+    obj["format"] = b.format
+    obj["turns"] = [[t.role, t.speaker, list(t.paragraphs)] for t in b.turns]
+    obj["spokespersons"] = [e.spokesperson for e in b.exchanges]
+    return hashlib.sha256(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def countries_of(value: Any) -> tuple[str, ...]:
+    """Country codes in a 'countries' annotation value: a list of codes, or a dict of such lists
+    (question/answer), or a dict with a 'countries' key."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            if len(v) == 3 and v.isalpha() and v.isupper():
+                found.append(v)
+        elif isinstance(v, dict):
+            wanted = [k for k in ("question", "answer", "countries") if k in v]
+            for k in wanted or [k for k in v if not k.startswith(("org", "region", "mention", "span"))]:
+                walk(v[k])
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return tuple(dict.fromkeys(found))
+
+
+class Store:
+    """A podium SQLite database file (WAL). Thread-safe: each thread gets its own connection."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = str(path)
+        if self.path != ":memory:" and not Path(self.path).exists():
+            if not create:
+                raise NotFound(f"no podium database at {self.path}; create one with `podium ingest PATH --db "
+                               f"{self.path}` or `podium demo`")
+            parent = Path(self.path).parent
+            if not parent.is_dir():
+                raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        conn = self.conn
+        try:
+            migrate(conn)
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a podium database or is damaged: {exc}") from None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            try:
+                c = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                c.row_factory = sqlite3.Row
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute("PRAGMA synchronous=NORMAL")
+                c.execute("PRAGMA foreign_keys=ON")
+                c.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open database {self.path}: {exc}") from None
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # ---- meta ------------------------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                          "excluded.value", (key, value))
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ---- writing ---------------------------------------------------------------------------------------------
+
+    def lookup(self, b: Briefing) -> sqlite3.Row | None:
+        """The stored version of a briefing: same key (its URL when known); or, when only one of the two has a
+        URL, the one with the same series, language, date and title (a page ingested with and without its
+        index.tsv is one briefing)."""
+        return self._lookup(self.conn, b)
+
+    def held_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these publisher URLs a stored briefing has (the fetcher's "already held" check)."""
+        wanted = list(dict.fromkeys(urls))
+        held: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            held.update(r[0] for r in self.conn.execute(
+                f"SELECT url FROM briefings WHERE url IN ({','.join('?' * len(chunk))})", chunk))
+        return held
+
+    @staticmethod
+    def _lookup(c: sqlite3.Connection, b: Briefing) -> sqlite3.Row | None:
+        row = c.execute("SELECT * FROM briefings WHERE key = ?", (b.key,)).fetchone()
+        if row is not None:
+            return row
+        same = ("SELECT * FROM briefings WHERE series = ? AND lang = ? AND date = ? AND title = ?"
+                + (" AND url IS NULL" if b.url else ""))
+        rows = c.execute(same, (b.series, b.lang, b.date.isoformat(), b.title)).fetchall()
+        return rows[0] if len(rows) == 1 else None
+
+    def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
+        """Record the outlet registry (name, type, country)."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.executemany("INSERT INTO outlets(name, outlet_type, country) VALUES (?, ?, ?) ON CONFLICT(name) DO "
+                          "UPDATE SET outlet_type = excluded.outlet_type, country = excluded.country", list(outlets))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def write_briefing(self, b: Briefing, *, page_sha256: str, annotations: Iterable[Annotation] = (),
+                       content_sha256: str | None = None) -> tuple[str, int]:
+        """Store a parse in one transaction: ("added" | "updated" | "unchanged", briefing id).
+
+        An unchanged parse writes nothing. A changed one keeps the briefing's id and the ids of exchanges
+        that still exist (matched by position), records a revision with the replaced version, replaces the
+        annotations, and queues the briefing for re-indexing.
+        """
+        content = content_sha256 or content_hash(b)
+        now = _now()
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            old = self._lookup(c, b)
+            url = b.url or (old["url"] if old is not None else None)
+            key = b.key if b.url or old is None else old["key"]
+            if old is not None and old["content_sha256"] == content:
+                if old["url"] == url:
+                    c.execute("ROLLBACK")
+                    return "unchanged", old["id"]
+                # the same text, now with the URL it was published at
+                c.execute("UPDATE briefings SET url = ?, key = ?, updated_at = ? WHERE id = ?",
+                          (url, key, now, old["id"]))
+                c.execute("COMMIT")
+                return "updated", old["id"]
+            fields = (b.series, b.lang, b.date.isoformat(), b.title, b.spokesperson, url, b.source, b.format,
+                      len(b.exchanges), page_sha256, content)
+            if old is None:
+                bid = c.execute(
+                    "INSERT INTO briefings(key, series, lang, date, title, spokesperson, url, source, format, "
+                    "n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *fields, now, now)).lastrowid
+                status = "added"
+                existing: dict[int, int] = {}
+            else:
+                bid = old["id"]
+                status = "updated"
+                c.execute(
+                    "INSERT INTO revisions(briefing_id, revised_at, reason, source, old_page_sha256, new_page_sha256,"
+                    " old_content_sha256, new_content_sha256, old_n_exchanges, new_n_exchanges, old_parse) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (bid, now, "page changed" if old["page_sha256"] != page_sha256 else "parse changed", b.source,
+                     old["page_sha256"], page_sha256, old["content_sha256"], content, old["n_exchanges"],
+                     len(b.exchanges), json.dumps(self._old_parse(bid), ensure_ascii=False)))
+                c.execute("UPDATE briefings SET key=?, series=?, lang=?, date=?, title=?, spokesperson=?, url=?, "
+                          "source=?, format=?, n_exchanges=?, page_sha256=?, content_sha256=?, updated_at=? "
+                          "WHERE id=?", (key, *fields, now, bid))
+                c.execute("DELETE FROM turns WHERE briefing_id = ?", (bid,))
+                existing = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = ?",
+                                                               (bid,))}
+                if existing:
+                    c.execute(f"DELETE FROM annotations WHERE exchange_id IN ({','.join('?' * len(existing))})",
+                              list(existing.values()))
+                keep = {e.n for e in b.exchanges}
+                gone = [eid for n, eid in existing.items() if n not in keep]
+                if gone:
+                    c.execute(f"DELETE FROM exchanges WHERE id IN ({','.join('?' * len(gone))})", gone)
+
+            # outlets first seen in the data (the registry may not know every one)
+            seen = {(e.outlet, e.outlet_type) for e in b.exchanges if e.outlet}
+            if seen:
+                c.executemany("INSERT INTO outlets(name, outlet_type) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                              list(seen))
+            ids: dict[int, int] = {}
+            for e in b.exchanges:
+                row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson, e.question_text,
+                       e.answer_text, b.source)
+                if e.n in existing:
+                    c.execute("UPDATE exchanges SET asker=?, outlet=?, outlet_type=?, follow_up=?, spokesperson=?, "
+                              "question=?, answer=?, source=? WHERE id=?", (*row, existing[e.n]))
+                    ids[e.n] = existing[e.n]
+                else:
+                    ids[e.n] = c.execute(
+                        "INSERT INTO exchanges(briefing_id, n, asker, outlet, outlet_type, follow_up, spokesperson, "
+                        "question, answer, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (bid, e.n, *row)).lastrowid
+            c.executemany("INSERT INTO turns(briefing_id, pos, role, speaker, exchange_n, text) VALUES (?,?,?,?,?,?)",
+                          [(bid, pos, t.role, t.speaker, n, t.text) for pos, (t, n) in
+                           enumerate(self._turn_exchange(b), 1)])
+            self._insert_annotations(c, ids, annotations, now)
+            self._queue(c, bid)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return status, bid
+
+    @staticmethod
+    def _turn_exchange(b: Briefing) -> list[tuple[Any, int | None]]:
+        """Each turn with the number of the exchange it belongs to (by identity, then by equality)."""
+        by_id: dict[int, int] = {}
+        by_eq: dict[Any, int] = {}
+        for e in b.exchanges:
+            for t in (e.question, *e.answers):
+                by_id.setdefault(id(t), e.n)
+                by_eq.setdefault(t, e.n)
+        return [(t, by_id.get(id(t), by_eq.get(t))) for t in b.turns]
+
+    @staticmethod
+    def _insert_annotations(c: sqlite3.Connection, ids: dict[int, int], annotations: Iterable[Annotation],
+                            now: str) -> int:
+        rows = []
+        for a in annotations:
+            eid = ids.get(a.exchange_n)
+            if eid is None:
+                continue
+            rows.append((eid, a.kind, a.label, None if a.value is None else json.dumps(a.value, ensure_ascii=False),
+                         a.confidence, a.evidence, a.method or "", a.version or "", now))
+        c.executemany("INSERT OR REPLACE INTO annotations(exchange_id, kind, label, value, confidence, evidence, "
+                      "method, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def _old_parse(self, bid: int) -> dict[str, Any]:
+        b = self.conn.execute("SELECT * FROM briefings WHERE id = ?", (bid,)).fetchone()
+        ex = self.conn.execute("SELECT * FROM exchanges WHERE briefing_id = ? ORDER BY n", (bid,)).fetchall()
+        openings = [r["text"] for r in self.conn.execute(
+            "SELECT text FROM turns WHERE briefing_id = ? AND role = 'opening' ORDER BY pos", (bid,))]
+        return {"series": b["series"], "lang": b["lang"], "date": b["date"], "title": b["title"],
+                "spokesperson": b["spokesperson"], "url": b["url"], "openings": openings,
+                "exchanges": [{"n": r["n"], "asker": r["asker"], "outlet": r["outlet"],
+                               "outlet_type": r["outlet_type"], "follow_up": bool(r["follow_up"]),
+                               "question": r["question"], "answer": r["answer"]} for r in ex]}
+
+    def write_annotations(self, briefing_id: int, annotations: Iterable[Annotation], *,
+                          replace_kinds: Iterable[str] | None = None, reindex: bool = True) -> int:
+        """Store analysis results for one briefing's exchanges in one transaction and queue it for re-indexing
+        (clarity and countries are index fields). ``replace_kinds``: kinds whose old rows are deleted first;
+        ``reindex=False`` for kinds the index does not carry (formulations)."""
+        c = self.conn
+        now = _now()
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            ids = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = ?",
+                                                      (briefing_id,))}
+            if not ids and not c.execute("SELECT 1 FROM briefings WHERE id = ?", (briefing_id,)).fetchone():
+                raise NotFound(f"no briefing b{briefing_id}")
+            for kind in replace_kinds or ():
+                c.execute("DELETE FROM annotations WHERE kind = ? AND exchange_id IN "
+                          "(SELECT id FROM exchanges WHERE briefing_id = ?)", (kind, briefing_id))
+            n = self._insert_annotations(c, ids, annotations, now)
+            if reindex:
+                self._queue(c, briefing_id)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return n
+
+    def delete_briefing(self, briefing_id: int) -> None:
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute("DELETE FROM briefings WHERE id = ?", (briefing_id,))
+            self._queue(c, briefing_id)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+
+    # ---- the index queue -------------------------------------------------------------------------------------
+
+    _QUEUE_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM index_pending)"
+
+    @classmethod
+    def _queue(cls, c: sqlite3.Connection, briefing_id: int) -> None:
+        c.execute(f"INSERT INTO index_pending(briefing_id, seq) VALUES (?, {cls._QUEUE_SEQ}) "
+                  "ON CONFLICT(briefing_id) DO UPDATE SET seq = excluded.seq", (briefing_id,))
+
+    def pending(self) -> dict[int, int]:
+        """Briefings waiting to be (re)indexed: {briefing_id: seq}."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT briefing_id, seq FROM index_pending ORDER BY 1")}
+
+    def clear_pending(self, pending: dict[int, int]) -> None:
+        """Dequeue what was indexed — unless it was queued again since (then its seq differs)."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.executemany("DELETE FROM index_pending WHERE briefing_id = ? AND seq = ?", list(pending.items()))
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+
+    def queue_all(self) -> None:
+        self.conn.execute(f"INSERT INTO index_pending(briefing_id, seq) SELECT id, {self._QUEUE_SEQ} FROM briefings "
+                          "WHERE true ON CONFLICT(briefing_id) DO UPDATE SET seq = excluded.seq")
+
+    def index_docs(self, briefing_ids: Iterable[int] | None = None) -> Iterator[IndexDoc]:
+        """What the index should hold for these briefings (all when None), read from the store."""
+        sql = ("SELECT e.id, e.briefing_id, b.date, e.question, e.answer, b.lang, "
+               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.outlet, e.outlet_type, "
+               "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
+               "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries "
+               "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+        # a separate connection so that a long read does not hold this thread's connection
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        try:
+            if briefing_ids is None:
+                chunks: Iterable[list[int] | None] = [None]
+            else:
+                ids = list(briefing_ids)
+                chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+            for chunk in chunks:
+                if chunk is None:
+                    cur = conn.execute(sql)
+                else:
+                    cur = conn.execute(sql + f" WHERE e.briefing_id IN ({','.join('?' * len(chunk))})", chunk)
+                for r in cur:
+                    countries = countries_of(json.loads(r[10])) if r[10] else ()
+                    yield IndexDoc(exchange_id=r[0], briefing_id=r[1], date=r[2], question=r[3], answer=r[4],
+                                   lang=r[5], spokesperson=r[6], outlet=r[7], outlet_type=r[8], clarity=r[9],
+                                   countries=countries)
+        finally:
+            conn.close()
+
+    def exchange_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+
+    def exchange_ids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM exchanges")}
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+
+    _HIT_SQL = ("SELECT e.id AS exchange_id, e.briefing_id, e.n, b.date, b.lang, b.title, b.series, "
+                "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.asker, e.outlet, e.outlet_type, "
+                "e.follow_up, e.question, e.answer, e.source, b.url "
+                "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+
+    def exchanges_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in self.conn.execute(self._HIT_SQL + f" WHERE e.id IN ({','.join('?' * len(chunk))})", chunk):
+                d = dict(r)
+                d["follow_up"] = bool(d["follow_up"])
+                out[d["exchange_id"]] = d
+        return out
+
+    def annotations_for(self, exchange_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+        out: dict[int, dict[str, dict[str, Any]]] = {}
+        for i in range(0, len(exchange_ids), 500):
+            chunk = exchange_ids[i:i + 500]
+            for r in self.conn.execute(
+                    "SELECT * FROM annotations WHERE exchange_id IN (" + ",".join("?" * len(chunk)) + ")", chunk):
+                out.setdefault(r["exchange_id"], {})[r["kind"]] = {
+                    "label": r["label"], "value": json.loads(r["value"]) if r["value"] else None,
+                    "confidence": r["confidence"], "evidence": r["evidence"], "method": r["method"],
+                    "version": r["version"]}
+        return out
+
+    def briefing(self, briefing_id: int) -> dict[str, Any]:
+        c = self.conn
+        b = c.execute("SELECT * FROM briefings WHERE id = ?", (briefing_id,)).fetchone()
+        if b is None:
+            raise NotFound(f"no briefing b{briefing_id} in {self.path}")
+        d = {k: b[k] for k in ("id", "series", "lang", "date", "title", "spokesperson", "url", "source", "format",
+                               "n_exchanges", "ingested_at", "updated_at")}
+        d["briefing_id"] = d["id"]
+        d["turns"] = [dict(r) for r in c.execute(
+            "SELECT pos, role, speaker, exchange_n, text FROM turns WHERE briefing_id = ? ORDER BY pos",
+            (briefing_id,))]
+        d["openings"] = [t["text"] for t in d["turns"] if t["role"] == "opening"]
+        ex = c.execute(self._HIT_SQL + " WHERE e.briefing_id = ? ORDER BY e.n", (briefing_id,)).fetchall()
+        exchanges = [dict(r) for r in ex]
+        ann = self.annotations_for([e["exchange_id"] for e in exchanges])
+        for e in exchanges:
+            e["follow_up"] = bool(e["follow_up"])
+            e["annotations"] = ann.get(e["exchange_id"], {})
+        d["exchanges"] = exchanges
+        prev = c.execute("SELECT id FROM briefings WHERE lang = ? AND series = ? "
+                         "AND (date < ? OR (date = ? AND id < ?)) ORDER BY date DESC, id DESC LIMIT 1",
+                         (b["lang"], b["series"], b["date"], b["date"], b["id"])).fetchone()
+        nxt = c.execute("SELECT id FROM briefings WHERE lang = ? AND series = ? "
+                        "AND (date > ? OR (date = ? AND id > ?)) ORDER BY date, id LIMIT 1",
+                        (b["lang"], b["series"], b["date"], b["date"], b["id"])).fetchone()
+        d["prev_id"] = prev[0] if prev else None
+        d["next_id"] = nxt[0] if nxt else None
+        d["revisions"] = [dict(r) for r in c.execute(
+            "SELECT id, revised_at, reason, source, old_n_exchanges, new_n_exchanges FROM revisions "
+            "WHERE briefing_id = ? ORDER BY id", (briefing_id,))]
+        return d
+
+    def exchange(self, exchange_id: int) -> dict[str, Any]:
+        rows = self.exchanges_by_id([exchange_id])
+        if exchange_id not in rows:
+            raise NotFound(f"no exchange e{exchange_id} in {self.path}")
+        d = rows[exchange_id]
+        d["annotations"] = self.annotations_for([exchange_id]).get(exchange_id, {})
+        return d
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        row = c.execute("SELECT count(*), min(date), max(date) FROM briefings").fetchone()
+        d: dict[str, Any] = {"path": self.path, "briefings": row[0], "exchanges": self.exchange_count(),
+                             "date_from": row[1], "date_to": row[2]}
+        d["by_lang"] = {r[0]: {"briefings": r[1], "exchanges": r[2]} for r in c.execute(
+            "SELECT b.lang, count(DISTINCT b.id), count(e.id) FROM briefings b LEFT JOIN exchanges e "
+            "ON e.briefing_id = b.id GROUP BY b.lang ORDER BY 2 DESC")}
+        d["by_series"] = {r[0]: r[1] for r in c.execute(
+            "SELECT series, count(*) FROM briefings GROUP BY series ORDER BY 2 DESC")}
+        d["by_year"] = {r[0]: r[1] for r in c.execute(
+            "SELECT substr(date, 1, 4), count(*) FROM briefings GROUP BY 1 ORDER BY 1")}
+        d["by_spokesperson"] = {r[0]: r[1] for r in c.execute(
+            "SELECT spokesperson, count(*) FROM briefings WHERE spokesperson IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")}
+        d["by_outlet"] = {r[0]: r[1] for r in c.execute(
+            "SELECT outlet, count(*) FROM exchanges WHERE outlet IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")}
+        d["by_outlet_type"] = {r[0]: r[1] for r in c.execute(
+            "SELECT outlet_type, count(*) FROM exchanges WHERE outlet_type IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")}
+        d["anonymous_questions"] = c.execute("SELECT count(*) FROM exchanges WHERE outlet IS NULL").fetchone()[0]
+        d["annotations"] = {r[0]: r[1] for r in c.execute(
+            "SELECT kind, count(*) FROM annotations GROUP BY kind ORDER BY kind")}
+        d["revisions"] = c.execute("SELECT count(*) FROM revisions").fetchone()[0]
+        return d
+
+    def distinct(self, column: str) -> list[str]:
+        """Distinct values of a filter column (for case-insensitive filter matching)."""
+        sql = {"spokesperson": "SELECT spokesperson FROM exchanges UNION SELECT spokesperson FROM briefings",
+               "outlet": "SELECT DISTINCT outlet FROM exchanges",
+               "outlet_type": "SELECT DISTINCT outlet_type FROM exchanges",
+               "lang": "SELECT DISTINCT lang FROM briefings",
+               "clarity": "SELECT DISTINCT label FROM annotations WHERE kind = 'clarity'"}[column]
+        return [r[0] for r in self.conn.execute(sql) if r[0] is not None]
+
+    def exchange_rows(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """Exchanges with briefing fields (no annotations), filtered, in date order."""
+        where, params = self._where(filters)
+        if ids is not None:
+            if not ids:
+                return []
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _ids(id INTEGER PRIMARY KEY)")
+            self.conn.execute("DELETE FROM _ids")
+            self.conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", [(i,) for i in ids])
+            where.append("e.id IN (SELECT id FROM _ids)")
+        sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.date, b.lang, b.series, b.title, "
+               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.n, e.asker, e.outlet, e.outlet_type, "
+               "e.follow_up, e.question, e.answer, b.url, e.source FROM exchanges e JOIN briefings b "
+               "ON b.id = e.briefing_id")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY b.date, b.id, e.n"
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def all_annotations(self, filters: dict[str, Any]) -> Iterator[sqlite3.Row]:
+        where, params = self._where(filters)
+        sql = ("SELECT a.* FROM annotations a JOIN exchanges e ON e.id = a.exchange_id "
+               "JOIN briefings b ON b.id = e.briefing_id")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return iter(self.conn.execute(sql, params).fetchall())
+
+    @staticmethod
+    def _where(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
+        where: list[str] = []
+        params: list[Any] = []
+        if (v := check_date(filters.get("date_from"), "date_from")) is not None:
+            where.append("b.date >= ?")
+            params.append(v)
+        if (v := check_date(filters.get("date_to"), "date_to")) is not None:
+            where.append("b.date <= ?")
+            params.append(v)
+        if filters.get("spokesperson"):
+            where.append("COALESCE(e.spokesperson, b.spokesperson) = ? COLLATE NOCASE")
+            params.append(filters["spokesperson"])
+        for col in ("outlet", "outlet_type"):
+            if filters.get(col):
+                where.append(f"e.{col} = ? COLLATE NOCASE")
+                params.append(filters[col])
+        if filters.get("lang"):
+            where.append("b.lang = ? COLLATE NOCASE")
+            params.append(filters["lang"])
+        if filters.get("clarity"):
+            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
+                         "AND a.label = ? COLLATE NOCASE)")
+            params.append(filters["clarity"])
+        if filters.get("country"):
+            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries' "
+                         "AND instr(a.value, ?) > 0)")
+            params.append(f'"{str(filters["country"]).upper()}"')
+        return where, params

@@ -1,0 +1,264 @@
+"""How podium cuts transcript text into words: the tokeniser shared by the index, highlighting and kwic.
+
+One rule, used everywhere so that what the index finds is what the highlighter marks:
+
+* a word is a run of letters/digits (Unicode ``\\w`` minus ``_``), except that every Han character is a word
+  of its own;
+* words are compared lowercased and accent-folded (``Café`` = ``cafe``) in the *exact* field, and
+  additionally Porter/Snowball-stemmed (``relations`` = ``relat``) in the *stemmed* field.
+
+Chinese is not segmented into words: a query such as 美方 or 一带一路 finds every place where those characters
+stand in sequence (inside one run of Han characters) — never missed because a segmenter cut a sentence
+differently from the query (segmenters disagree on 美方表示 vs 中美方面, and none ships offline with podium's
+dependencies). The cost is the occasional match across a word boundary (美方 inside 欧美方面), which a reader of
+the highlighted hit sees at once. The index holds Han text twice: as single characters (``exact`` field; for
+one-character queries) and as overlapping character bigrams (``han2`` field: 美方表示 -> 美方 方表 表示), so a
+two-character word is ONE term lookup and a longer one a phrase of bigrams. Measured at 1M resampled exchanges
+(two thirds Chinese): 10 common Chinese words as phrases of single characters took p50 43 ms / p95 179 ms,
+because characters such as 美 and 国 occur in nearly every Chinese exchange; see benchmarks/bench_search.py for
+the figures with bigrams.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tantivy
+
+_HAN_RANGES = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF)]
+_HAN_RUST = "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _HAN_RANGES)
+_HAN_PY = "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES)
+
+#: The tokeniser as a Rust regex (tantivy) ...
+TOKEN_PATTERN_RUST = rf"[{_HAN_RUST}]|[\w--[_{_HAN_RUST}]]+"
+#: ... and the same rule as a Python regex.
+TOKEN_RE = re.compile(rf"[{_HAN_PY}]|[^\W_{_HAN_PY}]+")
+HAN_RE = re.compile(rf"[{_HAN_PY}]")
+HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
+
+
+def han_bigrams(text: str) -> str:
+    """The ``han2`` field's text: overlapping bigrams of each run of Han characters, runs kept apart by a
+    separator token so that no phrase of bigrams spans two runs."""
+    runs = [r for r in HAN_RUN_RE.findall(text) if len(r) > 1]
+    return " | ".join(" ".join(r[i:i + 2] for i in range(len(r) - 1)) for r in runs)
+
+
+def bigrams(word: str) -> list[str]:
+    return [word[i:i + 2] for i in range(len(word) - 1)]
+
+EXACT_ANALYZER = "podium_exact"
+STEM_ANALYZER = "podium_stem"
+
+
+def _builder() -> tantivy.TextAnalyzerBuilder:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN_RUST))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()))
+
+
+def analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    """The analyzers to register on every tantivy index podium opens (tantivy does not persist them)."""
+    return {EXACT_ANALYZER: _builder().build(),
+            STEM_ANALYZER: _builder().filter(tantivy.Filter.stemmer("english")).build()}
+
+
+_EXACT = analyzers()[EXACT_ANALYZER]
+_STEM = analyzers()[STEM_ANALYZER]
+
+
+def normalize(text: str) -> str:
+    """NFC, so that a decomposed accent is part of its word in both tokenisers."""
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """A word as the exact field stores it (lowercased, accent-folded), through tantivy's own filters."""
+    toks = _EXACT.analyze(word)
+    return toks[0] if len(toks) == 1 else "".join(toks)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A word as the stemmed field stores it."""
+    toks = _STEM.analyze(word)
+    return toks[0] if len(toks) == 1 else "".join(toks)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order (what the exact field indexes)."""
+    return [fold(m.group()) for m in TOKEN_RE.finditer(normalize(text))]
+
+
+# ---- matching and highlighting ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pattern:
+    """One positive thing a query looks for, in a form that can be matched against tokens.
+
+    kind: "seq" (folded words in sequence: a phrase, a hyphenated word), "han" (a string of two or more Han
+    characters, found as a substring within a run of Han characters), "stem" (one stemmed word), "prefix"
+    (folded words starting with it).
+    """
+
+    kind: str
+    terms: tuple[str, ...]
+
+
+def find(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (already NFC) matched by any pattern, merged and in order."""
+    if not patterns or not text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for p in patterns:
+        if p.kind == "han":
+            word = p.terms[0]
+            at = text.find(word)
+            while at >= 0:
+                spans.append((at, at + len(word)))
+                at = text.find(word, at + 1)
+    patterns = [p for p in patterns if p.kind != "han"]
+    toks = [m.span() + (m.group(),) for m in TOKEN_RE.finditer(text)] if patterns else []
+    folded = [fold(t[2]) for t in toks]
+    stems: list[str] | None = None
+    for p in patterns:
+        if p.kind == "seq":
+            k = len(p.terms)
+            first = p.terms[0]
+            for i, f in enumerate(folded):
+                if f == first and tuple(folded[i:i + k]) == p.terms:
+                    spans.append((toks[i][0], toks[i + k - 1][1]))
+        elif p.kind == "stem":
+            if stems is None:
+                stems = [stem(t[2]) for t in toks]
+            for i, s in enumerate(stems):
+                if s == p.terms[0]:
+                    spans.append((toks[i][0], toks[i][1]))
+        elif p.kind == "prefix":
+            for i, f in enumerate(folded):
+                if f.startswith(p.terms[0]):
+                    spans.append((toks[i][0], toks[i][1]))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """HTML-escaped text[start:end] with <mark> around the spans (which must lie in order)."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def highlight(text: str, patterns: list[Pattern]) -> str:
+    """The whole text HTML-escaped, matches wrapped in <mark>."""
+    text = normalize(text)
+    return mark(text, find(text, patterns))
+
+
+def snippet(text: str, patterns: list[Pattern], width: int = 240,
+            spans: list[tuple[int, int]] | None = None) -> tuple[str, bool]:
+    """An escaped, highlighted excerpt of about ``width`` characters around the first match
+    (``spans``: the matches, when already found in the normalised text).
+
+    Returns (html, matched).
+    """
+    text = normalize(text)
+    if spans is None:
+        spans = find(text, patterns)
+    if not spans:
+        cut = text[:width]
+        return html.escape(cut) + ("…" if len(text) > width else ""), False
+    s0 = spans[0][0]
+    start = max(0, s0 - width // 3)
+    if start:
+        # start on a word boundary
+        sp = text.rfind(" ", 0, start)
+        start = sp + 1 if sp >= 0 and start - sp < 30 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        sp = text.find(" ", end)
+        end = sp if 0 <= sp - end < 30 else end
+    return (("…" if start else "") + mark(text, spans, start, end) + ("…" if end < len(text) else "")), True
+
+
+# ---- sentences and key words in context ------------------------------------------------------------------------
+
+# an English sentence ends at . ! ? (and a closing quote/bracket) followed by space and a capital, digit or quote;
+# a Chinese one at 。！？； (and closing quotes); every paragraph break ends one too
+_SENT_EN = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_SENT_ZH = re.compile(r"(?<=[。！？；!?])[”’」』）)]*")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|U\.S|U\.K|U\.N|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
+                     r"[A-Z])\.)$")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (English and Chinese punctuation, paragraph breaks)."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text):
+        p0, ptext = para.start(), para.group()
+        cuts = [0]
+        for m in _SENT_EN.finditer(ptext):
+            if _ABBREV.search(ptext[:m.start()]):
+                continue
+            cuts.append(m.end())
+        for m in _SENT_ZH.finditer(ptext):
+            cuts.append(m.end())
+        cuts = sorted(set(c for c in cuts if c < len(ptext)))
+        for a, b in zip(cuts, cuts[1:] + [len(ptext)], strict=True):
+            seg = ptext[a:b]
+            lead = len(seg) - len(seg.lstrip())
+            trail = len(seg.rstrip())
+            if trail > lead:
+                spans.append((p0 + a + lead, p0 + a + trail))
+    return spans
+
+
+def kwic_lines(text: str, patterns: list[Pattern], *, window: int = 8,
+               sentence: bool = False) -> list[tuple[str, str, str]]:
+    """(left, keyword, right) for every match: ``window`` words each side, or the rest of the sentence.
+
+    Plain text (not escaped). Chinese context is counted in characters-as-words, like the index.
+    """
+    text = normalize(text)
+    spans = find(text, patterns)
+    if not spans:
+        return []
+    out: list[tuple[str, str, str]] = []
+    if sentence:
+        sents = sentences(text)
+        for s, e in spans:
+            a, b = next(((a, b) for a, b in sents if a <= s < b), (0, len(text)))
+            out.append((text[a:s].strip(), text[s:e], text[e:max(b, e)].strip()))
+        return out
+    toks = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    starts = [t[0] for t in toks]
+    import bisect
+
+    for s, e in spans:
+        i = bisect.bisect_left(starts, s)
+        j = bisect.bisect_left(starts, e)  # first token after the match
+        left_start = toks[max(0, i - window)][0] if i > 0 else s
+        right_end = toks[min(len(toks), j + window) - 1][1] if j < len(toks) else e
+        left = text[left_start:s] if i > 0 else ""
+        right = text[e:right_end] if j < len(toks) else text[e:].rstrip()
+        out.append((" ".join(left.split()), text[s:e], " ".join(right.split())))
+    return out

@@ -1,0 +1,327 @@
+"""The web application's plumbing: routes, HTML-or-JSON rendering, errors, security headers, time limits, auth.
+
+Every page is one data function (in ``pages``) returning a dict; the same function answers ``/page`` as HTML
+(a Jinja2 template, autoescaped) and ``/page.json`` as JSON. PodiumErrors carry their HTTP status and one
+handler renders them as an HTML page or a JSON body, depending on the URL. The facade's methods are blocking,
+so they run in a thread pool under a time limit: a query that runs too long answers 503 with a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hmac
+import json
+import math
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from ..api import Podium
+from ..errors import PodiumError
+
+HERE = Path(__file__).parent
+
+#: Sent with every response. No inline script or style anywhere: pages load /static files only.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+
+
+class QueryTimeout(PodiumError):
+    """A request took longer than the server's time limit."""
+
+    status = 503
+
+
+class Unauthorized(PodiumError):
+    """A write was attempted without the right admin token."""
+
+    status = 401
+
+
+class Forbidden(PodiumError):
+    """A write was attempted on a read-only server."""
+
+    status = 403
+
+
+class TooLarge(PodiumError):
+    status = 413
+
+
+class Web:
+    """What the handlers share: the facade, the thread pool that runs its blocking calls, the admin token."""
+
+    def __init__(self, db_path: str | Path, admin_token: str | None, query_timeout: float, workers: int) -> None:
+        self.pod = Podium(db_path, create=False)
+        self.db_path = str(db_path)
+        self.admin_token = admin_token or None
+        self.query_timeout = query_timeout
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="podium-web")
+        # one writer at a time; reads go on meanwhile (WAL)
+        self.write_lock = threading.Lock()
+
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run a blocking facade call in the pool; past the time limit answer 503 (the thread finishes alone)."""
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        limit = self.query_timeout if timeout is None else timeout
+        try:
+            return await asyncio.wait_for(fut, limit)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"the request took longer than the server's limit of {limit:g} s and was stopped; "
+                "narrow it (a longer phrase, fewer prefix* terms, a date range or another filter)") from None
+
+    def check_admin(self, request: Request) -> None:
+        if self.admin_token is None:
+            raise Forbidden("this server is read-only: writing needs a server started with --admin-token")
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("send the admin token as 'Authorization: Bearer TOKEN'")
+        if not hmac.compare_digest(token.strip().encode(), self.admin_token.encode()):
+            raise Unauthorized("the admin token is not right")
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.pod.close()
+
+
+# ---- JSON ---------------------------------------------------------------------------------------------------
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values: NaN -> null, numpy scalars -> Python, dates -> ISO strings."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, (str, int, bool)) or obj is None:
+        return obj
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    if hasattr(obj, "tolist"):  # numpy arrays and scalars
+        return jsonable(obj.tolist())
+    return str(obj)
+
+
+class JSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(jsonable(content), ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode("utf-8")
+
+
+# ---- templates ----------------------------------------------------------------------------------------------
+
+def url_for_params(path: str, params: dict[str, Any] | None = None, **changes: Any) -> str:
+    """``path?query`` from params with some changed; None or "" drops a parameter."""
+    merged = dict(params or {})
+    merged.update(changes)
+    pairs: list[tuple[str, str]] = []
+    for k, v in merged.items():
+        if v is None or v == "" or v is False:
+            continue
+        for item in (v if isinstance(v, (list, tuple)) else [v]):
+            if item not in (None, ""):
+                pairs.append((k, "1" if item is True else str(item)))
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _num(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def _pct(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,  # every value is escaped unless a template marks it |safe (only facade <mark> fields)
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    env.filters["pct"] = _pct
+    env.globals["url"] = url_for_params
+    return Jinja2Templates(env=env)
+
+
+# ---- errors -------------------------------------------------------------------------------------------------
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.endswith((".json", ".csv", ".svg")) or path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str, kind: str) -> Response:
+    headers = dict(SECURITY_HEADERS)
+    if status == 401:
+        headers["www-authenticate"] = 'Bearer realm="podium"'
+    if wants_json(request):
+        return JSON({"error": kind, "status": status, "message": message}, status_code=status, headers=headers)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "kind": kind},
+                                      status_code=status, headers=headers)
+
+
+async def podium_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PodiumError)
+    web: Web = request.app.state.web
+    # the server's file system layout is not the reader's business
+    message = str(exc).replace(web.db_path, Path(web.db_path).name)
+    return error_response(request, exc.status, message, type(exc).__name__)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"there is no page at {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+    return error_response(request, exc.status_code, message, "NotFound" if exc.status_code == 404 else "HTTPError")
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, 500, f"internal error ({type(exc).__name__}); the server log has details",
+                          "InternalError")
+
+
+class SecurityHeaders:
+    """ASGI middleware adding SECURITY_HEADERS to every HTTP response (static files and errors too)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ---- pages --------------------------------------------------------------------------------------------------
+
+DataFunction = Callable[[Request, Web], Awaitable[dict[str, Any]]]
+ViewFunction = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def page_routes(path: str, data_fn: DataFunction, template: str, view: ViewFunction | None = None,
+                json_path: str | None = None) -> list[Route]:
+    """``path`` as HTML and ``path.json`` (or json_path) as JSON, both from one data function. ``view`` adds
+    presentation-only values for the template (never part of the JSON)."""
+
+    async def as_html(request: Request) -> Response:
+        web: Web = request.app.state.web
+        data = await data_fn(request, web)
+        if isinstance(data, Response):
+            return data
+        context = {"data": data, "page": template.removesuffix(".html"), "admin": web.admin_token is not None}
+        if view is not None:
+            context.update(view(data))
+        return request.app.state.templates.TemplateResponse(request, template, context)
+
+    async def as_json(request: Request) -> Response:
+        data = await data_fn(request, request.app.state.web)
+        if isinstance(data, Response):
+            return data
+        return JSON(data)
+
+    # the JSON route first: "/briefings/{id}" would otherwise take "/briefings/74.json" as id "74.json"
+    return [Route(json_path or f"{path.rstrip('/') or '/index'}.json", as_json, methods=["GET", "HEAD"]),
+            Route(path, as_html, methods=["GET", "HEAD"], name=template.removesuffix(".html"))]
+
+
+def create_app(db_path: str | Path, admin_token: str | None = None, *, query_timeout: float = 10.0,
+               workers: int = 8) -> Starlette:
+    """The podium web application over the database at db_path (which must exist).
+
+    Read-only unless admin_token is given; then POST /api/ingest and /api/analyse accept
+    ``Authorization: Bearer <admin_token>``. query_timeout: seconds a request may spend in the database."""
+    from . import pages
+    from .openapi import openapi
+
+    web = Web(db_path, admin_token, query_timeout, workers)
+
+    async def openapi_json(request: Request) -> Response:
+        return JSON(openapi(admin=web.admin_token is not None))
+
+    async def robots(request: Request) -> Response:
+        return PlainTextResponse("User-agent: *\nDisallow: /search\nDisallow: /trends\n")
+
+    routes: list[Any] = [
+        *page_routes("/", pages.home, "home.html", json_path="/index.json"),
+        *page_routes("/search", pages.search, "search.html", view=pages.search_view),
+        *page_routes("/briefings/{briefing_id}", pages.briefing, "briefing.html", view=pages.briefing_view),
+        Route("/exchanges/{exchange_id}.json", pages.exchange_json, methods=["GET", "HEAD"]),
+        Route("/exchanges/{exchange_id}", pages.exchange_redirect, methods=["GET", "HEAD"]),
+        *page_routes("/trends", pages.trends, "trends.html", view=pages.trends_view),
+        Route("/trends.csv", pages.trends_csv, methods=["GET", "HEAD"]),
+        Route("/trends.svg", pages.trends_svg, methods=["GET", "HEAD"]),
+        *page_routes("/outlets", pages.outlets, "outlets.html", view=pages.outlets_view),
+        *page_routes("/formulations", pages.formulations, "formulations.html", view=pages.formulations_view),
+        Route("/api", pages.api_page, methods=["GET", "HEAD"], name="api"),
+        Route("/openapi.json", openapi_json, methods=["GET", "HEAD"]),
+        Route("/robots.txt", robots, methods=["GET", "HEAD"]),
+        Route("/api/ingest", pages.api_ingest, methods=["POST"]),
+        Route("/api/analyse", pages.api_analyse, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        web.close()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={PodiumError: podium_error, HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.web = web
+    app.state.templates = make_templates()
+    app.state.templates.env.globals["syntax_rows"] = pages.SYNTAX
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=302)

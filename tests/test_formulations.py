@@ -1,0 +1,108 @@
+"""Official formulations mined from the whole shared MFA corpus (English and Chinese), checked against what the
+texts say, and the pass that tags exchanges with them."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from podium.analysis.formulations import EN_STOP, Formulation, FormulationsPass, mine
+from podium.errors import PodiumError
+from podium.parse import parse_file
+
+from conftest import CORPUS, SEED
+
+
+@pytest.fixture(scope="module")
+def briefings(shared):
+    out = []
+    for path in sorted((CORPUS / "mfa").glob("*/t*.html")):
+        try:
+            out.append(parse_file(path))
+        except PodiumError:
+            continue
+    assert len(out) > 1000
+    return out
+
+
+@pytest.fixture(scope="module")
+def mined(briefings) -> dict[str, list[Formulation]]:
+    found = mine(briefings)
+    return {lang: [f for f in found if f.lang == lang] for lang in ("en", "zh")}
+
+
+def _texts(found: list[Formulation]) -> set[str]:
+    return {f.text.lower() for f in found}
+
+
+def test_finds_the_known_formulations_without_a_list(mined):
+    en = _texts(mined["en"])
+    assert "community with a shared future for mankind" in en
+    assert any("inalienable part of china's territory" in t for t in en)
+    assert any("bullying" in t for t in en)
+    zh = _texts(mined["zh"])
+    assert "人类命运共同体" in zh
+    assert any("中国领土不可分割的一部分" in t for t in zh)
+    assert any("霸凌" in t for t in zh)
+
+
+def test_sub_phrases_are_absorbed_by_the_phrase_they_live_in(mined):
+    en = _texts(mined["en"])
+    # "shared future for mankind" almost never occurs outside "community with a shared future for mankind"
+    assert "shared future for mankind" not in en
+    zh = _texts(mined["zh"])
+    assert "命运共同" not in zh
+
+
+def test_no_reporter_formulas_or_stop_word_edges(mined):
+    for f in mined["en"]:
+        words = f.text.lower().split()
+        assert words[0] not in EN_STOP and words[-1] not in EN_STOP, f.text
+        assert "you" not in words and "i" not in words, f.text
+    assert not any("any comment" in t for t in _texts(mined["en"]))
+
+
+def test_use_over_time_is_counted_against_briefings_held(mined, briefings):
+    # mined per series and language: held counts the briefings of the phrase's own series and language
+    held: dict[tuple[str, str], Counter] = {}
+    for b in briefings:
+        held.setdefault((b.series, b.lang), Counter())[b.date.strftime("%Y-%m")] += 1
+    for lang, found in mined.items():
+        assert len(found) > 100
+        assert len({f.series for f in found}) >= 2  # regular press conferences and spokesperson's remarks
+        for f in found[:200]:
+            months = held[(f.series, lang)]
+            assert set(f.months) == set(months)  # every month with a briefing, explicit zeros included
+            assert all(h == months[m] and 0 <= u <= h for m, (u, h) in f.months.items())
+            assert sum(u for u, _ in f.months.values()) == f.briefings
+            assert f.first_date <= f.last_date
+            assert f.briefings >= 5 and f.occurrences >= f.briefings
+            assert f.spokespersons
+        assert any(u == 0 for f in found[:50] for u, _ in f.months.values())
+
+
+def test_briefing_counts_agree_with_an_independent_count(mined, briefings):
+    phrase = "community with a shared future for mankind"
+    f = next(f for f in mined["en"] if f.text.lower() == phrase and f.series.endswith("regular press conference"))
+    pattern = re.compile(r"\bcommunity\s+with\s+a\s+shared\s+future\s+for\s+mankind\b", re.I)
+    using = sorted((b.date, b.key) for b in briefings if b.lang == "en" and b.series == f.series and (
+        any(pattern.search(t.text) for t in b.openings) or any(pattern.search(e.answer_text) for e in b.exchanges)))
+    assert f.briefings == len(using)
+    assert f.first_date == using[0][0].isoformat()
+    assert f.last_date == using[-1][0].isoformat()
+
+
+def test_pass_tags_the_answers_that_use_a_formulation(mined):
+    tagger = FormulationsPass(mined["en"])
+    briefing = parse_file(SEED / "000_32323ef4823c7adf.txt")
+    anns = {a.exchange_n: a for a in tagger.annotate(briefing)}
+    assert set(anns) == {e.n for e in briefing.exchanges}
+    quran = next(e.n for e in briefing.exchanges if "Quran" in e.question_text)
+    assert "community with a shared future for mankind" in [t.lower() for t in anns[quran].value]
+    untagged = [n for n, a in anns.items() if not a.value]
+    assert untagged  # "I suggest you follow our updates" uses none
+    # the version follows the list, so re-mining re-tags
+    assert FormulationsPass(mined["en"][:10]).version != tagger.version
+    assert FormulationsPass().annotate(briefing) == []

@@ -1,0 +1,134 @@
+"""Ingest: folders and files, formats detected per file, index.tsv URLs, skipped and failed files reported,
+re-ingest idempotent, revised pages recorded, and analysis passes that fail never lose a briefing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS
+from podium import Annotation, Podium
+from podium.parse import parse_file
+from podium.pipeline import ingest
+
+MFA = CORPUS / "mfa"
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A small copy of the corpus layout: 4 English and 3 Chinese pages, a listing page, their index.tsv rows,
+    and the non-pages a real folder holds."""
+    root = tmp_path / "pages" / "mfa"
+    rows = (MFA / "index.tsv").read_text(encoding="utf-8").splitlines()
+    en = sorted((MFA / "en").glob("t*.html"))[:4]
+    zh = sorted((MFA / "zh").glob("t*.html"))[:3]
+    lst = MFA / "en" / "lists" / "default.html"
+    keep = [rows[0]]
+    for p in [*en, *zh, lst]:
+        rel = p.relative_to(CORPUS).as_posix()
+        dest = tmp_path / "pages" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, dest)
+        keep += [r for r in rows if r.split("\t")[0] == rel]
+    (root / "index.tsv").write_text("\n".join(keep) + "\n", encoding="utf-8")
+    (root / "en" / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    (root / "en" / "notes.json").write_text("{}")
+    return root
+
+
+def test_folder_ingest_reports_every_file(tmp_path, folder):
+    (folder / "zh" / "empty.html").write_bytes(b"")
+    (folder / "zh" / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    with Podium(tmp_path / "i.db") as pod:
+        report = pod.ingest([folder], analyse=False)
+        assert report.count("added") == 7 and report.count("skipped") == 1 and report.count("failed") == 2
+        assert not report.ok
+        failed = {Path(r.source).name: r.error for r in report.failed}
+        assert "empty" in failed["empty.html"] and "binary" in failed["image.html"]
+        skipped = next(r for r in report.results if r.status == "skipped")
+        assert skipped.source.endswith("lists/default.html") and "listing page" in skipped.error
+        # robots.txt and notes.json are not pages: passed over, not reported
+        assert not [r for r in report.results if r.source.endswith(("robots.txt", ".json"))]
+        df = pod.exchanges()
+        # URLs come from index.tsv; each exchange keeps the file it came from
+        assert df["url"].str.startswith("https://www.fmprc.gov.cn/").all()
+        assert set(df["source"]) == {str(p) for p in folder.rglob("t*.html")}
+        assert set(df["lang"]) == {"en", "zh"}
+        assert pod.db.check()["ok"]
+
+
+def test_reingest_changes_nothing(tmp_path, folder):
+    with Podium(tmp_path / "i.db") as pod:
+        pod.ingest([folder], analyse=False)
+        before = pod.exchanges()[["exchange_id", "url", "n", "question", "answer"]]
+        report = pod.ingest([folder], analyse=False)
+        assert report.count("unchanged") == 7 and report.count("added") == report.count("updated") == 0
+        after = pod.exchanges()[["exchange_id", "url", "n", "question", "answer"]]
+        assert before.equals(after)
+        assert pod.stats()["revisions"] == 0
+
+
+def test_a_revised_page_replaces_the_old_one_and_the_change_is_recorded(tmp_path, folder):
+    page = sorted((folder / "en").glob("t*.html"))[0]
+    original = parse_file(page)
+    word = original.exchanges[0].answer_text.split()[3]
+    with Podium(tmp_path / "i.db") as pod:
+        pod.ingest([folder], analyse=False)
+        ids = list(pod.exchanges()["exchange_id"])
+        data = page.read_bytes()
+        page.write_bytes(data.replace(word.encode(), b"Xylophonically", 1))
+        report = pod.ingest([folder], analyse=False)
+        assert report.count("updated") == 1 and report.count("unchanged") == 6
+        assert list(pod.exchanges()["exchange_id"]) == ids
+        hits = pod.search("Xylophonically")["hits"]
+        assert len(hits) == 1 and hits[0]["date"] == original.date.isoformat()
+        b = pod.briefing(hits[0]["briefing_id"])
+        assert b["revisions"] and b["revisions"][0]["reason"] == "page changed"
+
+
+def test_files_named_explicitly_and_missing_paths(tmp_path, folder):
+    page = sorted((folder / "zh").glob("t*.html"))[0]
+    with Podium(tmp_path / "i.db") as pod:
+        report = pod.ingest([page, tmp_path / "nope.html"], analyse=False)
+    assert report.count("added") == 1
+    assert [(Path(r.source).name, r.error) for r in report.failed] == [("nope.html", "no such file or folder")]
+
+
+def test_forced_wrong_format_fails_each_file_with_its_reason(tmp_path, folder):
+    with Podium(tmp_path / "i.db") as pod:
+        report = pod.ingest([folder / "zh"], format="mfa-en-html", analyse=False)
+    assert report.count("failed") == 3 and all(r.error for r in report.failed)
+
+
+class _Countries:
+    name, version = "countries", "test-1"
+
+    def annotate(self, briefing):
+        return [Annotation(e.n, "countries", None, {"question": ["USA"] if "US" in e.question_text else []},
+                           method="test") for e in briefing.exchanges]
+
+
+class _Broken:
+    name, version = "broken", "0"
+
+    def annotate(self, briefing):
+        raise RuntimeError("model file missing")
+
+
+def test_a_failing_analysis_pass_is_skipped_and_the_briefing_kept(tmp_path, folder, caplog):
+    with Podium(tmp_path / "i.db") as pod:
+        report = ingest(pod.db, [folder / "en"], passes=[_Broken(), _Countries()])
+        assert report.count("added") == 4
+        assert "model file missing" in caplog.text
+        stats = pod.stats()
+        assert stats["annotations"] == {"countries": stats["exchanges"]}
+        usa = pod.search("NOT zzyzx", country="USA", limit=1000)["total"]
+        assert usa == sum("US" in q for q in pod.exchanges()["question"])
+
+
+def test_ingest_without_analysis_writes_no_annotations(tmp_path, folder):
+    with Podium(tmp_path / "i.db") as pod:
+        pod.ingest([folder], analyse=False)
+        assert pod.stats()["annotations"] == {}

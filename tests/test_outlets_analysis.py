@@ -1,0 +1,116 @@
+"""Outlet patterns: Wilson intervals, and the per-outlet table over real MFA briefings (every analysis pass run on
+ingest), checked against counts made directly from the exchanges; and `podium outlets`."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from podium import Podium
+from podium.analysis.stats import CLARITY_LABELS, wilson
+from podium.cli import main
+
+from conftest import CORPUS
+
+
+@pytest.mark.parametrize("k, n, lo, hi", [
+    # reference values of the 95% Wilson score interval (Newcombe 1998, table I; Agresti & Coull 1998)
+    (0, 10, 0.0, 0.2775),
+    (10, 10, 0.7225, 1.0),
+    (5, 10, 0.2366, 0.7634),
+    (81, 263, 0.2553, 0.3662),
+    (15, 148, 0.0624, 0.1605),
+])
+def test_wilson_reference_values(k, n, lo, hi):
+    got = wilson(k, n)
+    assert got[0] == pytest.approx(lo, abs=6e-4) and got[1] == pytest.approx(hi, abs=6e-4)
+
+
+def test_wilson_without_observations_is_undefined():
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory, shared):
+    """The English MFA pages from 2020-03-24 on (reporters named by outlet), ingested with every pass."""
+    import csv
+
+    index = CORPUS / "mfa" / "index.tsv"
+    with index.open(encoding="utf-8") as f:
+        pages = [CORPUS / r["file"] for r in csv.DictReader(f, delimiter="\t")
+                 if r["lang"] == "en" and r["kind"] == "article" and r["date"] >= "2020-05-15"]
+    assert len(pages) >= 20
+    path = tmp_path_factory.mktemp("outlets") / "o.db"
+    with Podium(path) as pod:
+        report = pod.ingest(pages)
+        assert report.count("added") >= 20
+        pod.analyse()
+    return path
+
+
+@pytest.fixture(scope="module")
+def tables(small_db):
+    with Podium(small_db, create=False) as pod:
+        return pod.outlets(), pod.exchanges()
+
+
+def test_questions_per_outlet_match_the_exchanges(tables):
+    table, ex = tables
+    outlets = table[table["level"] == "outlet"].set_index("name")
+    counts = ex["outlet"].fillna("(anonymous)").value_counts()
+    assert outlets["questions"].to_dict() == counts.to_dict()
+    types = table[table["level"] == "outlet_type"].set_index("name")
+    assert types["questions"].sum() == len(ex)
+    assert {"foreign media", "Chinese state media"} <= set(types.index)
+
+
+def test_clarity_shares_and_intervals(tables):
+    table, ex = tables
+    if "clarity" not in ex or ex["clarity"].isna().all():
+        pytest.skip("the clarity pass is not available here")
+    for r in table.itertuples():
+        mine = ex[ex["outlet" if r.level == "outlet" else "outlet_type"].fillna(
+            "(anonymous)" if r.level == "outlet" else "(unknown)") == r.name]
+        labels = mine["clarity"].dropna()
+        assert r.labelled == len(labels)
+        shares = []
+        for lab in CLARITY_LABELS:
+            slug = lab.lower().replace(" ", "_").replace("-", "_")
+            share, lo, hi = (getattr(r, f"{slug}_{x}") for x in ("share", "lo", "hi"))
+            assert share == pytest.approx((labels == lab).mean())
+            assert lo <= share + 1e-12 and share <= hi + 1e-12
+            shares.append(share)
+        assert sum(shares) == pytest.approx(1.0)
+
+
+def test_answer_length_and_countries_asked_about(tables):
+    table, ex = tables
+    for r in table[table["level"] == "outlet"].itertuples():
+        mine = ex[ex["outlet"].fillna("(anonymous)") == r.name]
+        words = mine["answer"].map(lambda a: len(a.split()))
+        assert r.median_answer_words_en == pytest.approx(words.median())
+        assert math.isnan(r.median_answer_chars_zh)  # no Chinese answers in this database
+        asked = Counter(c for codes in mine["countries_question"] if isinstance(codes, list) for c in codes)
+        if asked:
+            top_code, top_n = asked.most_common(1)[0]
+            first = r.top_countries.split(", ")[0]
+            assert first.endswith(f" {top_n}") and asked[first.split()[0]] == top_n
+        else:
+            assert r.top_countries == ""
+
+
+def test_cli_outlets(small_db, tables):
+    runner = CliRunner()
+    res = runner.invoke(main, ["outlets", "--min-questions", "3", "--db", str(small_db)])
+    assert res.exit_code == 0, res.output
+    assert "Reuters" in res.output and "foreign media" in res.output and "Clear Reply" in res.output
+    res = runner.invoke(main, ["outlets", "--csv", "--db", str(small_db)])
+    assert res.exit_code == 0
+    import io
+
+    csv = pd.read_csv(io.StringIO(res.output))
+    assert len(csv) == len(tables[0][tables[0]["questions"] >= 5])

@@ -1,0 +1,228 @@
+"""Full-text search over the whole shared MFA corpus: exact phrases are exact, Chinese words are found,
+the query language and filters behave, highlights are escaped, and kwic finds what search finds."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from conftest import CORPUS
+from podium import Podium, QueryError
+from podium.parse import parse_file
+from podium.sources.files import pages
+
+
+@pytest.fixture(scope="module")
+def pod(mfa_db):
+    with Podium(mfa_db, create=False) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    """Every briefing of the corpus, parsed independently of the store: {(url, n): (question, answer, lang)}."""
+    out = {}
+    for page in pages([CORPUS / "mfa"]):
+        if page.skip:
+            continue
+        try:
+            b = parse_file(page.path, url=page.url)
+        except Exception:
+            continue
+        for e in b.exchanges:
+            out[(b.key, e.n)] = (e.question_text, e.answer_text, b.lang)
+    return out
+
+
+# a letter/digit that is not a Han character (each Han character is a word of its own)
+_W = r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+
+
+def _regex(words: list[str]) -> re.Pattern:
+    """Independent rule: the words in sequence, case-insensitive, whole words, anything else between."""
+    return re.compile(rf"(?<!{_W})" + r"(?:[\W_]+)".join(map(re.escape, words)) + rf"(?!{_W})", re.I)
+
+
+def _regex_matches(parsed, words: list[str]) -> set[tuple[str, int]]:
+    rx = _regex(words)
+    return {k for k, (q, a, _) in parsed.items() if rx.search(q) or rx.search(a)}
+
+
+def _hits(pod, query, **kw) -> list[dict]:
+    res = pod.search(query, limit=100_000, **kw)
+    assert res["total"] == len(res["hits"])
+    return res["hits"]
+
+
+@pytest.mark.parametrize("phrase", ["shared future", "one China", "internal affairs", "South China Sea"])
+def test_phrase_search_returns_exactly_the_exchanges_containing_the_phrase(pod, parsed, phrase):
+    expected = _regex_matches(parsed, phrase.split())
+    hits = _hits(pod, f'"{phrase}"')
+    got = {(h["url"], h["n"]) for h in hits}
+    assert len(expected) > 20
+    assert got == expected
+    for h in hits:  # every hit shows the phrase highlighted, in question or answer
+        marked = re.findall(r"<mark>(.*?)</mark>", h["question_highlighted"] + h["answer_highlighted"], re.S)
+        assert any(re.sub(r"[\W_]+", " ", html.unescape(m)).lower() == phrase.lower() for m in marked)
+
+
+def test_exact_phrase_never_matches_stems(pod, parsed):
+    # Porter stems one -> on and international -> internat; a stemmed phrase would find these too
+    one_china = {(h["url"], h["n"]) for h in _hits(pod, '"one China"')}
+    on_china = _regex_matches(parsed, ["on", "China"]) - _regex_matches(parsed, ["one", "China"])
+    assert on_china and not (one_china & on_china)
+    internal = {(h["url"], h["n"]) for h in _hits(pod, '"internal affairs"')}
+    international = _regex_matches(parsed, ["international", "affairs"]) - _regex_matches(parsed, ["internal",
+                                                                                                   "affairs"])
+    assert international and not (internal & international)
+
+
+def test_unquoted_words_match_inflections_unless_exact(pod, parsed):
+    stemmed = {(h["url"], h["n"]) for h in _hits(pod, "tariffs")}
+    exact = {(h["url"], h["n"]) for h in _hits(pod, "tariffs", exact=True)}
+    assert exact == _regex_matches(parsed, ["tariffs"])
+    assert stemmed == _regex_matches(parsed, ["tariffs"]) | _regex_matches(parsed, ["tariff"])
+    assert len(stemmed) > len(exact)
+
+
+@pytest.mark.parametrize("word", ["美方", "台湾", "香港"])
+def test_chinese_two_character_words_are_found_exactly(pod, parsed, word):
+    expected = {k for k, (q, a, _) in parsed.items() if word in q or word in a}
+    hits = _hits(pod, word)
+    assert len(expected) > 50
+    assert {(h["url"], h["n"]) for h in hits} == expected
+    assert all(f"<mark>{word}</mark>" in h["question_highlighted"] + h["answer_highlighted"] for h in hits)
+
+
+def test_boolean_operators_prefix_and_grouping(pod, parsed):
+    huawei = _regex_matches(parsed, ["huawei"])
+    meng = _regex_matches(parsed, ["meng"])
+    assert {(h["url"], h["n"]) for h in _hits(pod, "Huawei AND Meng")} == huawei & meng
+    assert {(h["url"], h["n"]) for h in _hits(pod, "Huawei Meng")} == huawei & meng
+    assert {(h["url"], h["n"]) for h in _hits(pod, "Huawei OR Meng")} == huawei | meng
+    assert {(h["url"], h["n"]) for h in _hits(pod, "Huawei -Meng")} == huawei - meng
+    assert {(h["url"], h["n"]) for h in _hits(pod, "Huawei NOT Meng")} == huawei - meng
+    assert {(h["url"], h["n"]) for h in _hits(pod, '(Huawei OR ZTE) AND "5G"')} == \
+        (huawei | _regex_matches(parsed, ["zte"])) & _regex_matches(parsed, ["5g"])
+    rx = re.compile(rf"(?<!{_W})sanction", re.I)
+    prefix = {k for k, (q, a, _) in parsed.items() if rx.search(q) or rx.search(a)}
+    assert {(h["url"], h["n"]) for h in _hits(pod, "sanction*")} == prefix
+
+
+@pytest.mark.parametrize("query, fragment", [
+    ('"one China', "quote"),
+    ("(Taiwan OR Hong", "parenthesis"),
+    ("Taiwan)", "parenthesis"),
+    ("Taiwan OR", "ends with an operator"),
+    ("AND Taiwan", "term before and after"),
+    ("", "empty query"),
+    ('""', "empty phrase"),
+    ("*", "prefix"),
+    ("a*b*", "prefix"),
+    ("a*", "too short"),
+])
+def test_malformed_queries_raise_query_error_with_a_clear_message(pod, query, fragment):
+    with pytest.raises(QueryError, match=re.escape(fragment)):
+        pod.search(query)
+
+
+def test_filters(pod):
+    all_ = _hits(pod, "Taiwan")
+    afp = _hits(pod, "Taiwan", outlet="afp")
+    assert afp and all(h["outlet"] == "AFP" for h in afp) and len(afp) < len(all_)
+    window = _hits(pod, "Taiwan", date_from="2019-01-01", date_to="2019-06-30")
+    assert window and all("2019-01-01" <= h["date"] <= "2019-06-30" for h in window)
+    assert {h["exchange_id"] for h in window} == {h["exchange_id"] for h in all_
+                                                  if "2019-01-01" <= h["date"] <= "2019-06-30"}
+    zh = _hits(pod, "美方", lang="zh")
+    assert zh and len(_hits(pod, "美方", lang="en")) == 0
+    hua = _hits(pod, '"trade war"', spokesperson="hua chunying")
+    assert hua and all(h["spokesperson"] == "Hua Chunying" for h in hua)
+    foreign = _hits(pod, "Taiwan", outlet_type="foreign media")
+    assert foreign and all(h["outlet_type"] == "foreign media" for h in foreign)
+
+
+@pytest.mark.parametrize("bad", ["2019-13-01", "yesterday", "2019/01/01"])
+def test_bad_dates_raise_query_error(pod, bad):
+    with pytest.raises(QueryError, match="YYYY-MM-DD"):
+        pod.search("Taiwan", date_from=bad)
+
+
+def test_sort_by_date_and_paging(pod):
+    newest = pod.search("Taiwan", sort="date", limit=20)["hits"]
+    dates = [h["date"] for h in newest]
+    assert dates == sorted(dates, reverse=True)
+    oldest = pod.search("Taiwan", sort="date_asc", limit=5)["hits"]
+    assert oldest[0]["date"] <= newest[-1]["date"]
+    page1 = pod.search("Taiwan", limit=10)["hits"]
+    page2 = pod.search("Taiwan", limit=10, offset=10)["hits"]
+    assert not {h["exchange_id"] for h in page1} & {h["exchange_id"] for h in page2}
+    scores = [h["score"] for h in page1]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_facets_count_the_hits(pod):
+    res = pod.search("Taiwan", facets=True, limit=100_000)
+    assert sum(res["facets"]["lang"].values()) == res["total"]
+    by_year: dict[str, int] = {}
+    for h in res["hits"]:
+        by_year[h["date"][:4]] = by_year.get(h["date"][:4], 0) + 1
+    assert res["facets"]["year"] == by_year
+    assert res["facets"]["outlet"]["AFP"] == sum(1 for h in res["hits"] if h["outlet"] == "AFP")
+    assert "facets" not in pod.search('"trade war"')
+
+
+def test_highlights_are_html_escaped(pod):
+    hit = next(h for h in _hits(pod, '"Taiwan"') if any(c in h["answer"] for c in "&<>\"'"))
+    for field in ("question", "answer"):
+        no_marks = hit[f"{field}_highlighted"].replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in no_marks and ">" not in no_marks
+        assert html.unescape(no_marks) == hit[field]
+
+
+def test_kwic_window_and_sentence(pod, parsed):
+    lines = pod.kwic('"shared future"', window=5, limit=10_000)
+    rx = _regex(["shared", "future"])
+    expected = sum(len(rx.findall(q)) + len(rx.findall(a)) for q, a, _ in parsed.values())
+    assert len(lines) == expected
+    for ln in lines[:50]:
+        assert ln["keyword"].lower().split() == ["shared", "future"]
+        assert len(re.findall(r"[^\W_]+", ln["left"])) == 5  # no exchange starts with "shared future"
+        assert len(re.findall(r"[^\W_]+", ln["right"])) <= 5
+    sent = pod.kwic('"shared future"', sentence=True, limit=20)
+    for ln in sent:
+        whole = f"{ln['left']} {ln['keyword']} {ln['right']}"
+        assert whole.rstrip()[-1] in '.?!"”)' or ln["right"] == ""
+        assert "\n" not in whole
+    zh = pod.kwic("美方", sentence=True, limit=20, lang="zh")
+    assert zh and all(ln["keyword"] == "美方" for ln in zh)
+    assert all("。" not in ln["left"] for ln in zh)
+
+
+def test_python_tokeniser_agrees_with_the_index_tokeniser(parsed):
+    """Highlighting and kwic find matches with a Python copy of the index's tokeniser: the two must agree."""
+    from podium.store.text import EXACT_ANALYZER, analyzers, words
+
+    index_words = analyzers()[EXACT_ANALYZER]
+    texts = [q + "\n" + a for q, a, _ in list(parsed.values())[::40]]
+    texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß")
+    for text in texts:
+        assert words(text) == index_words.analyze(text)
+
+
+@pytest.mark.parametrize("phrase", ["shared future", "one China"])
+def test_cli_search_json_returns_exactly_the_exchanges_containing_the_phrase(mfa_db, parsed, phrase):
+    import json
+
+    from click.testing import CliRunner
+
+    from podium.cli import main
+
+    result = CliRunner().invoke(main, ["search", f'"{phrase}"', "--json", "--limit", "100000", "--db", str(mfa_db)])
+    assert result.exit_code == 0, result.output
+    res = json.loads(result.output)
+    assert res["total"] == len(res["hits"]) == len(_regex_matches(parsed, phrase.split()))
+    assert {(h["url"], h["n"]) for h in res["hits"]} == _regex_matches(parsed, phrase.split())
+    assert all("<mark>" in h["question_highlighted"] + h["answer_highlighted"] for h in res["hits"])

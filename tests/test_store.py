@@ -1,0 +1,200 @@
+"""The SQLite store and its index: schema and migrations, one transaction per briefing, stable ids, revisions,
+and agreement between store and index — including after an ingest killed with SIGKILL."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS
+from podium import Annotation, Podium, StoreError
+from podium.parse import parse_file
+from podium.sources.files import pages
+from podium.store import Database, index_path
+from podium.store.migrations import SCHEMA_VERSION
+
+EN = CORPUS / "mfa" / "en"
+ZH = CORPUS / "mfa" / "zh"
+PODIUM = Path(sys.executable).with_name("podium")
+
+
+def _pages(folder: Path, n: int) -> list[Path]:
+    return sorted(folder.glob("t*.html"))[:n]
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = Database(tmp_path / "s.db")
+    yield d
+    d.close()
+
+
+def test_fresh_database_has_the_schema_and_a_readable_view(db):
+    conn = db.store.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    assert {"briefings", "turns", "exchanges", "annotations", "outlets", "revisions", "index_pending",
+            "exchanges_full"} <= tables
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(annotations)")]
+    assert cols[:8] == ["exchange_id", "kind", "label", "value", "confidence", "evidence", "method", "version"]
+
+
+def test_database_from_a_newer_podium_or_not_a_database_is_a_store_error(tmp_path):
+    newer = tmp_path / "newer.db"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer"):
+        Database(newer)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db"):
+        Database(junk)
+
+
+def test_unchanged_parse_writes_nothing_and_keeps_ids(db):
+    b = parse_file(_pages(EN, 1)[0])
+    status, bid = db.store.write_briefing(b, page_sha256="x")
+    assert status == "added"
+    db.flush()
+    ids = sorted(db.store.exchange_ids())
+    before = db.store.conn.total_changes
+    assert db.store.write_briefing(b, page_sha256="x") == ("unchanged", bid)
+    assert db.store.conn.total_changes == before
+    assert sorted(db.store.exchange_ids()) == ids
+    assert len(ids) == len(b.exchanges)
+
+
+def test_changed_page_replaces_the_old_version_records_a_revision_and_keeps_exchange_ids(db):
+    b = parse_file(_pages(EN, 2)[1])
+    _, bid = db.store.write_briefing(b, page_sha256="old")
+    db.flush()
+    old_ids = {r["n"]: r["id"] for r in db.store.conn.execute("SELECT id, n FROM exchanges")}
+    first = b.exchanges[0]
+    revised_answer = dataclasses.replace(first.answers[0], paragraphs=("A revised answer about zebras.",))
+    revised = dataclasses.replace(first, answers=(revised_answer,))
+    b2 = dataclasses.replace(b, exchanges=(revised, *b.exchanges[1:-1]))  # last exchange withdrawn
+    status, bid2 = db.store.write_briefing(b2, page_sha256="new")
+    assert (status, bid2) == ("updated", bid)
+    db.flush()
+    new_ids = {r["n"]: r["id"] for r in db.store.conn.execute("SELECT id, n FROM exchanges")}
+    assert new_ids == {n: i for n, i in old_ids.items() if n != len(b.exchanges)}
+    rev = db.store.conn.execute("SELECT * FROM revisions").fetchall()
+    assert len(rev) == 1 and rev[0]["reason"] == "page changed"
+    assert rev[0]["old_n_exchanges"] == len(b.exchanges) and rev[0]["new_n_exchanges"] == len(b.exchanges) - 1
+    assert first.answer_text[:50] in rev[0]["old_parse"]
+    assert db.check()["ok"]
+    assert db.search("zebras")["hits"][0]["exchange_id"] == old_ids[1]
+
+
+def test_a_briefing_is_written_in_one_transaction(db):
+    b = parse_file(_pages(EN, 3)[2])
+    bad = [Annotation(exchange_n=1, kind="clarity", label="Clear Reply"),
+           Annotation(exchange_n=2, kind="clarity", label="x", value={1, 2})]  # a set is not JSON
+    with pytest.raises(TypeError):
+        db.store.write_briefing(b, page_sha256="x", annotations=bad)
+    for table in ("briefings", "exchanges", "turns", "annotations", "index_pending"):
+        assert db.store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_turns_keep_page_order_and_their_exchange(db):
+    b = parse_file(_pages(EN, 1)[0])
+    _, bid = db.store.write_briefing(b, page_sha256="x")
+    got = db.store.briefing(bid)
+    assert [t["text"] for t in got["turns"]] == [t.text for t in b.turns]
+    first_q = next(t for t in got["turns"] if t["role"] == "asker")
+    assert first_q["exchange_n"] == 1 and first_q["text"] == b.exchanges[0].question_text
+
+
+def test_annotations_are_one_row_per_exchange_and_kind_and_reach_the_index(db):
+    b = parse_file(_pages(EN, 1)[0])
+    _, bid = db.store.write_briefing(b, page_sha256="x")
+    db.flush()
+    anns = [Annotation(exchange_n=e.n, kind="countries", label=None, value={"question": ["FRA"], "answer": []})
+            for e in b.exchanges] + [Annotation(exchange_n=1, kind="clarity", label="Ambivalent", confidence=0.7)]
+    db.store.write_annotations(bid, anns)
+    db.store.write_annotations(bid, anns[:1])  # again: replaces, never duplicates
+    assert db.store.conn.execute("SELECT count(*) FROM annotations").fetchone()[0] == len(b.exchanges) + 1
+    assert list(db.store.pending()) == [bid]
+    db.flush()
+    assert db.search("NOT zzyzx", country="fra", limit=1000)["total"] == len(b.exchanges)
+    assert db.search("NOT zzyzx", clarity="ambivalent")["total"] == 1
+    row = db.store.conn.execute("SELECT clarity, countries FROM exchanges_full WHERE n = 1").fetchone()
+    assert row["clarity"] == "Ambivalent" and "FRA" in row["countries"]
+
+
+def test_index_is_repaired_on_open(tmp_path):
+    path = tmp_path / "r.db"
+    with Podium(path) as pod:
+        pod.ingest(_pages(EN, 5), analyse=False)
+    # a briefing committed to the store whose indexing never happened (as after a crash)
+    d = Database(path)
+    d.store.write_briefing(parse_file(_pages(ZH, 1)[0]), page_sha256="x")
+    d.close()
+    d = Database(path)
+    assert d.check()["ok"] and d.check()["pending"] == 0
+    d.close()
+    # an index deleted or damaged is rebuilt from the store
+    shutil.rmtree(index_path(str(path)))
+    d = Database(path)
+    check = d.check()
+    assert check["ok"] and check["index"] > 0
+    d.close()
+
+
+def test_reindex_rebuilds_the_same_index(tmp_path):
+    with Podium(tmp_path / "x.db") as pod:
+        pod.ingest(_pages(EN, 5), analyse=False)
+        before = pod.search('"South China Sea" OR Taiwan', limit=1000)
+        assert pod.reindex() == pod.stats()["exchanges"]
+        after = pod.search('"South China Sea" OR Taiwan', limit=1000)
+    assert [h["exchange_id"] for h in before["hits"]] == [h["exchange_id"] for h in after["hits"]]
+
+
+def test_ingest_killed_with_sigkill_leaves_a_consistent_database(tmp_path):
+    path = tmp_path / "crash.db"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([str(PODIUM), "ingest", str(CORPUS / "mfa"), "--db", str(path), "--no-analyse",
+                             "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as c:
+                committed = c.execute("SELECT count(*) FROM briefings").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if committed >= 400:  # past the first index commit, before the end
+            break
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    with sqlite3.connect(path) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with Podium(path) as pod:
+        check = pod.db.check()  # opening repaired the index
+        assert check["ok"], check
+        conn = pod.db.store.conn
+        rows = conn.execute("SELECT b.id, b.source, b.n_exchanges, count(e.id) AS stored FROM briefings b "
+                            "LEFT JOIN exchanges e ON e.briefing_id = b.id GROUP BY b.id").fetchall()
+        assert 400 <= len(rows) < 1391
+        for r in rows[::7]:  # every committed briefing is complete: as many exchanges as a re-parse gives
+            assert r["stored"] == r["n_exchanges"] == len(parse_file(r["source"]).exchanges), r["source"]
+        report = pod.ingest([CORPUS / "mfa"], analyse=False)
+        assert report.count("unchanged") >= len(rows) and report.count("updated") == 0
+        keys = conn.execute("SELECT count(*), count(DISTINCT key) FROM briefings").fetchone()
+        assert keys[0] == keys[1] == report.count("added") + report.count("unchanged")
+        parsed = sum(1 for p in pages([CORPUS / "mfa"]) if not p.skip) - report.count("failed")
+        assert keys[0] == parsed
+        assert pod.db.check()["ok"]
