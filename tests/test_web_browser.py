@@ -130,10 +130,11 @@ def test_search_open_a_hit_and_land_on_the_exchange(page):
     target.wait_for()
     assert "targeted" in target.get_attribute("class")
     box, viewport = target.bounding_box(), page.viewport_size
-    assert box is not None and 0 <= box["y"] < viewport["height"] / 2, "the exchange is scrolled into view"
+    assert box is not None and 0 <= box["y"] < viewport["height"] - 40, "the exchange is scrolled into view"
     assert "shared future" in target.inner_text().lower()
-    border = target.evaluate("el => getComputedStyle(el).borderTopColor")
-    assert border == "rgb(31, 95, 168)", "the exchange is highlighted"
+    # the highlight fades in (a CSS transition): wait for its end colour, the accent blue
+    page.wait_for_function("id => getComputedStyle(document.getElementById(id)).borderTopColor === 'rgb(31, 95, 168)'",
+                           arg=anchor, timeout=3000)
     shot(page, "briefing")
     assert not page.problems, page.problems
 

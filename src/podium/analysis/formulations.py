@@ -59,7 +59,8 @@ _EN_PERSONAL = frozenset("i i'm i'd i've i'll me my you you're your yours mentio
 # a person's title and name ("President Xi Jinping", "习近平主席") recurs but is not a formulation
 _EN_TITLES = frozenset("president premier minister councilor councillor secretary chairman ambassador spokesperson "
                        "spokesman king queen emperor prince chancellor mr ms mrs".split())
-_ZH_TITLES = ("主席", "总理", "外长", "部长", "总统", "首相", "国务委员", "大使", "发言人", "国务卿", "委员长", "先生", "女士")
+_ZH_TITLES = ("主席", "总理", "外长", "部长", "总统", "首相", "国务委员", "大使", "发言人", "国务卿", "委员长", "先生",
+              "女士")
 _ZH_EDGE = frozenset("的了和与及是在我你他她它这那也都就把被而并但还又着地得吗呢吧们"
                      "之其所为对将以等向从于给让要会能可说问答")
 
@@ -265,6 +266,9 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
                     sub = gram[i:j]
                     covered[sub] = max(covered[sub], tf[gram])
     uses = _scan(briefings, lang, [g for g, _ in accepted], vocab)
+    if lang == "en":
+        for u in uses.values():
+            u.text = _surface(u.text, u.briefings[0])
     held: Counter = Counter(b.date.strftime("%Y-%m") for b in briefings)
     out = []
     for gram, coh in accepted:
@@ -280,6 +284,18 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
             months={m: [per_month.get(m, 0), held[m]] for m in sorted(held)},
             left_entropy=_entropy(u.left, u.boundaries), right_entropy=_entropy(u.right, u.boundaries)))
     return out
+
+
+def _surface(text: str, briefing: Briefing) -> str:
+    """The phrase as first printed ("UN Security Council"), rather than each word's commonest casing."""
+    pattern = re.compile(r"(?<![\w'-])" + r"\s+".join(map(re.escape, text.split())) + r"(?![\w'-])", re.I)
+    for _, spoken in _spoken(briefing):
+        m = pattern.search(spoken.replace("’", "'"))
+        if m:
+            words = m.group(0).split()
+            words[0] = text.split()[0]  # a sentence may capitalise the first word: keep its commonest casing
+            return " ".join(words)
+    return text
 
 
 def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[dict[str, int], dict[str, int], int]:

@@ -23,10 +23,12 @@ from . import db_option, main
               help="Seconds a request may spend in the database before it is stopped with a message (503).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Threads running database calls.")
+@click.option("--keep-alive", "keep_alive", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds an idle keep-alive connection stays open.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve_command(db: str, host: str, port: int, admin_token: str | None, query_timeout: float, workers: int,
-                  log_level: str) -> None:
+                  keep_alive: int, log_level: str) -> None:
     """Serve the database as a web application: search, briefing reader, trends, outlets, formulations, and
     the same data as JSON (add .json to any page's path; /openapi.json describes the API).
 
@@ -45,4 +47,4 @@ def serve_command(db: str, host: str, port: int, admin_token: str | None, query_
     app = create_app(db, admin_token=admin_token, query_timeout=query_timeout, workers=workers)
     mode = "admin writes enabled" if admin_token else "read-only"
     click.echo(f"podium: serving {os.path.abspath(db)} ({mode}) on http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, timeout_keep_alive=keep_alive)
