@@ -10,9 +10,10 @@ from importlib import resources
 
 import pytest
 
-from conftest import CORPUS
 from podium.parse import parse_file
 from podium.parse.outlets import ANONYMOUS, OUTLET_TYPES, lookup, normalise, outlet, registry
+
+from conftest import CORPUS
 
 
 def _data_files():

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, FIXTURES, SEED, SHARED
 from podium.cli import main
 from podium.errors import ParseError
 from podium.model import ASKER, OPENING, SPOKESPERSON, STAGE
@@ -22,6 +21,8 @@ from podium.parse._text import decode
 from podium.parse.mfa_en_html import KNOWN_SPOKESPERSONS, REMARKS_SERIES, SERIES
 from podium.parse.mfa_en_text import parse_text_layout
 from podium.parse.outlets import lookup
+
+from conftest import CORPUS, FIXTURES, SEED, SHARED
 
 SEED_TXT = SEED / "000_32323ef4823c7adf.txt"
 SEED_EXPECTED = SEED / "000_32323ef4823c7adf.expected.json"

@@ -7,11 +7,12 @@ from collections import Counter
 
 import pytest
 
-from conftest import CORPUS, SEED
 from podium.errors import ParseError
 from podium.model import STAGE
 from podium.parse import detect, parse_bytes, parse_file
 from podium.parse.mfa_zh_html import FORMAT, REMARKS_SERIES, SERIES
+
+from conftest import CORPUS, SEED
 
 ZH = CORPUS / "mfa" / "zh"
 

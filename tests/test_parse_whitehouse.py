@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CORPUS, SEED
 from podium.errors import ParseError
 from podium.model import OPENING, STAGE
 from podium.parse import detect, parse_file
 from podium.parse.whitehouse_html import FORMAT, SERIES
+
+from conftest import CORPUS, SEED
 
 WH = CORPUS / "whitehouse"
 COVID = WH / "2020-covid" / "white_house_briefing_March-24-2020.html"

@@ -16,7 +16,8 @@ from . import main
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", default=None, help="Force a format instead of detecting it "
               "(mfa-en-html, mfa-en-text, mfa-zh-html, whitehouse-html).")
-@click.option("--json", "as_json", is_flag=True, help="Print the parse as JSON (one object per line for several files).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the parse as JSON (one object per line for several files).")
 def parse_command(paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
     """Print the parse of one page (or several): metadata, openings and exchanges.
 

@@ -3,9 +3,10 @@
 Why tantivy and not SQLite FTS5 — measured on this 2-core machine, real MFA exchanges resampled to 1M rows,
 200 word/phrase/AND queries, ranked top 10 (``benchmarks/bench_search.py --scale 1000000 --fts5``, one run, load
 average ~7 from other jobs): bare FTS5 ``ORDER BY bm25`` p50 43 ms, p95 247 ms (it scores every match before it
-can sort); bare tantivy p50 0.37 ms, p95 9.3 ms; podium's own search on this index (query parsing, two fields,
-total count, rows from SQLite, highlighting) p50 6.9 ms, p95 17.9 ms. An FTS5 table would also need a second
-table for exact vs stemmed words. So: tantivy, with SQLite as the store of record.
+can sort); bare tantivy p50 0.37 ms, p95 9.3 ms; podium's own search on this index (query parsing, total count,
+rows from SQLite, highlighting) p50 6.9 ms, p95 17.9 ms. A quieter re-run with the final index (load ~2):
+podium p50 2.2 ms, p95 5.2 ms; bare tantivy p50 0.35 ms, p95 3.8 ms. FTS5 would also need a second table for
+exact vs stemmed words. So: tantivy, with SQLite as the store of record.
 
 The index is derived data: SQLite is the truth. Per exchange the index holds two text fields — ``exact``
 (lowercased, accent-folded words with positions; phrases, quoted words and prefixes run here) and ``stem``

@@ -14,9 +14,10 @@ dependencies). The cost is the occasional match across a word boundary (美方 i
 the highlighted hit sees at once. The index holds Han text twice: as single characters (``exact`` field; for
 one-character queries) and as overlapping character bigrams (``han2`` field: 美方表示 -> 美方 方表 表示), so a
 two-character word is ONE term lookup and a longer one a phrase of bigrams. Measured at 1M resampled exchanges
-(two thirds Chinese): 10 common Chinese words as phrases of single characters took p50 43 ms / p95 179 ms,
-because characters such as 美 and 国 occur in nearly every Chinese exchange; see benchmarks/bench_search.py for
-the figures with bigrams.
+(two thirds Chinese), 10 common words (美方 台湾 香港 美国 疫情 一带一路 南海 主权 贸易 日方): as phrases of single
+characters p50 43 ms / p95 179 ms (load ~7), because characters such as 美 and 国 occur in nearly every Chinese
+exchange; with bigrams p50 3.2 ms / p95 15 ms under the same load, 0.9 / 5.3 ms on a quieter machine
+(benchmarks/bench_search.py).
 """
 
 from __future__ import annotations
