@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import CORPUS
 from podium import Annotation, NotFound, Podium, QueryError
 from podium.pipeline import ingest
+
+from conftest import CORPUS
 
 EN = sorted((CORPUS / "mfa" / "en").glob("t*.html"))
 

@@ -8,9 +8,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS
 from podium import Podium
 from podium.cli import main
+
+from conftest import CORPUS
 
 DB_COMMANDS = ("ingest", "search", "kwic", "show", "stats", "export", "reindex", "demo")
 

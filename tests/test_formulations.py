@@ -3,6 +3,7 @@ texts say, and the pass that tags exchanges with them."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -12,7 +13,9 @@ from podium.analysis.formulations import EN_STOP, Formulation, FormulationsPass,
 from podium.errors import PodiumError
 from podium.parse import parse_file
 
-from conftest import CORPUS, SEED
+from conftest import CORPUS, FIXTURES, SEED
+
+EVALUATION = json.loads((FIXTURES / "formulations" / "evaluation.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,19 @@ def test_finds_the_known_formulations_without_a_list(mined):
     assert "人类命运共同体" in zh
     assert any("中国领土不可分割的一部分" in t for t in zh)
     assert any("霸凌" in t for t in zh)
+
+
+@pytest.mark.parametrize("item", EVALUATION["known"], ids=lambda k: k["text"])
+def test_known_formulations_of_the_evaluation_set_are_found(mined, item):
+    # found when a mined phrase of its language contains it (the set is hand-picked and never read by the miner)
+    assert any(item["text"].lower() in t for t in _texts(mined[item["lang"]])), item["text"]
+
+
+def test_generic_collocations_stay_out_of_the_top_100(mined):
+    for lang in ("en", "zh"):
+        top = {f.text.lower() for f in mined[lang][:100]}
+        generic = {g["text"].lower() for g in EVALUATION["generic"] if g["lang"] == lang}
+        assert not top & generic, lang
 
 
 def test_sub_phrases_are_absorbed_by_the_phrase_they_live_in(mined):

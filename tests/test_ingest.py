@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS
 from podium import Annotation, Podium
 from podium.parse import parse_file
 from podium.pipeline import ingest
+
+from conftest import CORPUS
 
 MFA = CORPUS / "mfa"
 
@@ -132,3 +133,13 @@ def test_ingest_without_analysis_writes_no_annotations(tmp_path, folder):
     with Podium(tmp_path / "i.db") as pod:
         pod.ingest([folder], analyse=False)
         assert pod.stats()["annotations"] == {}
+
+
+def test_a_statement_with_no_question_is_skipped_not_failed(tmp_path):
+    statement = MFA / "zh" / "t1539968.html"  # 发言人表态: a statement, no question asked
+    with Podium(tmp_path / "x.db") as pod:
+        report = pod.ingest([statement, MFA / "zh" / "t1415586.html"], analyse=False)
+        assert report.ok
+        assert [r.status for r in report.results] == ["skipped", "added"]
+        assert "no question" in report.results[0].error
+        assert pod.stats()["briefings"] == 1

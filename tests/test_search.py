@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from conftest import CORPUS
 from podium import Podium, QueryError
 from podium.parse import parse_file
 from podium.sources.files import pages
+
+from conftest import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def test_boolean_operators_prefix_and_grouping(pod, parsed):
     ("AND Taiwan", "term before and after"),
     ("", "empty query"),
     ('""', "empty phrase"),
-    ("*", "prefix"),
+    ("x AND *", "prefix"),
     ("a*b*", "prefix"),
     ("a*", "too short"),
 ])
@@ -148,6 +149,15 @@ def test_filters(pod):
 def test_bad_dates_raise_query_error(pod, bad):
     with pytest.raises(QueryError, match="YYYY-MM-DD"):
         pod.search("Taiwan", date_from=bad)
+
+
+def test_star_alone_browses_every_exchange_by_filters(pod):
+    res = pod.search("*", lang="zh", date_from="2019-01-01", date_to="2019-12-31", sort="date", facets=True)
+    df = pod.exchanges(lang="zh", date_from="2019-01-01", date_to="2019-12-31")
+    assert res["total"] == len(df) > 0
+    assert sum(res["facets"]["year"].values()) == len(df) and set(res["facets"]["year"]) == {"2019"}
+    assert res["hits"][0]["date"] == df["date"].max()
+    assert "<mark>" not in res["hits"][0]["question_highlighted"]
 
 
 def test_sort_by_date_and_paging(pod):

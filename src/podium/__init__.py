@@ -3,6 +3,7 @@
 from .errors import (
     AnalysisError,
     FetchError,
+    NotABriefing,
     NotFound,
     ParseError,
     PodiumError,
@@ -33,6 +34,7 @@ __all__ = [
     "FetchError",
     "IngestReport",
     "IngestResult",
+    "NotABriefing",
     "NotFound",
     "ParseError",
     "Podium",

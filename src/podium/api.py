@@ -92,6 +92,7 @@ class Podium:
         "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). Highlights wrap
         matches in <mark>...</mark> on HTML-escaped text. sort: "relevance" (BM25), "date" (newest first) or
         "date_asc". Unquoted words match inflections (stemmed) unless exact=True; "quoted phrases" never do.
+        The query "*" alone matches every exchange (browse by filters, with facets and paging from the index).
         """
         return self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets,
                                date_from=date_from, date_to=date_to, spokesperson=spokesperson, outlet=outlet,

@@ -4,6 +4,7 @@
     ├── SourceError             a file or URL could not be read (missing, unreadable, HTTP failure)
     │   └── FetchError          a publisher's site answered badly (status, redirect loop, truncated body)
     ├── ParseError              a page was read but is not a briefing podium can parse
+    │   └── NotABriefing        a well-formed page that holds no briefing (a statement with no question)
     ├── StoreError              the database could not be opened, migrated or written
     ├── QueryError              a search query, filter or date the user wrote is malformed
     ├── NotFound                a briefing, exchange or other record does not exist
@@ -48,6 +49,10 @@ class ParseError(PodiumError):
         self.source = str(source)
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
+
+
+class NotABriefing(ParseError):
+    """A well-formed publisher page that is not a briefing: ingest skips it rather than failing."""
 
 
 class StoreError(PodiumError):

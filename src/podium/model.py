@@ -139,7 +139,7 @@ class IngestResult:
     """What happened to one input during ingest."""
 
     source: str
-    #: "added", "updated", "unchanged" or "failed".
+    #: "added", "updated", "unchanged", "skipped" (not a briefing: a listing page, a statement) or "failed".
     status: str
     briefing_key: str | None = None
     error: str | None = None

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import PodiumError, SourceError
+from .errors import NotABriefing, PodiumError, SourceError
 from .model import Annotation, Briefing, IngestReport, IngestResult
 from .parse import parse_bytes
 from .sources.files import expand
@@ -121,10 +121,10 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 except OSError as exc:
                     raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
                 briefing = parse_bytes(data, page.source, format=format, url=page.url)
-                status = ingest_briefing(db, briefing, data, passes=passes).status
-                if status == "unchanged":
-                    record(IngestResult(page.source, "unchanged", briefing.key))
-                    continue
+                result = ingest_briefing(db, briefing, data, passes=passes)
+            except NotABriefing as exc:
+                record(IngestResult(page.source, "skipped", error=exc.reason))
+                continue
             except PodiumError as exc:
                 record(IngestResult(page.source, "failed", error=getattr(exc, "reason", None) or str(exc)))
                 continue
@@ -133,8 +133,8 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 record(IngestResult(page.source, "failed", error=f"{type(exc).__name__}: {exc} (a podium bug; "
                                                                   "please report it with this page)"))
                 continue
-            record(IngestResult(page.source, status, briefing.key))
-            if status != "unchanged":
+            record(result)
+            if result.status != "unchanged":
                 written += 1
                 if written % FLUSH_EVERY == 0:
                     db.flush()

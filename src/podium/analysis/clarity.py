@@ -369,6 +369,89 @@ def dense_features(question: str, answer: str) -> list[float]:
     return feats
 
 
+# Who the answer talks about, for Deflection: the question asks about China and the answer turns to another actor.
+_OTHER_ACTOR = re.compile(
+    r"\b(the us|the u\.s\.|the united states|us side|washington|american politicians|us politicians|us officials"
+    r"|certain (countries|country|politicians|people|media|individuals|forces)|some (politicians|people|countries|media)"
+    r"|the uk|british side|canada|canadian side|australia|australian side|japan|india|the west|western)\b",
+    re.I,
+)
+_CHINA_TARGET = re.compile(r"\b(china|chinese|beijing|xinjiang|tibet|hong kong|wuhan|huawei|the ministry)\b", re.I)
+_COUNTER = re.compile(
+    r"\b(should first|first (look|reflect)|look at (its|their|your) own|its own (house|problems|record|cyber|affairs)"
+    r"|their own|double standards?|smear\w*|so-called|thief|stop (pointing|finger)|reflect (on|upon) (itself|its)"
+    r"|ulterior motives?|political (manipulation|motives?)|hyp(e|ing)|fabricat\w+|lies\b|rumou?rs?|stigmati\w+"
+    r"|interfer\w+ in china'?s internal)",
+    re.I,
+)
+_TO_JOURNALIST = re.compile(r"\b(your question|you (should|may|might) (ask|first)|i wonder|don'?t you (think|agree)|"
+                            r"what (do|does) (you|they) (really )?want|why (don'?t|not) you)\b", re.I)
+_FORMULA = re.compile(
+    r"\b(consistent|we always|china always|all along|has always|firmly (committed|supports?)|stands? ready"
+    r"|we hope|it is our hope|mutual (respect|benefit|trust)|win-win|dialogue and consultation|in close (communication|"
+    r"contact)|peace and stability|properly (handle|resolve)|principled position|positive and constructive)\b",
+    re.I,
+)
+_PART_MARK = re.compile(r"\b(on|regarding|as (to|for)) (your|the) (first|second|third|last|other)( question| part)?\b",
+                        re.I)
+_RHETORICAL = re.compile(r"\?\s*$|\? ", re.M)
+
+
+def _subquestions(question: str) -> list[str]:
+    """The separate asks of a question turn: its interrogative sentences."""
+    parts = [p.strip() for p in re.split(r"(?<=\?)\s+|\b(?:first|second|secondly|firstly)[,:]", question, flags=re.I)]
+    return [p for p in parts if p.endswith("?") and len(p) > 8] or [question]
+
+
+def extra_features(question: str, answer: str) -> list[float]:
+    """Features aimed at the weak Ambivalent labels: who the answer is about (Deflection), how formulaic it is
+    and how much of the question's specifics it takes up (General), how many asks it covers (Partial), and
+    answer-side questions (Implicit, Deflection)."""
+    a, q = _norm(answer), _norm(question)
+    sents = sentences(a) or [a]
+    head = " ".join(sents[:2])
+    n = max(1, len(sents))
+    q_china = bool(_CHINA_TARGET.search(q))
+    other_head = len(_OTHER_ACTOR.findall(head))
+    other_all = len(_OTHER_ACTOR.findall(a)) / n
+    other_in_q = bool(_OTHER_ACTOR.search(q))
+    counter = len(_COUNTER.findall(a)) / n
+    counter_head = 1.0 if _COUNTER.search(head) else 0.0
+    feats = [
+        min(other_head, 3) / 3,
+        min(other_all, 2) / 2,
+        1.0 if (q_china and not other_in_q and other_head) else 0.0,  # the answer brings in an actor the question did not
+        min(counter, 1.0),
+        counter_head,
+        1.0 if _TO_JOURNALIST.search(a) else 0.0,
+        min(len(_FORMULA.findall(a)) / n, 1.5) / 1.5,
+        1.0 if _FORMULA.search(sents[0]) else 0.0,
+    ]
+    # the question's specifics (names, numbers) taken up by the answer
+    qn = _names(question) | set(re.findall(r"\d+", question))
+    an = _names(answer) | set(re.findall(r"\d+", answer))
+    feats.append(len(qn & an) / max(1, len(qn)) if qn else 0.5)
+    # asks covered: the share of sub-questions whose content words the answer takes up
+    subs = _subquestions(question)
+    aw = _content_words(a)
+    cover = []
+    for sq in subs:
+        w = _content_words(sq)
+        cover.append(len(w & aw) / max(1, len(w)))
+    feats.append(min(len(subs), 4) / 4)
+    feats.append(min(cover) if cover else 0.0)
+    feats.append((max(cover) - min(cover)) if cover else 0.0)
+    feats.append(1.0 if _PART_MARK.search(a) else 0.0)
+    # paragraphs treated differently: some carry a non-reply formula, others do not
+    paras = [p for p in answer.split("\n") if p.strip()]
+    flagged = [bool(_cues_en(p) & set(_NON_REPLY_GROUPS)) for p in paras]
+    feats.append(1.0 if len(paras) > 1 and any(flagged) and not all(flagged) else 0.0)
+    feats.append(1.0 if any(flagged[1:]) else 0.0)
+    # questions inside the answer (rhetorical or aimed at the journalist), not as a whole answer
+    feats.append(min(len(_RHETORICAL.findall(a)), 3) / 3)
+    return feats
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Labels and the trained model.
 # ---------------------------------------------------------------------------------------------------------------
@@ -419,6 +502,12 @@ class Settings:
     solver: str = "liblinear"
     #: "balanced" reweights labels by inverse frequency; None trusts the label distribution
     class_weight: str | None = "balanced"
+    #: the features aimed at Deflection, General, Partial and Implicit (``extra_features``)
+    extra: bool = True
+    #: a second stage over the first model's out-of-fold label probabilities and the hand-made features
+    #: ("hgb": gradient-boosted trees, "lr": logistic regression, None: the first model alone)
+    stack: str | None = None
+    stack_folds: int = 5
 
 
 @dataclass
@@ -431,6 +520,7 @@ class _Model:
     scaler: Any
     clf: Any
     classes: list[str]
+    meta: Any = None
 
     def matrix(self, pairs: Sequence[tuple[str, str]]):
         from scipy.sparse import csr_matrix, hstack
@@ -442,12 +532,18 @@ class _Model:
             parts.append(self.qword.transform([_norm(q) for q, _ in pairs]))
         if self.oword is not None:
             parts.append(self.oword.transform([_opening(a) for a in answers]))
-        dense = self.scaler.transform([dense_features(q, a) for q, a in pairs]) * s.dense_weight
+        dense = self.scaler.transform([_dense(q, a, s) for q, a in pairs]) * s.dense_weight
         parts.append(csr_matrix(dense))
         return hstack(parts).tocsr()
 
-    def proba(self, pairs: Sequence[tuple[str, str]]):
+    def base_proba(self, pairs: Sequence[tuple[str, str]]):
         return self.clf.predict_proba(self.matrix(pairs))
+
+    def proba(self, pairs: Sequence[tuple[str, str]]):
+        base = self.base_proba(pairs)
+        if self.meta is None:
+            return base
+        return self.meta.predict_proba(_meta_matrix(base, pairs, self.settings))
 
     def word_weights(self, label: str):
         """The linear weights of the answer's word n-grams for ``label``."""
@@ -456,6 +552,11 @@ class _Model:
         if hasattr(self.clf, "estimators_"):  # one-vs-rest
             return self.clf.estimators_[j].coef_[0][:n]
         return self.clf.coef_[j][:n]
+
+
+def _dense(question: str, answer: str, s: Settings) -> list[float]:
+    feats = dense_features(question, answer)
+    return feats + extra_features(question, answer) if s.extra else feats
 
 
 def _opening(answer: str) -> str:
@@ -485,7 +586,7 @@ def train(rows: Sequence[dict[str, Any]], settings: Settings | None = None) -> _
     if s.opening_words:
         oword = TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=8000)
         oword.fit([_opening(a) for a in answers])
-    scaler = MaxAbsScaler().fit(np.array([dense_features(q, a) for q, a in pairs]))
+    scaler = MaxAbsScaler().fit(np.array([_dense(q, a, s) for q, a in pairs]))
     m = _Model(s, word, char, qword, oword, scaler, None, [])
     x = m.matrix(pairs)
     if s.solver == "liblinear":
@@ -502,7 +603,55 @@ def train(rows: Sequence[dict[str, Any]], settings: Settings | None = None) -> _
         clf = LogisticRegression(C=s.C, solver=s.solver, max_iter=3000, class_weight=s.class_weight, random_state=_SEED)
     clf.fit(x, [r["fine"] for r in rows])
     m.clf, m.classes = clf, list(clf.classes_)
+    if s.stack:
+        m.meta = _train_meta(rows, s, m.classes)
     return m
+
+
+def _meta_matrix(base, pairs: Sequence[tuple[str, str]], s: Settings):
+    import numpy as np
+
+    return np.hstack([np.asarray(base), np.array([_dense(q, a, s) for q, a in pairs])])
+
+
+def _train_meta(rows: Sequence[dict[str, Any]], s: Settings, classes: list[str]):
+    """The second stage, fitted on out-of-fold first-stage probabilities (folds grouped by briefing, so that no
+    briefing's exchanges score each other) and the hand-made features."""
+    import dataclasses
+
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    inner = dataclasses.replace(s, stack=None)
+    groups = [r.get("file") or r.get("id") for r in rows]
+    oof = np.zeros((len(rows), len(classes)))
+    for tr, te in GroupKFold(n_splits=s.stack_folds).split(rows, groups=groups):
+        sub = train([rows[i] for i in tr], inner)
+        p = sub.base_proba([(rows[i]["question"], rows[i]["answer"]) for i in te])
+        for j, label in enumerate(sub.classes):
+            oof[te, classes.index(label)] = p[:, j]
+    x = _meta_matrix(oof, [(r["question"], r["answer"]) for r in rows], s)
+    y = [r["fine"] for r in rows]
+    if s.stack == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        meta: Any = HistGradientBoostingClassifier(
+            max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=10, class_weight=s.class_weight,
+            early_stopping=False, random_state=_SEED,
+        )
+    else:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        meta = make_pipeline(
+            StandardScaler(),
+            LogisticRegression(C=0.3, max_iter=3000, class_weight=s.class_weight, random_state=_SEED),
+        )
+    meta.fit(x, y)
+    if list(meta.classes_) != classes:
+        raise AnalysisError("clarity second stage learned a different label set from the first")
+    return meta
 
 
 _CACHE: dict[str, _Model] = {}

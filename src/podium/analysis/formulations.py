@@ -23,12 +23,16 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
 import hashlib
+import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ahocorasick
@@ -51,6 +55,12 @@ those which who whom whose what when where why how is are was were be been being
 would shall should can could may might must it its it's they them their there here he she his her we our us so
 such not no any all also just very more most other some each both if while because since after before up down out
 off again further once only own same too s t
+between among amongst through throughout within without against across around toward towards via per upon during
+despite including regarding concerning along amid beyond behind beside besides near onto unto till until whether
+though although however therefore thus yet still even ever already always never often also else rather quite
+one two three four five six seven eight nine ten first second third last next many much few several every either
+neither another whatever whichever whoever i'm i'd i've i'll you're we'll we'd they'll itself themselves ourselves
+our ours yours mine whom hereby thereby said says say saying like
 going get got lot lots want wanted think thing things something anything kind sort yeah okay ok know let well really
 actually that's there's it's what's here's let's he's she's we're they're we've don't doesn't didn't isn't aren't
 """.split())
@@ -59,6 +69,7 @@ _EN_PERSONAL = frozenset("i i'm i'd i've i'll me my you you're your yours mentio
 # a person's title and name ("President Xi Jinping", "习近平主席") recurs but is not a formulation
 _EN_TITLES = frozenset("president premier minister councilor councillor secretary chairman ambassador spokesperson "
                        "spokesman king queen emperor prince chancellor mr ms mrs".split())
+_ZH_PARTICLES = frozenset("的了是在也都就")
 _ZH_TITLES = ("主席", "总理", "外长", "部长", "总统", "首相", "国务委员", "大使", "发言人", "国务卿", "委员长", "先生",
               "女士")
 _ZH_EDGE = frozenset("的了和与及是在我你他她它这那也都就把被而并但还又着地得吗呢吧们"
@@ -70,7 +81,7 @@ class MiningOptions:
     min_briefings: int = 5
     #: also at least this share of the language's briefings (whichever is larger)
     min_share: float = 0.01
-    en_range: tuple[int, int] = (3, 10)
+    en_range: tuple[int, int] = (2, 10)
     zh_range: tuple[int, int] = (4, 12)
     #: lowest PMI (natural log) allowed at any split point
     min_pmi: float = 2.0
@@ -78,6 +89,12 @@ class MiningOptions:
     absorb: float = 0.75
     #: English phrases need at least this many content words
     min_content_words: int = 2
+    #: English: a word used in at least this share of the background (White House) briefings is generic
+    generic_share: float = 0.35
+    #: English: lowest log-odds of a phrase's briefing share at the MFA over its share in the background corpus
+    min_keyness: float = 1.5
+    #: lowest branching entropy (nats) at either edge: a phrase whose neighbour is predictable is a cut-out piece
+    min_edge_entropy: float = 1.0
 
 
 @dataclass
@@ -176,6 +193,127 @@ def _spoken(b: Briefing) -> list[tuple[str | None, str]]:
     return out
 
 
+# ---- general-language knowledge (no formulations in here: what is generic, what is a name) ----------------------
+
+_DATA = Path(__file__).resolve().parents[1] / "data"
+BACKGROUND_EN = _DATA / "formulations_background_en.tsv.gz"
+
+# Chinese function words, reporter/spokesperson talk and generic nouns/verbs: a string made only of these (and place
+# names) is not a formulation. General vocabulary, not a list of phrases.
+_ZH_GENERIC = frozenset("""
+的 了 是 在 和 与 及 或 也 都 就 还 又 再 很 更 最 把 被 对 向 从 于 给 让
+使 为 以 将 要 会 能 可 可以 应 应该 应当 该 就是 我 你 他 她 它 我们 你们 他们
+她们 它们 咱们 自己 大家 这 那 这个 那个 这些 那些 这样 那样 这种 此 其 其他 其它
+各 各个 每 有 有关 相关 没有 不 没 并 并且 而 而且 但 但是 如果 因为 所以 因此
+由于 关于 至于 对于 根据 按照 通过 进行 开展 作出 做出 已经 已 曾 曾经 正在 正 刚才
+刚刚 目前 现在 近期 近日 日前 今天 昨天 明天 今年 去年 此前 此后 之前 之后 以来 期间
+当天 同时 非常 十分 特别 一直 一贯 始终 仍然 继续 一定 一些 一下 一个 一道 一起 一样
+一方面 有些 所有 任何 多次 再次 反复 已经多次 第 个 次 项 位 名 种 些 点 方 方面
+双方 各方 两 两国 二 三 一 几 多 等 等等 里 上 下 中 内 外 前 后 间 问题 情况
+报道 消息 提问 记者 问 答 回答 介绍 了解 据我了解 表示 指出 强调 认为 希望 注意到
+看到 提到 说 讲 谈 告诉 发布 具体 有关部门 部门 主管部门 方面 国家 政府 人民 关系
+发展 工作 事情 事 时候 时间 地方 东西 这里 那里 领导人 外交部 发言人 重要 重大 主要
+积极 进一步 共同 一道 努力 推动 推进 促进 加强 保持 愿 愿意 愿同 支持 欢迎 感谢 高度
+重视 清楚 明确 立场
+""".split())
+
+
+def _zh_uncovered(gram: str, known: frozenset[str]) -> int:
+    """How many characters of the string are left over when it is cut into known words (fewest left over)."""
+    n = len(gram)
+    best = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best[i] = best[i + 1] + 1
+        for j in range(i + 1, min(n, i + 6) + 1):
+            if gram[i:j] in known:
+                best[i] = min(best[i], best[j])
+    return best[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _place_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Lower-case English words and Chinese strings naming countries, places and organisations (from the
+    countries gazetteer): a phrase of names and generic words ("China and Russia", "中美关系") is not a formulation."""
+    try:
+        data = json.loads((_DATA / "countries.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset(), frozenset()
+    en: set[str] = set()
+    zh: set[str] = set(data.get("compounds_zh", {}))
+    for entry in [*data.get("countries", []), *data.get("organisations", [])]:
+        for key in ("names", "demonyms", "capitals"):
+            for name in entry.get(key, []):
+                en.update(w.lower().replace("’", "'") for w in _WORD.findall(name))
+        zh.update(entry.get("zh", []))
+    for base in list(en):
+        en.add(base + "'s")
+    return frozenset(en - EN_STOP), frozenset(zh)
+
+
+@dataclass(frozen=True)
+class Background:
+    """Briefing frequencies of English words and n-grams in a background corpus of general political English."""
+
+    documents: int
+    df: dict[str, int]
+    #: n-grams longer than one word are listed only from this briefing frequency up (rarer ones are absent)
+    min_df: int
+    max_n: int
+
+    def phrase_df(self, words: list[str]) -> float:
+        """The phrase's briefing frequency in the background; a phrase absent from the table (rarer there than the
+        listing threshold, or longer than the longest listed n-gram) counts as used once."""
+        return float(self.df.get(" ".join(words), 1))
+
+    def share(self, word: str) -> float:
+        return self.df.get(word, 0) / self.documents if self.documents else 0.0
+
+
+@functools.lru_cache(maxsize=2)
+def load_background(path: Path = BACKGROUND_EN) -> Background | None:
+    """The shipped background table (None if missing: English mining then runs without the contrast)."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            meta: dict[str, str] = {}
+            df: dict[str, int] = {}
+            for line in fh:
+                if line.startswith("#"):
+                    if ":" in line:
+                        k, v = line[1:].split(":", 1)
+                        meta[k.strip()] = v.strip()
+                    continue
+                gram, _, count = line.rstrip("\n").partition("\t")
+                df[gram] = int(count)
+    except OSError:
+        return None
+    return Background(int(meta.get("documents", "0")), df, int(meta.get("min_df_ngrams", "1")),
+                      int(meta.get("max_n", "1")))
+
+
+def build_background(texts: Iterable[str], *, max_n: int = 4, min_df_words: int = 5,
+                     min_df_ngrams: int = 25) -> tuple[int, dict[str, int]]:
+    """Briefing frequencies of the words (from min_df_words) and 2..max_n-grams (from min_df_ngrams) of a corpus of
+    general political English, one text per briefing, tokenised as mining tokenises: (documents, table)."""
+    vocab = _Vocab()
+    docs = [_segments(t, "en", vocab) for t in texts]
+    df, _, _ = _frequent_ngrams(docs, max_n, min(min_df_words, min_df_ngrams))
+    table = {}
+    for gram, d in df.items():
+        if d >= (min_df_words if len(gram) == 1 else min_df_ngrams):
+            table[" ".join(vocab.lower(c) for c in gram)] = d
+    return len(docs), table
+
+
+def _branching_entropy(counts: list[int], total: int) -> float:
+    """Entropy of the neighbours of a phrase of ``total`` occurrences whose frequent neighbours occur ``counts``
+    times; the rest are taken as distinct (rare neighbours and punctuation are free boundaries)."""
+    if total <= 0:
+        return 0.0
+    rest = max(total - sum(counts), 0)
+    h = -sum(c / total * math.log(c / total) for c in counts if c)
+    return h + rest / total * math.log(total)
+
+
 # ---- mining ---------------------------------------------------------------------------------------------------
 
 def mine(briefings: Iterable[Briefing], *, lang: str | None = None,
@@ -210,6 +348,10 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
     def content(tok: str) -> bool:
         return tok not in _ZH_EDGE if lang == "zh" else vocab is not None and vocab.lower(tok) not in EN_STOP
 
+    en_places, zh_places = _place_words()
+    background = load_background() if lang == "en" else None
+    zh_known = _ZH_GENERIC | zh_places
+
     def is_edge_ok(gram: str) -> bool:
         if lang == "zh":
             return gram[0] not in _ZH_EDGE and gram[-1] not in _ZH_EDGE and not any(t in gram for t in _ZH_TITLES)
@@ -223,31 +365,81 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
                 return False
         return sum(w not in EN_STOP for w in words) >= opts.min_content_words
 
+    def is_marked(gram: str) -> bool:
+        # a formulation says something in its own words: at least one word that is neither a function word, nor a
+        # place name, nor generic (Chinese: left over once the string is cut into generic words and names;
+        # English: a word used in under generic_share of the background briefings) - "ready to work", "the two
+        # sides", "China will continue", "有关报道", "中国政府" fail
+        if lang == "zh":
+            return _zh_uncovered(gram, zh_known) >= 2
+        assert vocab is not None
+        words = [vocab.lower(c) for c in gram]
+        if len(words) == 2 and any(w in en_places for w in words):
+            return False  # a name and one word: "China firmly", "China supports" (subject and verb, not a phrase)
+        return any(w not in EN_STOP and w not in en_places and w not in _EN_PERSONAL
+                   and (background is None or background.share(w) < opts.generic_share) for w in words)
+
+    def keyness(gram: str) -> float:
+        # log-odds of the phrase's briefing share here over its share in general political English (White House
+        # briefings): phrases every government says ("around the world", "as soon as possible") score near zero
+        if background is None or not background.documents:
+            return math.inf
+        assert vocab is not None
+        words = [vocab.lower(c) for c in gram]
+        here = (df[gram] + 0.5) / (len(briefings) + 1)
+        there = (background.phrase_df(words) + 0.5) / (background.documents + 1)
+        return math.log(here / there)
+
     def cohesion(gram: str) -> float:
         c = tf[gram]
         return min(math.log(c * total / (tf[gram[:k]] * tf[gram[k:]])) for k in range(1, len(gram)))
 
-    # the most frequent one-token extension on each side (from the counts: no second pass over the text)
-    best_left: dict[str, tuple[int, str]] = {}
-    best_right: dict[str, tuple[int, str]] = {}
+    # the frequent one-token extensions on each side (from the counts: no second pass over the text)
+    left_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    right_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for gram, c in tf.items():
         if len(gram) > 1:
-            if c > best_right.get(gram[:-1], (0, ""))[0]:
-                best_right[gram[:-1]] = (c, gram[-1])
-            if c > best_left.get(gram[1:], (0, ""))[0]:
-                best_left[gram[1:]] = (c, gram[0])
+            right_ext[gram[:-1]].append((c, gram[-1]))
+            left_ext[gram[1:]].append((c, gram[0]))
 
     def is_fragment(gram: str) -> bool:
         # a neighbour that nearly always sits next to the phrase and is itself a content token means the phrase
         # is a piece of a longer one (cut at the length cap or at the wrong place): "湾是中国领土…" of "台湾是…"
-        for best in (best_left.get(gram), best_right.get(gram)):
-            if best and best[0] >= 0.8 * tf[gram] and content(best[1]):
+        for ext in (left_ext.get(gram), right_ext.get(gram)):
+            if ext:
+                c, tok = max(ext)
+                if c >= 0.8 * tf[gram] and content(tok):
+                    return True
+        # a closed unit combines freely at both edges: low branching entropy at an edge means the phrase was cut
+        # out of a longer word or phrase ("国领导人" of "两国领导人", "cooperation in various" of "... fields")
+        for ext in (left_ext.get(gram), right_ext.get(gram)):
+            # Chinese: every neighbouring character counts except the particles that always sit between words
+            counts = [c for c, tok in ext or () if (tok not in _ZH_PARTICLES if lang == "zh" else content(tok))]
+            if _branching_entropy(counts, tf[gram]) < opts.min_edge_entropy:
                 return True
+        return False
+
+    def is_personal(gram: str) -> bool:
+        # spokesperson formulas ("[I have] noted relevant reports", "[I'd] like to stress"): the phrase mostly
+        # follows a first/second person word, directly or one word further left
+        if vocab is None:
+            return False
+        for _ in range(3):
+            ext = left_ext.get(gram)
+            if not ext:
+                return False
+            c, tok = max(ext)
+            if c < 0.5 * tf[gram]:
+                return False
+            if vocab.lower(tok) in _EN_PERSONAL or vocab.lower(tok) in ("we", "i've", "i'd", "i'm", "we've"):
+                return True
+            gram = tok + gram
         return False
 
     cands = []
     for gram, d in df.items():
-        if lo <= len(gram) <= hi and d >= min_df and is_edge_ok(gram) and not is_fragment(gram):
+        if (lo <= len(gram) <= hi and d >= min_df and is_edge_ok(gram) and is_marked(gram)
+                and not is_fragment(gram) and not is_personal(gram) and keyness(gram) >= opts.min_keyness):
             coh = cohesion(gram)
             if coh >= opts.min_pmi:
                 cands.append((gram, coh))

@@ -17,8 +17,6 @@ import click
 from ..api import Podium
 from . import db_option, main
 
-_FILTER_HELP = "Filters: --from/--to YYYY-MM-DD, --spokesperson, --outlet, --outlet-type, --lang, --country, --clarity."
-
 
 def filter_options(f):
     """The filters shared by search, kwic and export."""
@@ -72,7 +70,8 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     The format is detected per file. Re-ingesting a page that has not changed writes nothing; a page whose
     text changed replaces the stored version and the change is recorded (table `revisions`). In folders,
     robots.txt, index.tsv and non-page files are passed over, and pages that an index.tsv beside them lists as
-    kind=list are skipped (listing pages, not briefings); index.tsv also gives each page its URL.
+    kind=list are skipped (listing pages, not briefings), as are pages that hold no briefing (a spokesperson's
+    statement with no question); index.tsv also gives each page its URL.
 
     Prints a summary and every failure (file and reason); exit status 1 if any file failed.
     """
@@ -112,6 +111,7 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
       trade AND war       both (juxtaposition also means AND); OR: either; NOT x or -x: without
       sanction*           words starting with "sanction"
       (Huawei OR ZTE) -5G grouping with parentheses
+      *                   every exchange (browse with the filters alone)
     """
     with Podium(db, create=False) as pod:
         res = pod.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **_filters(kw))

@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
+from ..errors import NotABriefing, ParseError
 from ..model import ASKER, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from ._common import assemble, build_turns, clean, is_stage_note, main_spokesperson
@@ -205,7 +205,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
 
     regular = "例行记者会" in title
     if not regular and not exchanges:
-        raise ParseError(source, "a spokesperson statement with no question, not a press conference or Q&A page")
+        raise NotABriefing(source, "a spokesperson statement with no question, not a press conference or Q&A page")
     if regular and not exchanges and not openings:
         raise ParseError(source, "no questions and no announcements found in the page body")
     spokesperson = title_spokesperson or main_spokesperson(openings, exchanges)

@@ -8,6 +8,7 @@
     NOT Hong, -Hong         without
     sanction*               words starting with "sanction"
     (Huawei OR ZTE) AND "5G"  grouping
+    *                       every exchange (to browse by filters alone)
 
 Operators are upper-case; lower-case and/or/not are ordinary words. A malformed query raises QueryError
 with a message saying what is wrong and where.
@@ -37,6 +38,11 @@ class Term:
 
 
 @dataclass(frozen=True)
+class All:
+    """Every exchange: the query ``*`` alone."""
+
+
+@dataclass(frozen=True)
 class And:
     parts: tuple[Node, ...]
 
@@ -51,7 +57,7 @@ class Not:
     part: Node
 
 
-Node = Term | And | Or | Not
+Node = Term | All | And | Or | Not
 
 _LEX = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<lp>\()|(?P<rp>\))|(?P<word>[^\s()"]+))')
 
@@ -175,7 +181,9 @@ class _Parser:
 def parse(query: str) -> Node:
     """Parse a query string into a tree; QueryError when malformed."""
     if query is None or not str(query).strip():
-        raise QueryError("empty query: give a word, a \"phrase\" or a prefix*")
+        raise QueryError("empty query: give a word, a \"phrase\" or a prefix* (or * for every exchange)")
+    if str(query).strip() == "*":
+        return All()
     return _Parser(str(query)).parse()
 
 
@@ -198,6 +206,8 @@ def _leaf_spec(term: Term, exact: bool) -> tuple[str, tuple[str, ...]]:
 
 def to_tantivy(node: Node, schema: tantivy.Schema, *, exact: bool = False) -> tantivy.Query:
     """The tantivy query for a tree (ranked by BM25 over the matching fields)."""
+    if isinstance(node, All):
+        return tantivy.Query.all_query()
     if isinstance(node, Term):
         kind, terms = _leaf_spec(node, exact)
         if kind == "stem":
