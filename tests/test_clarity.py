@@ -78,6 +78,19 @@ def test_test_split_is_held_out_by_briefing(labels):
     assert all(r["split"] == clarity.split_of(r["file"]) for r in labels)
 
 
+def test_relabelled_rows_keep_their_first_label_and_the_first_test_split_is_intact(labels):
+    """Corrections are auditable (the earlier label is kept in "was", the reason in "note"), and the 253 test
+    exchanges of the first release are still there, so figures on them stay comparable across versions."""
+    relabelled = [r for r in labels if "was" in r]
+    assert relabelled, "the corrected rows carry their first label"
+    for r in relabelled:
+        assert r["was"] in FINE_LABELS and r["was"] != r["fine"], r["id"]
+        assert "relabelled" in r.get("note", ""), r["id"]
+    first_test = [r for r in labels if r["split"] == "test" and r.get("round") != 5]
+    assert len(first_test) == 253
+    assert sum(r.get("round") == 5 for r in labels) >= 150
+
+
 def test_labelled_exchanges_are_in_the_corpus(labels):
     """Each label names the page it came from, and the question is on that page."""
     from selectolax.lexbor import LexborHTMLParser
@@ -98,15 +111,16 @@ def test_labelled_exchanges_are_in_the_corpus(labels):
 
 def test_model_beats_the_floor_on_the_held_out_split(model_scores):
     assert model_scores["n"] >= 120 and model_scores["trained_on"] == "train"
-    # floors a little under the measured figures (training is deterministic): 0.65 and 0.40 at v1.0 (n=253)
-    assert model_scores["clarity"]["macro_f1"] >= 0.58
-    assert model_scores["fine"]["macro_f1"] >= 0.36
+    # floors a little under the measured figures (training is deterministic): 0.681 and 0.435 at v1.1 (n=308);
+    # the cue-only baseline measures 0.509 and 0.327 on the same rows
+    assert model_scores["clarity"]["macro_f1"] >= 0.64
+    assert model_scores["fine"]["macro_f1"] >= 0.40
 
 
 def test_cue_phrases_alone_do_not_reach_the_floor(model_scores, cue_scores):
     assert cue_scores["n"] == model_scores["n"]
-    assert cue_scores["clarity"]["macro_f1"] < 0.58
-    assert cue_scores["fine"]["macro_f1"] < 0.36
+    assert cue_scores["clarity"]["macro_f1"] < 0.64
+    assert cue_scores["fine"]["macro_f1"] < 0.40
     assert model_scores["clarity"]["macro_f1"] > cue_scores["clarity"]["macro_f1"] + 0.05
     # the model's gain is on the Clear Reply / Ambivalent boundary the cue list cannot draw
     assert (

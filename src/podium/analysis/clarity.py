@@ -13,9 +13,14 @@ briefing).
 Method (English): a logistic regression over TF-IDF word and character n-grams of the answer, plus curated cue
 features (non-reply formulas such as "I'm not aware", "I'd refer you to the competent authorities", "follow our
 updates"; standing-position formulas; counter-questions), question-answer lexical overlap, the kind of question
-asked (confirm / yes-no / comment) and lengths. It is trained at first use from the shipped labels (seeded,
-deterministic, about a second) and cached in the process: no pickled model is shipped. ``evaluate()`` trains on the
-``train`` split only and scores the ``test`` split; the pass itself trains on every label.
+asked (confirm / yes-no / comment) and lengths. Since v1.1 it has two stages: that model gives the 3-way class
+(the class with the most probability mass), and a second, more strongly regularised model of the same kind, trained
+on the Ambivalent answers only and given also ``extra_features`` (another actor brought in by the answer,
+counter-accusation cues, formula density, how many of the question's asks and names the answer takes up), splits
+the Ambivalent mass among Implicit, Dodging, Deflection, Partial and General. It is trained at first use from the
+shipped labels (seeded, deterministic, a few seconds) and cached in the process: no pickled model is shipped.
+``evaluate()`` trains on the ``train`` split only and scores the ``test`` split; the pass itself trains on every
+label.
 
 Method (Chinese): there are too few Chinese labels to train on, so Chinese answers get a cue-phrase-only classifier
 (``我不了解``, ``请向主管部门询问``, ``请保持关注``, ...) with its confidence halved and the method name ``cue-zh``.
@@ -70,15 +75,16 @@ FINE_TO_CLARITY: dict[str, str] = {
 FINE_LABELS: tuple[str, ...] = tuple(FINE_TO_CLARITY)
 CLARITY_LABELS: tuple[str, ...] = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 
-VERSION = "1.0"
+VERSION = "1.1"
 DATA = Path(__file__).resolve().parents[1] / "data" / "clarity"
 LABELS = DATA / "labels.jsonl"
 SEED_LABELS = DATA / "labels_seed.jsonl"
 ZH_LABELS = DATA / "labels_zh.jsonl"
 
-# Regularisation and n-gram choices were picked by 5-fold grouped cross-validation on the train split
-# (benchmarks/eval_clarity.py --cv reproduces the comparison); the test split played no part.
-_C = 4.0
+# Regularisation, n-gram and stage choices were picked by 5-fold grouped cross-validation on the train split
+# (benchmarks/eval_clarity.py --cv reproduces the comparison); the test split played no part. At v1.1 (640 train
+# rows) the extra features, a stacked second stage and a dense-only Ambivalent model did not beat this in CV.
+_C = 8.0
 _SEED = 20240613
 
 
@@ -372,7 +378,8 @@ def dense_features(question: str, answer: str) -> list[float]:
 # Who the answer talks about, for Deflection: the question asks about China and the answer turns to another actor.
 _OTHER_ACTOR = re.compile(
     r"\b(the us|the u\.s\.|the united states|us side|washington|american politicians|us politicians|us officials"
-    r"|certain (countries|country|politicians|people|media|individuals|forces)|some (politicians|people|countries|media)"
+    r"|certain (countries|country|politicians|people|media|individuals|forces)"
+    r"|some (politicians|people|countries|media)"
     r"|the uk|british side|canada|canadian side|australia|australian side|japan|india|the west|western)\b",
     re.I,
 )
@@ -384,16 +391,20 @@ _COUNTER = re.compile(
     r"|interfer\w+ in china'?s internal)",
     re.I,
 )
-_TO_JOURNALIST = re.compile(r"\b(your question|you (should|may|might) (ask|first)|i wonder|don'?t you (think|agree)|"
-                            r"what (do|does) (you|they) (really )?want|why (don'?t|not) you)\b", re.I)
+_TO_JOURNALIST = re.compile(
+    r"\b(your question|you (should|may|might) (ask|first)|i wonder|don'?t you (think|agree)|"
+    r"what (do|does) (you|they) (really )?want|why (don'?t|not) you)\b",
+    re.I,
+)
 _FORMULA = re.compile(
     r"\b(consistent|we always|china always|all along|has always|firmly (committed|supports?)|stands? ready"
     r"|we hope|it is our hope|mutual (respect|benefit|trust)|win-win|dialogue and consultation|in close (communication|"
     r"contact)|peace and stability|properly (handle|resolve)|principled position|positive and constructive)\b",
     re.I,
 )
-_PART_MARK = re.compile(r"\b(on|regarding|as (to|for)) (your|the) (first|second|third|last|other)( question| part)?\b",
-                        re.I)
+_PART_MARK = re.compile(
+    r"\b(on|regarding|as (to|for)) (your|the) (first|second|third|last|other)( question| part)?\b", re.I
+)
 _RHETORICAL = re.compile(r"\?\s*$|\? ", re.M)
 
 
@@ -420,7 +431,8 @@ def extra_features(question: str, answer: str) -> list[float]:
     feats = [
         min(other_head, 3) / 3,
         min(other_all, 2) / 2,
-        1.0 if (q_china and not other_in_q and other_head) else 0.0,  # the answer brings in an actor the question did not
+        # the answer brings in an actor the question did not
+        1.0 if (q_china and not other_in_q and other_head) else 0.0,
         min(counter, 1.0),
         counter_head,
         1.0 if _TO_JOURNALIST.search(a) else 0.0,
@@ -503,11 +515,19 @@ class Settings:
     #: "balanced" reweights labels by inverse frequency; None trusts the label distribution
     class_weight: str | None = "balanced"
     #: the features aimed at Deflection, General, Partial and Implicit (``extra_features``)
-    extra: bool = True
+    extra: bool = False
     #: a second stage over the first model's out-of-fold label probabilities and the hand-made features
     #: ("hgb": gradient-boosted trees, "lr": logistic regression, None: the first model alone)
     stack: str | None = None
     stack_folds: int = 5
+    #: split the Ambivalent mass among its five labels with a model trained on Ambivalent answers only
+    two_stage: bool = True
+    amb_C: float = 0.3
+    #: the Ambivalent model's own choice of the extra features (None: same as ``extra``)
+    amb_extra: bool | None = True
+    #: "text": the Ambivalent model is the n-gram model again; "dense": a logistic regression on the hand-made
+    #: features alone
+    amb_kind: str = "text"
 
 
 @dataclass
@@ -521,6 +541,7 @@ class _Model:
     clf: Any
     classes: list[str]
     meta: Any = None
+    amb: Any = None
 
     def matrix(self, pairs: Sequence[tuple[str, str]]):
         from scipy.sparse import csr_matrix, hstack
@@ -541,9 +562,14 @@ class _Model:
 
     def proba(self, pairs: Sequence[tuple[str, str]]):
         base = self.base_proba(pairs)
-        if self.meta is None:
-            return base
-        return self.meta.predict_proba(_meta_matrix(base, pairs, self.settings))
+        if self.meta is not None:
+            base = self.meta.predict_proba(_meta_matrix(base, pairs, self.settings))
+        if self.amb is not None:
+            base = base.copy()
+            cols = [self.classes.index(c) for c in self.amb.classes]
+            mass = base[:, cols].sum(axis=1, keepdims=True)
+            base[:, cols] = mass * self.amb.proba(pairs)
+        return base
 
     def word_weights(self, label: str):
         """The linear weights of the answer's word n-grams for ``label``."""
@@ -605,7 +631,44 @@ def train(rows: Sequence[dict[str, Any]], settings: Settings | None = None) -> _
     m.clf, m.classes = clf, list(clf.classes_)
     if s.stack:
         m.meta = _train_meta(rows, s, m.classes)
+    amb_rows = [r for r in rows if FINE_TO_CLARITY[r["fine"]] == "Ambivalent"]
+    if s.two_stage and len({r["fine"] for r in amb_rows}) >= 2 and set(m.classes) >= {r["fine"] for r in amb_rows}:
+        import dataclasses
+
+        if s.amb_kind == "dense":
+            m.amb = _DenseModel.fit(amb_rows, s.amb_C, s.class_weight)
+            return m
+        m.amb = train(
+            amb_rows,
+            dataclasses.replace(
+                s, two_stage=False, stack=None, C=s.amb_C, extra=s.extra if s.amb_extra is None else s.amb_extra
+            ),
+        )
     return m
+
+
+@dataclass
+class _DenseModel:
+    """A logistic regression over the hand-made features only (cue, overlap and extra features)."""
+
+    pipe: Any
+    classes: list[str]
+
+    @classmethod
+    def fit(cls, rows: Sequence[dict[str, Any]], c: float, class_weight: str | None) -> _DenseModel:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        x = [dense_features(r["question"], r["answer"]) + extra_features(r["question"], r["answer"]) for r in rows]
+        pipe = make_pipeline(
+            StandardScaler(), LogisticRegression(C=c, max_iter=3000, class_weight=class_weight, random_state=_SEED)
+        )
+        pipe.fit(x, [r["fine"] for r in rows])
+        return cls(pipe, list(pipe.classes_))
+
+    def proba(self, pairs: Sequence[tuple[str, str]]):
+        return self.pipe.predict_proba([dense_features(q, a) + extra_features(q, a) for q, a in pairs])
 
 
 def _meta_matrix(base, pairs: Sequence[tuple[str, str]], s: Settings):
@@ -636,8 +699,13 @@ def _train_meta(rows: Sequence[dict[str, Any]], s: Settings, classes: list[str])
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         meta: Any = HistGradientBoostingClassifier(
-            max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=10, class_weight=s.class_weight,
-            early_stopping=False, random_state=_SEED,
+            max_iter=150,
+            learning_rate=0.05,
+            max_depth=3,
+            min_samples_leaf=10,
+            class_weight=s.class_weight,
+            early_stopping=False,
+            random_state=_SEED,
         )
     else:
         from sklearn.linear_model import LogisticRegression
