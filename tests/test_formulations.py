@@ -3,13 +3,14 @@ texts say, and the pass that tags exchanges with them."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
 
 import pytest
 
-from podium.analysis.formulations import EN_STOP, Formulation, FormulationsPass, mine
+from podium.analysis.formulations import BACKGROUND_EN, EN_STOP, Formulation, FormulationsPass, load_background, mine
 from podium.errors import PodiumError
 from podium.parse import parse_file
 
@@ -62,6 +63,23 @@ def test_generic_collocations_stay_out_of_the_top_100(mined):
         top = {f.text.lower() for f in mined[lang][:100]}
         generic = {g["text"].lower() for g in EVALUATION["generic"] if g["lang"] == lang}
         assert not top & generic, lang
+
+
+def test_background_table_ships_with_provenance_and_removes_common_english(mined):
+    with gzip.open(BACKGROUND_EN, "rt", encoding="utf-8") as fh:
+        header = [line for _, line in zip(range(12), fh, strict=False) if line.startswith("#")]
+    assert any("whitehouse" in line for line in header) and any("documents:" in line for line in header)
+    bg = load_background()
+    assert bg is not None and bg.documents > 1000
+    # US briefings say it as often as the MFA: not a formulation, though it recurs in 100+ MFA briefings
+    assert bg.phrase_df("around the world".split()) > 0.2 * bg.documents
+    assert not any("around the world" in t for t in _texts(mined["en"]))
+
+
+def test_chinese_phrases_are_not_cut_mid_word(mined):
+    # pieces of longer words recur as often as the words: "国领导人" (两国领导人), "联合国安理" (联合国安理会)
+    zh = _texts(mined["zh"][:300])
+    assert not {"国领导人", "联合国安理", "区和平稳定", "题上的立场"} & zh
 
 
 def test_sub_phrases_are_absorbed_by_the_phrase_they_live_in(mined):

@@ -9,10 +9,23 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
    lower-cased words for English, CJK characters for Chinese;
 2. n-grams are counted by *document frequency over briefings* level by level (Apriori: an n-gram is counted only
    where both its (n-1)-gram prefix and suffix are frequent), English 3..10 words, Chinese 4..12 characters;
-3. a candidate holds together: the lowest pointwise mutual information over its split points
-   (``log c(ab) N / c(a) c(b)``) is above a threshold, it starts and ends on a content word (or a non-function
-   character), it is not a first/second person formula ("I'm not aware of", "refer you to") and not a person's
-   title and name ("President Xi Jinping", "习近平主席");
+3. a candidate holds together and says something of its own (no list of formulations anywhere):
+   - cohesion: the lowest pointwise mutual information over its split points (``log c(ab) N / c(a) c(b)``) is above
+     a threshold;
+   - edges: it starts and ends on a content word (English: not a function word of the extended stop list; Chinese:
+     not a particle) and is a closed unit: the branching entropy of its neighbours on each side is high (a phrase
+     whose neighbour is predictable was cut out of a longer one: "国领导人", "comprehensive strategic"), and for
+     Chinese a few frequent right neighbours do not account for nearly all its uses ("保持密切" + 沟通/合作);
+   - content: it has a marked word - not a function word, not a country/place name (from the countries gazetteer),
+     and for English not a generic word of general political English (one used in over ``generic_share`` of the
+     White House briefings of the shipped background table ``data/formulations_background_en.tsv.gz``, and not
+     rarer here than there); for Chinese, at least two characters are left once the string is cut into general
+     function words, generic words and place names ("有关报道", "中国政府" fail);
+   - contrast (English): its briefing share here over its share in the White House briefings (log-odds) is above
+     ``min_keyness``, so that phrases every government says ("around the world", "as soon as possible") drop out;
+   - not a spokesperson formula (mostly preceded, within three words, by I/you/we: "[I have] noted relevant
+     reports"), not a person's or institution's title and name ("President Xi Jinping", "Ministry of Commerce",
+     "习近平主席"), not a name and one word ("China firmly") nor an argument frame ("relations between China");
 4. maximal phrases: candidates are accepted longest first, and a sub-phrase is absorbed (dropped) when an accepted
    phrase containing it accounts for most of its occurrences — it rarely appears outside it;
 5. for each accepted phrase, one pass of an Aho-Corasick automaton over every briefing gives its first and last use,
@@ -42,8 +55,8 @@ from ..model import Annotation, Briefing
 
 __all__ = ["Formulation", "FormulationsPass", "MiningOptions", "mine", "normalise"]
 
-METHOD = "ngram-df+min-pmi+maximal"
-VERSION = "2"
+METHOD = "ngram-df+min-pmi+edge-entropy+generic-filter+keyness-vs-whitehouse+maximal"
+VERSION = "3"
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
 _EN_SEGMENT = re.compile(r"[^\s\w'’-]+|\s[-–—]+\s|\n")
@@ -68,7 +81,10 @@ actually that's there's it's what's here's let's he's she's we're they're we've 
 _EN_PERSONAL = frozenset("i i'm i'd i've i'll me my you you're your yours mentioned asked question questions".split())
 # a person's title and name ("President Xi Jinping", "习近平主席") recurs but is not a formulation
 _EN_TITLES = frozenset("president premier minister councilor councillor secretary chairman ambassador spokesperson "
-                       "spokesman king queen emperor prince chancellor mr ms mrs".split())
+                       "spokesman king queen emperor prince chancellor mr ms mrs ministers".split())
+# an institution's name ("Ministry of Commerce", "CPC Central Committee", "Foreign Affairs") is not a formulation
+_EN_INSTITUTIONS = frozenset("ministry ministries committee embassy embassies consulate council department office "
+                             "commission bureau agency assembly congress parliament affairs".split())
 _ZH_PARTICLES = frozenset("的了是在也都就")
 _ZH_TITLES = ("主席", "总理", "外长", "部长", "总统", "首相", "国务委员", "大使", "发言人", "国务卿", "委员长", "先生",
               "女士")
@@ -91,10 +107,16 @@ class MiningOptions:
     min_content_words: int = 2
     #: English: a word used in at least this share of the background (White House) briefings is generic
     generic_share: float = 0.35
+    #: English: a phrase needs a word at least this much more frequent here than in the background (log ratio)
+    min_word_keyness: float = 0.0
     #: English: lowest log-odds of a phrase's briefing share at the MFA over its share in the background corpus
     min_keyness: float = 1.5
     #: lowest branching entropy (nats) at either edge: a phrase whose neighbour is predictable is a cut-out piece
-    min_edge_entropy: float = 1.0
+    min_edge_entropy: float = 1.5
+    #: lowest share of uses at either edge followed by punctuation, a particle or a rare neighbour
+    min_free_edge: float = 0.2
+    #: the same for English (content-word neighbours only)
+    min_free_edge_en: float = 0.0
 
 
 @dataclass
@@ -208,10 +230,10 @@ _ZH_GENERIC = frozenset("""
 由于 关于 至于 对于 根据 按照 通过 进行 开展 作出 做出 已经 已 曾 曾经 正在 正 刚才
 刚刚 目前 现在 近期 近日 日前 今天 昨天 明天 今年 去年 此前 此后 之前 之后 以来 期间
 当天 同时 非常 十分 特别 一直 一贯 始终 仍然 继续 一定 一些 一下 一个 一道 一起 一样
-一方面 有些 所有 任何 多次 再次 反复 已经多次 第 个 次 项 位 名 种 些 点 方 方面
+一方面 有些 所有 任何 多次 再次 反复 第 个 次 项 位 名 种 些 点 方 方面
 双方 各方 两 两国 二 三 一 几 多 等 等等 里 上 下 中 内 外 前 后 间 问题 情况
-报道 消息 提问 记者 问 答 回答 介绍 了解 据我了解 表示 指出 强调 认为 希望 注意到
-看到 提到 说 讲 谈 告诉 发布 具体 有关部门 部门 主管部门 方面 国家 政府 人民 关系
+报道 消息 提问 记者 问 答 回答 介绍 了解 表示 指出 强调 认为 希望 注意到
+看到 提到 说 讲 谈 告诉 发布 具体 部门 方面 国家 政府 人民 关系
 发展 工作 事情 事 时候 时间 地方 东西 这里 那里 领导人 外交部 发言人 重要 重大 主要
 积极 进一步 共同 一道 努力 推动 推进 促进 加强 保持 愿 愿意 愿同 支持 欢迎 感谢 高度
 重视 清楚 明确 立场
@@ -240,10 +262,13 @@ def _place_words() -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(), frozenset()
     en: set[str] = set()
     zh: set[str] = set(data.get("compounds_zh", {}))
-    for entry in [*data.get("countries", []), *data.get("organisations", [])]:
+    for entry in data.get("countries", []):
+        # countries only: the words of organisations' names ("Shanghai Cooperation Organisation") are common words
         for key in ("names", "demonyms", "capitals"):
             for name in entry.get(key, []):
                 en.update(w.lower().replace("’", "'") for w in _WORD.findall(name))
+        zh.update(entry.get("zh", []))
+    for entry in data.get("organisations", []):
         zh.update(entry.get("zh", []))
     for base in list(en):
         en.add(base + "'s")
@@ -349,7 +374,9 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
         return tok not in _ZH_EDGE if lang == "zh" else vocab is not None and vocab.lower(tok) not in EN_STOP
 
     en_places, zh_places = _place_words()
-    background = load_background() if lang == "en" else None
+    # the background is White House English: contrasting White House briefings with it would remove everything
+    background = (load_background() if lang == "en" and not any(b.series.startswith("White House") for b in briefings)
+                  else None)
     zh_known = _ZH_GENERIC | zh_places
 
     def is_edge_ok(gram: str) -> bool:
@@ -363,6 +390,9 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
             shown = vocab.display(gram).split()
             if all(w[:1].isupper() for w, low in zip(shown, words, strict=True) if low not in EN_STOP):
                 return False
+        if any(low in _EN_INSTITUTIONS and w[:1].isupper() for w, low in zip(vocab.display(gram).split(), words,
+                                                                                strict=True)):
+            return False
         return sum(w not in EN_STOP for w in words) >= opts.min_content_words
 
     def is_marked(gram: str) -> bool:
@@ -374,10 +404,21 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
             return _zh_uncovered(gram, zh_known) >= 2
         assert vocab is not None
         words = [vocab.lower(c) for c in gram]
+        if len(words) > 2 and words[-1] in en_places and words[-2] in EN_STOP:
+            return False  # an argument frame, not a unit: "relations between China", "cooperation with China"
         if len(words) == 2 and any(w in en_places for w in words):
             return False  # a name and one word: "China firmly", "China supports" (subject and verb, not a phrase)
         return any(w not in EN_STOP and w not in en_places and w not in _EN_PERSONAL
-                   and (background is None or background.share(w) < opts.generic_share) for w in words)
+                   and (background is None or (background.share(w) < opts.generic_share
+                                               and word_keyness(c) >= opts.min_word_keyness))
+                   for c, w in zip(gram, words, strict=True))
+
+    def word_keyness(tok: str) -> float:
+        # how much more this government uses the word than general political English (log ratio of shares)
+        if background is None or not background.documents:
+            return math.inf
+        here = (df.get(tok, 0) + 0.5) / (len(briefings) + 1)
+        return math.log(here / ((background.df.get(vocab.lower(tok), 0) + 0.5) / (background.documents + 1)))
 
     def keyness(gram: str) -> float:
         # log-odds of the phrase's briefing share here over its share in general political English (White House
@@ -412,10 +453,15 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
                     return True
         # a closed unit combines freely at both edges: low branching entropy at an edge means the phrase was cut
         # out of a longer word or phrase ("国领导人" of "两国领导人", "cooperation in various" of "... fields")
-        for ext in (left_ext.get(gram), right_ext.get(gram)):
+        for side, ext in (("left", left_ext.get(gram)), ("right", right_ext.get(gram))):
             # Chinese: every neighbouring character counts except the particles that always sit between words
             counts = [c for c, tok in ext or () if (tok not in _ZH_PARTICLES if lang == "zh" else content(tok))]
             if _branching_entropy(counts, tf[gram]) < opts.min_edge_entropy:
+                return True
+            # Chinese, right edge: a few frequent neighbours account for nearly all its uses ("保持密切" + 沟通/合作)
+            # (not the left edge, where a governing verb legitimately recurs: "构建" + "人类命运共同体")
+            free = opts.min_free_edge if lang == "zh" else opts.min_free_edge_en
+            if side == "right" and sum(counts) > (1 - free) * tf[gram]:
                 return True
         return False
 
@@ -467,6 +513,9 @@ def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> lis
         u = uses.get(gram)
         if u is None:  # counted inside segments but never found as a whole in normalised text
             continue
+        if lang == "en" and any(w in _EN_INSTITUTIONS and s[:1].isupper()
+                                for s, w in zip(u.text.split(), u.text.lower().split(), strict=True)):
+            continue  # printed as a name ("Foreign Affairs" of "Ministry of Foreign Affairs")
         per_month = Counter(b.date.strftime("%Y-%m") for b in u.briefings)
         out.append(Formulation(
             text=u.text, lang=lang, n_tokens=len(gram), briefings=len(u.briefings), occurrences=u.occurrences,
