@@ -57,3 +57,21 @@ def analysed_db(tmp_path_factory, mfa_db) -> Path:
     if counts.get("countries", 0) < 10000:
         pytest.fail(f"analysis of the MFA corpus wrote too few country annotations: {counts}")
     return path
+
+
+# ---- a small fully analysed database (search hits with clarity and countries) ------------------------------------
+
+@pytest.fixture(scope="session")
+def seed_analysed_db(tmp_path_factory, shared) -> Path:
+    """Path to a small database of real MFA pages ingested with analyse=True (every default pass, clarity
+    included): the seed page (clear-cut non-replies such as "I'm not aware of what you mentioned") and two
+    English corpus pages. Read-only."""
+    from podium import Podium
+
+    pages = [SEED / "000_32323ef4823c7adf.txt", *sorted((CORPUS / "mfa" / "en").glob("t*.html"))[-2:]]
+    path = tmp_path_factory.mktemp("seed_analysed") / "seed.db"
+    with Podium(path) as pod:
+        report = pod.ingest(pages, analyse=True)
+    if report.count("added") != len(pages):
+        pytest.fail(f"ingest with analysis of {[p.name for p in pages]} failed: {report.failed}")
+    return path

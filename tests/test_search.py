@@ -236,3 +236,63 @@ def test_cli_search_json_returns_exactly_the_exchanges_containing_the_phrase(mfa
     assert res["total"] == len(res["hits"]) == len(_regex_matches(parsed, phrase.split()))
     assert {(h["url"], h["n"]) for h in res["hits"]} == _regex_matches(parsed, phrase.split())
     assert all("<mark>" in h["question_highlighted"] + h["answer_highlighted"] for h in res["hits"])
+
+
+# ---- analysis on hits ---------------------------------------------------------------------------------------
+
+NON_REPLIES = '"not aware" OR "refer you" OR "follow our updates"'
+
+
+@pytest.fixture(scope="module")
+def seed_pod(seed_analysed_db):
+    with Podium(seed_analysed_db, create=False) as p:
+        yield p
+
+
+def test_hits_carry_the_clarity_and_countries_that_the_exchange_has(seed_pod):
+    res = seed_pod.search("*", sort="date_asc", limit=1000)
+    assert res["total"] == len(res["hits"]) > 20
+    labelled = 0
+    for h in res["hits"]:
+        anns = seed_pod.exchange(h["exchange_id"])["annotations"]
+        clarity = anns.get("clarity")
+        assert h["clarity"] == (clarity["label"] if clarity else None)
+        assert h["clarity_fine"] == (clarity["value"]["fine"] if clarity else None)
+        assert h["clarity_evidence"] == (clarity["evidence"] if clarity else None)
+        value = (anns.get("countries") or {}).get("value") or {}
+        assert h["countries"] == sorted({*value.get("question", []), *value.get("answer", [])})
+        labelled += clarity is not None
+    assert labelled == len(res["hits"])  # analyse=True labels every exchange
+    assert {h["clarity"] for h in res["hits"]} <= {"Clear Reply", "Ambivalent", "Clear Non-Reply"}
+    assert any(h["countries"] for h in res["hits"])
+
+
+def test_clear_cut_non_replies_are_labelled_so_on_their_hits(seed_pod):
+    # the seed page's "I'm not aware of what you mentioned", "I'd refer you to competent authorities",
+    # "I suggest you follow our updates"
+    hits = seed_pod.search(NON_REPLIES, limit=50)["hits"]
+    seed = [h for h in hits if h["date"] == "2023-07-13"]
+    assert len(seed) >= 3
+    assert all(h["clarity"] == "Clear Non-Reply" and h["clarity_evidence"] for h in seed)
+    for h in seed:
+        assert h["clarity_evidence"] in h["answer"]
+
+
+def test_hits_filtered_by_clarity_or_country_show_it(seed_pod):
+    for label in ("Clear Reply", "Clear Non-Reply"):
+        hits = seed_pod.search("*", clarity=label, limit=1000)["hits"]
+        assert hits and all(h["clarity"] == label for h in hits)
+    hits = seed_pod.search("*", country="USA", limit=1000)["hits"]
+    assert hits and all("USA" in h["countries"] for h in hits)
+    paged = seed_pod.search("*", sort="date_asc", limit=5, offset=5)["hits"]
+    everything = {h["exchange_id"]: h for h in seed_pod.search("*", limit=1000)["hits"]}
+    for h in paged:  # a later page is annotated like the first
+        assert (h["clarity"], h["countries"]) == (everything[h["exchange_id"]]["clarity"],
+                                                  everything[h["exchange_id"]]["countries"])
+
+
+def test_hits_of_an_unanalysed_database_have_empty_annotations(pod):
+    hits = pod.search("Taiwan", limit=5)["hits"]
+    assert hits
+    for h in hits:
+        assert (h["clarity"], h["clarity_fine"], h["clarity_evidence"], h["countries"]) == (None, None, None, [])

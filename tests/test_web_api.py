@@ -316,6 +316,38 @@ def test_briefing_shows_clarity_with_its_evidence(aclient):
             assert f'<blockquote class="evidence">{escape(c["evidence"])}</blockquote>' in html
 
 
+def _hit_blocks(html: str) -> list[str]:
+    return re.findall(r'<li class="hit".*?</li>', html, re.S)
+
+
+def test_search_hits_show_clarity_badge_with_evidence_and_countries(seed_analysed_db):
+    c = AppClient(create_app(seed_analysed_db))
+    # the seed page's clear-cut non-replies ("I'm not aware of what you mentioned", ...) and whatever else matches
+    params = {"q": '"not aware" OR "refer you" OR "follow our updates" OR China'}
+    hits = c.get("/search.json", params=params).json()["hits"]
+    assert any(h["clarity"] == "Clear Non-Reply" for h in hits)
+    assert any(h["countries"] for h in hits)
+    page = c.get("/search", params=params).text
+    blocks = _hit_blocks(page)
+    assert len(blocks) == len(hits)
+    for h, block in zip(hits, blocks, strict=True):
+        e = c.get(f"/exchanges/{h['exchange_id']}.json").json()["annotations"]["clarity"]
+        assert h["clarity"] == e["label"]  # the hit says what the exchange's own record says
+        slug = e["label"].lower().replace(" ", "-")
+        badge = (f'<span class="clarity clarity-{slug}" title="{escape(e["evidence"])}">'
+                 f'{escape(e["label"])} · {escape(e["value"]["fine"])}</span>')
+        assert badge in block
+        tags = re.search(r'<div class="hit-countries">(.*?)</div>', block, re.S)
+        assert (tags is not None) == bool(h["countries"])
+        for code in h["countries"]:
+            assert f"country={code}" in tags.group(1)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script (CSP)
+    # browsing by a filter shows the same badges
+    browse = c.get("/search", params={"clarity": "Clear Non-Reply"}).text
+    blocks = _hit_blocks(browse)
+    assert blocks and all('class="clarity clarity-clear-non-reply" title="' in b for b in blocks)
+
+
 # ---- security -----------------------------------------------------------------------------------------------
 
 def escape(text: str) -> str:

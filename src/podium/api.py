@@ -87,12 +87,17 @@ class Podium:
 
         Returns {"query", "total", "hits": [{"exchange_id", "briefing_id", "n", "date", "lang", "title",
         "spokesperson", "asker", "outlet", "outlet_type", "follow_up", "question", "answer",
-        "question_highlighted", "answer_highlighted", "snippet", "score", "source", "url"}],
+        "question_highlighted", "answer_highlighted", "snippet", "score", "source", "url", "clarity",
+        "clarity_fine", "clarity_evidence", "countries"}],
         "facets": {"spokesperson": {name: count}, "outlet": {...}, "outlet_type": {...}, "lang": {...},
-        "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). Highlights wrap
-        matches in <mark>...</mark> on HTML-escaped text. sort: "relevance" (BM25), "date" (newest first) or
-        "date_asc". Unquoted words match inflections (stemmed) unless exact=True; "quoted phrases" never do.
-        The query "*" alone matches every exchange (browse by filters, with facets and paging from the index).
+        "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). Each hit's analysis:
+        "clarity" is "Clear Reply", "Ambivalent" or "Clear Non-Reply", "clarity_fine" the finer label (e.g.
+        "Declining to answer") and "clarity_evidence" the answer text it rests on (all three None before the
+        clarity pass has run); "countries" the ISO3 codes mentioned in question or answer, sorted ([] when none or
+        not analysed). Highlights wrap matches in <mark>...</mark> on HTML-escaped text. sort: "relevance" (BM25),
+        "date" (newest first) or "date_asc". Unquoted words match inflections (stemmed) unless exact=True;
+        "quoted phrases" never do. The query "*" alone matches every exchange (browse by filters, with facets
+        and paging from the index).
         """
         return self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets,
                                date_from=date_from, date_to=date_to, spokesperson=spokesperson, outlet=outlet,

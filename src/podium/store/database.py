@@ -181,12 +181,16 @@ class Database:
         tq, pats = self.compile(query, exact=exact, **filters)
         total, ranked = self.index.search(tq, limit=max(limit, 1), offset=offset, sort=sort)
         ranked = ranked[:limit]
-        rows = self.store.exchanges_by_id([eid for _, eid in ranked])
+        page_ids = [eid for _, eid in ranked]
+        rows = self.store.exchanges_by_id(page_ids)
+        notes = self.store.hit_annotations(page_ids)
         hits = []
         for score, eid in ranked:
             row = rows.get(eid)
             if row is None:  # index ahead of the store: cannot happen after repair; never show a ghost
                 continue
+            row.update(notes.get(eid) or {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
+                                          "countries": []})
             spans = {}
             for field in ("question", "answer"):
                 row[field] = text = normalize(row[field])

@@ -414,6 +414,30 @@ class Store:
                 out[d["exchange_id"]] = d
         return out
 
+    def hit_annotations(self, exchange_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """What a search hit shows of its analysis, one query per 500 exchanges: {exchange_id: {"clarity",
+        "clarity_fine", "clarity_evidence", "countries"}} (exchanges with neither annotation are left out).
+        "countries" comes from the countries label: the sorted union of the question's and the answer's codes."""
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(exchange_ids), 500):
+            chunk = exchange_ids[i:i + 500]
+            # SQLite picks out the fine label: parsing whole values (class probabilities and all) in Python
+            # cost more than the query
+            for eid, kind, label, fine, evidence in self.conn.execute(
+                    "SELECT exchange_id, kind, label, CASE WHEN kind = 'clarity' AND json_type(value) = 'object' "
+                    "THEN json_extract(value, '$.fine') END, evidence FROM annotations "
+                    f"WHERE kind IN ('clarity', 'countries') AND exchange_id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                d = out.setdefault(eid, {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
+                                         "countries": []})
+                if kind == "clarity":
+                    d["clarity"] = label
+                    d["clarity_fine"] = fine if isinstance(fine, str) else None
+                    d["clarity_evidence"] = evidence
+                else:
+                    d["countries"] = label.split() if label else []
+        return out
+
     def annotations_for(self, exchange_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
         out: dict[int, dict[str, dict[str, Any]]] = {}
         for i in range(0, len(exchange_ids), 500):

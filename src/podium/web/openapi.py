@@ -90,8 +90,10 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             _p("view", "kwic adds keyword-in-context lines.", enum=["hits", "kwic"]),
             _p("window", "KWIC: words each side (1-50).", kind="integer"),
             _p("sentence", "KWIC: the whole sentence instead of a window (1).", enum=["1"]),
-        ], "Search", "Hits carry question/answer text, HTML-escaped highlighted copies (<mark>), a snippet and "
-                     "`link`, the exchange's place in its briefing; `facets` count hits by field."),
+        ], "Search", "Hits carry question/answer text, HTML-escaped highlighted copies (<mark>), a snippet, "
+                     "their analysis (`clarity`, `clarity_fine`, `clarity_evidence`: null before analysis; "
+                     "`countries`: ISO3 codes) and `link`, the exchange's place in its briefing; `facets` count "
+                     "hits by field."),
         "/briefings/{briefing_id}.json": _get("A briefing", [_p("briefing_id", "Id (123 or b123).", where="path")],
                                               "Briefing", "Turns in page order, exchanges with annotations, "
                                                           "prev_id/next_id."),
@@ -132,6 +134,7 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
                title="string", spokesperson="string", asker="string", outlet="string", outlet_type="string",
                follow_up="boolean", question="string", answer="string", question_highlighted="string",
                answer_highlighted="string", snippet="string", score="number", source="string", url="string",
+               clarity="string", clarity_fine="string", clarity_evidence="string", countries="array",
                link="string")
     schemas = {
         "Error": _obj(error="string", status="integer", message="string"),

@@ -205,7 +205,9 @@ def _browse(web: Web, filters: dict[str, str], sort: str, limit: int, offset: in
         hits.append({
             **{k: row.get(k) for k in ("exchange_id", "briefing_id", "n", "date", "lang", "title", "series",
                                         "spokesperson", "asker", "outlet", "outlet_type", "follow_up", "question",
-                                        "answer", "source", "url", "clarity")},
+                                        "answer", "source", "url", "clarity", "clarity_fine", "clarity_evidence")},
+            # the countries label (sorted codes of question and answer), as search hits carry it
+            "countries": str(row.get("countries") or "").split(),
             "question_highlighted": html.escape(question, quote=False),
             "answer_highlighted": html.escape(answer, quote=False),
             "snippet": html.escape(answer[:320], quote=False) + ("…" if len(answer) > 320 else ""),
@@ -253,6 +255,9 @@ def search_view(data: dict[str, Any]) -> dict[str, Any]:
     params = data["params"]
     for h in data["hits"]:
         h["answer_snippet"] = answer_snippet(h.get("answer_highlighted") or "")
+        h["country_tags"] = [{"code": c, "name": place_name(c),
+                              "link": url_for_params("/search", params, country=c, page=None)}
+                             for c in h.get("countries") or []]
     facets = []
     for field in ("year", "lang", "spokesperson", "outlet_type", "clarity", "outlet", "country"):
         counts = data["facets"].get(field) or {}
