@@ -181,3 +181,53 @@ def test_site_layout_since_2021_reads_the_same(shared, tmp_path):
     ref = parse_file(ZH / "t1760304.html")
     assert (b.title, b.date, b.spokesperson) == (ref.title, ref.date, ref.spokesperson)
     assert [e.question_text for e in b.exchanges] == [e.question_text for e in ref.exchanges]
+
+
+def test_closing_words_and_schedule_notices_are_not_part_of_the_last_answer(shared):
+    """"如无其他问题，今天记者会到此结束", "外交部例行记者会将于…休会" and what follows a "*****" row are
+    announcements (openings), not more paragraphs of the answer they follow."""
+    b = parse_file(ZH / "t1539018.html")
+    assert len(b.exchanges[-1].answers[0].paragraphs) == 1
+    assert b.openings[-1].text.startswith("如无其他问题，今天记者会到此结束")
+    b = parse_file(ZH / "t1735570.html")  # notice, then New Year wishes, after an answer with a talk-back
+    assert [len(a.paragraphs) for a in b.exchanges[-1].answers] == [1, 1]
+    assert b.openings[-1].text.startswith("根据2020年春节假期放假安排") and len(b.openings[-1].paragraphs) == 5
+    # a labelled farewell after "*****" is an announcement, not a second answer to the last question
+    b = parse_file(ZH / "t1786225.html")
+    assert len(b.exchanges[-1].answers) == 1
+    assert b.openings[-1].speaker == "耿爽" and b.openings[-1].text.startswith("由于工作安排原因")
+    assert not any(p.startswith("*") for t in b.turns for p in t.paragraphs)
+    # "…记者会上…" inside an ordinary answer is left alone
+    e = parse_file(ZH / "t1728948.html").exchanges[-1]
+    assert len(e.answers[0].paragraphs) == 3 and e.answers[0].paragraphs[-1].startswith("中国政府高度重视")
+
+
+def test_named_follow_up_is_asked_by_the_outlet_it_names(shared):
+    """"彭博社记者追问：" after CCTV's question: a follow-up, asked by Bloomberg (not by CCTV)."""
+    e = parse_file(ZH / "t1775247.html").exchanges[1]
+    assert (e.question.speaker, e.asker, e.outlet, e.follow_up) == ("彭博社记者追问", "彭博社记者", "Bloomberg", True)
+
+
+def test_answer_run_into_the_question_paragraph_is_split_off(shared, tmp_path):
+    """"问：……？答：……" in one paragraph (and "问：……？耿爽：……") parses like the two paragraphs it stands for."""
+    text = (ZH / "t1436817.html").read_text(encoding="utf-8")
+    joined, n = re.subn(r"</B>\s*</P>\s*<P[^>]*>\u3000\u3000(答：近年来，中英关系)", r"</B>\1", text, count=1)
+    assert n == 1
+    joined, n = re.subn(r"</B>\s*</P>\s*<P[^>]*>\u3000\u3000答：(二十国集团外长会)", r"</B>陆慷：\1", joined, count=1)
+    assert n == 1
+    path = tmp_path / "joined.html"
+    path.write_text(joined, encoding="utf-8")
+    b, ref = parse_file(path), parse_file(ZH / "t1436817.html")
+    assert [(e.question_text, e.answer_text) for e in b.exchanges] == [(e.question_text, e.answer_text)
+                                                                        for e in ref.exchanges]
+    assert b.exchanges[1].answers[0].speaker == "陆慷"
+
+
+def test_reply_given_after_the_conference_joins_the_exchange_it_answers(shared):
+    """"会后，就《南华早报》记者所提问题，赵立坚表示：" follows Xinhua's exchange on the page, but answers SCMP's."""
+    b = parse_file(ZH / "t1766913.html")
+    scmp, last = b.exchanges[8], b.exchanges[-1]
+    assert scmp.outlet == "South China Morning Post"
+    assert scmp.answers[-1].speaker == "赵立坚" and scmp.answers[-1].text.startswith("中国是网络大国")
+    assert "会后" not in last.answer_text and len(last.answers[0].paragraphs) == 4
+    assert any(t.role == STAGE and t.text.startswith("会后，就《南华早报》记者所提问题") for t in b.turns)

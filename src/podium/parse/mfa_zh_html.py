@@ -12,6 +12,11 @@ same way; the shared corpus holds no page of it, so that path is only checked on
   anonymous, or "俄罗斯记者" when the page says more);
 - an answer the page prints without "答：" runs into the question turn; it is split back off (speaker None) when a
   question turn of several paragraphs gets no answer before the next question;
+- schedule notices and closing words after the last answer ("外交部例行记者会将于…休会", "如无其他问题，今天记者会到此
+  结束"), and whatever follows a "*****" row, are announcements (role OPENING), not part of the answer;
+- "会后，就《南华早报》记者所提问题，赵立坚表示：" is a stage note; the reply after it joins the exchange of the outlet
+  it names (an announcement when the outlet is unknown), not the exchange it happens to follow on the page;
+- "彭博社记者追问：" is a follow-up asked by the outlet it names (which may differ from the previous asker);
 - the journalist talking back inside an answer (``记者：是的。``, ``记者解释：``, ``记者澄清：``, ``（记者：……）``) is a
   stage turn: it stays in Briefing.turns, and the spokesperson's answer around it remains one exchange.
 
@@ -29,7 +34,7 @@ from dataclasses import replace
 from selectolax.lexbor import LexborHTMLParser
 
 from ..errors import NotABriefing, ParseError
-from ..model import ASKER, SPOKESPERSON, STAGE, Briefing, Turn
+from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from ._common import assemble, build_turns, clean, is_stage_note, main_spokesperson
 from .outlets import lookup
@@ -169,11 +174,16 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
         spokespersons.add(title_spokesperson)
 
     labeller = _Labeller(spokespersons)
+    inline_answer = re.compile(r"(?<=[？?。！!”）)])\s*(答|" + "|".join(sorted(spokespersons)) + r")[：:]\s*")
     paragraphs: list[tuple[str | None, str]] = []
     speaking: str | None = None  # role of the last labelled speaker
     after_interjection = False
     for p in body.css("p"):
         para = _text_of(p)
+        if para and _SEPARATOR.match(para) and labeller.seen_question:
+            # kept as a marker: what follows a "*****" row is closing words, not part of the last answer
+            paragraphs.append((None, _SEPARATOR_MARK))
+            continue
         if not para or not _HAS_WORDS.search(para):  # empty or a "****" separator
             continue
         label, rest = labeller.split(para)
@@ -192,16 +202,28 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
             after_interjection = False
             if role is not None:
                 speaking = role
+        if role == ASKER:
+            m = inline_answer.search(rest)
+            if m:
+                # the page ran the answer into the question's paragraph ("问：……？答：……")
+                answer_label = m.group(1)
+                labeller.roles[answer_label] = SPOKESPERSON
+                paragraphs.append((label, rest[: m.start()].rstrip()))
+                label, rest, speaking = answer_label, rest[m.end():].strip(), SPOKESPERSON
         paragraphs.append((label, rest))
     if not paragraphs:
         raise ParseError(source, "the page body is empty (truncated page or not a transcript)")
     turns = build_turns(paragraphs, labeller.classify)
     turns = _recover_unlabelled_answers([Turn(t.role, None, t.paragraphs) if t.speaker == _UNLABELLED_ANSWER else t
                                          for t in turns])
+    # after the recovery: a notice may close an answer the page printed without its label
+    turns, later = _split_later_answers(_split_notices(turns), spokespersons)
 
     follow_ups = {lab for lab, role in labeller.roles.items() if role == ASKER and _FOLLOW_UP.match(lab)}
-    openings, exchanges = assemble(turns, title_spokesperson, follow_up_labels=follow_ups, lookup=lookup)
+    openings, exchanges = assemble([t for t in turns if id(t) not in later], title_spokesperson,
+                                   follow_up_labels=follow_ups, lookup=lookup)
     exchanges = tuple(_normalise_asker(e, labeller) for e in exchanges)
+    exchanges, openings = _attach_later_answers(turns, later, exchanges, openings)
 
     regular = "例行记者会" in title
     if not regular and not exchanges:
@@ -212,6 +234,109 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     return Briefing(series=SERIES if regular else REMARKS_SERIES, lang="zh", date=date, title=title,
                     spokesperson=spokesperson, url=url, source=source, format=NAME, openings=openings,
                     exchanges=exchanges, turns=tuple(turns))
+
+
+#: A row of asterisks (or dashes) the page prints before the spokesperson's closing words.
+_SEPARATOR = re.compile(r"^[*＊\-－=＝_~·•#※]{3,}$")
+_SEPARATOR_MARK = "*****"
+#: Schedule notices and closing words printed after the last answer ("外交部例行记者会将于…休会", "如无其他问题，今天
+#:记者会到此结束", "谢谢大家出席今天的记者会"): announcements, not part of the answer they follow.
+_NOTICE = re.compile(
+    r"^(?:如无其他问题|如果没有(?:其他)?问题了?|没有其他问题了?|如果大家没有(?:其他)?问题了?)[，,]"
+    r"|^(?:最后，)?我(?:这里)?(?:有|宣布)一则通知"
+    r"|(?:外交部例行记者会|(?:今天|明天|下次)的?(?:例行)?记者会).{0,60}?"
+    r"(?:休会|暂停|恢复|到此结束|就到这里|提前|推迟|改在|照常)"
+    r"|^休会期间|^谢谢大家出席")
+
+
+def _split_notices(turns: list[Turn]) -> list[Turn]:
+    """Move schedule notices and closing words out of the answer they follow, as announcements (role OPENING).
+
+    Cut points: an unlabelled paragraph (not the first of its turn) that is a notice, or a "*****" row; a
+    spokesperson turn after a "*****" row (before any further question), or a second spokesperson turn that opens
+    with a notice, is an announcement too. The separator rows themselves are dropped.
+    """
+    out: list[Turn] = []
+    after_sep = False
+    prev_role: str | None = None
+    for t in turns:
+        if t.role == ASKER:
+            after_sep = False
+        paras = t.paragraphs
+        if t.role == ASKER and _SEPARATOR_MARK in paras:  # a question the page left unanswered: keep it whole
+            paras = tuple(p for p in paras if p != _SEPARATOR_MARK)
+            t = Turn(t.role, t.speaker, paras)
+        if t.role == SPOKESPERSON and (after_sep or (prev_role == SPOKESPERSON and paras and _NOTICE.search(paras[0]))):
+            t = Turn(OPENING, t.speaker, paras)
+        cut = next((i for i, p in enumerate(paras) if p == _SEPARATOR_MARK
+                    or (i and t.role in (SPOKESPERSON, OPENING) and _NOTICE.search(p))), None)
+        if cut is not None:
+            after_sep = after_sep or _SEPARATOR_MARK in paras[cut:]
+            head = paras[:cut]
+            rest = tuple(p for p in paras[cut:] if p != _SEPARATOR_MARK)
+            if head:
+                out.append(Turn(t.role, t.speaker, head))
+            if rest:  # the generic "答" names nobody
+                out.append(Turn(OPENING, t.speaker if t.speaker != "答" else None, rest))
+        else:
+            out.append(t)
+        if t.role != STAGE:
+            prev_role = t.role
+    return out
+
+
+#: "会后，就《南华早报》记者所提问题，赵立坚表示：": a reply given after the press conference to a question asked
+#: in it.
+_LATER_ANSWER = re.compile(
+    r"^会后[，,]?\s*(?P<a>[\u4e00-\u9fff]{2,4})?(?:还|又)?就(?P<who>[^，,。：:]{1,30}?)(?:所提|提出|提)的?"
+    r"(?:有关)?问题[，,]?\s*(?P<b>[\u4e00-\u9fff]{2,4}?)?(?:表示|回应|答复|作出回应|作出答复|补充表示)[：:，,]"
+    r"\s*(?P<rest>.*)$", re.S)
+
+
+def _split_later_answers(turns: list[Turn], spokespersons: set[str]) -> tuple[list[Turn], dict[int, str]]:
+    """Cut "会后，就X记者所提问题，赵立坚表示：" and what follows out of the answer it was printed after.
+
+    Returns the turns (the note as a STAGE turn, the reply as a SPOKESPERSON turn named by the note) and, by id of
+    each reply turn, the asker the note names: the reply belongs to that journalist's exchange, not the last one.
+    """
+    out: list[Turn] = []
+    later: dict[int, str] = {}
+    for t in turns:
+        k, m = next(((k, m) for k, p in enumerate(t.paragraphs) if t.role in (SPOKESPERSON, OPENING)
+                     and (m := _LATER_ANSWER.match(p))), (None, None))
+        name = m and (m.group("a") or m.group("b"))
+        if m is None or (name and name not in spokespersons):
+            out.append(t)
+            continue
+        if t.paragraphs[:k]:
+            out.append(Turn(t.role, t.speaker, t.paragraphs[:k]))
+        rest = m.group("rest").strip()
+        note = t.paragraphs[k][: len(t.paragraphs[k]) - len(rest)].strip() if rest else t.paragraphs[k]
+        out.append(Turn(STAGE, None, (note,)))
+        reply = Turn(SPOKESPERSON, name or t.speaker, ((rest,) if rest else ()) + t.paragraphs[k + 1:])
+        if reply.paragraphs:
+            out.append(reply)
+            later[id(reply)] = m.group("who").strip()
+    return out, later
+
+
+def _attach_later_answers(turns, later, exchanges, openings):  # noqa: ANN001, ANN202
+    """Each reply given after the press conference joins the last exchange asked by the outlet its note names
+    (an outlet the registry knows); a reply to nobody we can name is an announcement."""
+    if not later:
+        return exchanges, openings
+    exchanges, extra = list(exchanges), []
+    for t in turns:
+        who = later.get(id(t))
+        if who is None:
+            continue
+        outlet, _ = lookup(who)
+        i = next((i for i in range(len(exchanges) - 1, -1, -1) if outlet and exchanges[i].outlet == outlet), None)
+        if i is None:
+            extra.append(Turn(OPENING, t.speaker, t.paragraphs))
+        else:
+            exchanges[i] = replace(exchanges[i], answers=exchanges[i].answers + (t,))
+    return tuple(exchanges), tuple(openings) + tuple(extra)
 
 
 _QUESTION_END = re.compile(r"[？?][”'’）)]*$")
@@ -240,9 +365,18 @@ def _recover_unlabelled_answers(turns: list[Turn]) -> list[Turn]:
     return out
 
 
+_NAMED_FOLLOW_UP = re.compile(r"^(.{1,30}记者)追问$")
+
+
 def _normalise_asker(e, labeller: _Labeller):  # noqa: ANN001, ANN202 - Exchange in, Exchange out
-    """Askers as the journalist is named: "会后，有记者问及" -> "记者", "新华社记者提问" -> "新华社记者"."""
+    """Askers as the journalist is named: "会后，有记者问及" -> "记者", "新华社记者提问" -> "新华社记者",
+    "彭博社记者追问" -> "彭博社记者" (a follow-up, possibly on another journalist's question)."""
     asker = e.asker
+    m = _NAMED_FOLLOW_UP.match(e.question.speaker or "") if e.follow_up else None
+    if m:
+        # "彭博社记者追问：" follows up someone else's question: the asker is the one the label names
+        outlet, outlet_type = lookup(m.group(1))
+        return replace(e, asker=m.group(1), outlet=outlet, outlet_type=outlet_type)
     if asker in labeller.post_conference:
         asker = labeller.post_conference[asker]
     elif asker in ("有记者问", "记者问"):
