@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from podium.errors import ParseError
@@ -9,7 +11,7 @@ from podium.model import OPENING, STAGE
 from podium.parse import detect, parse_file
 from podium.parse.whitehouse_html import FORMAT, SERIES
 
-from conftest import CORPUS, SEED
+from conftest import CORPUS, FIXTURES, SEED
 
 WH = CORPUS / "whitehouse"
 COVID = WH / "2020-covid" / "white_house_briefing_March-24-2020.html"
@@ -152,3 +154,98 @@ def test_undated_page_takes_the_date_from_its_url(shared):
     url = "https://obamawhitehouse.archives.gov/the-press-office/2011/12/02/press-briefing-press-secretary-jay-carney"
     b = parse_file(page, url=url)
     assert (b.date.isoformat(), b.url, b.spokesperson) == ("2011-12-02", url, "Jay Carney")
+
+
+# --- review 2026-11: dates, later whitehouse.gov layouts, stage speakers, misspelt offices ---
+
+CONSTRUCTED = FIXTURES / "parse"
+
+
+@pytest.mark.parametrize("name,date", [("April-19-2020", "2020-04-19"), ("March-31-2020", "2020-03-31"),
+                                       ("March-30-2020", "2020-03-29")])
+def test_covid_date_is_the_transcripts_dateline_not_the_issued_on_date(shared, name, date):
+    # an evening briefing was "issued" the next day (<time>); the body's own dateline is the briefing's date
+    # (the file named March-30 holds the Rose Garden briefing of Sunday, March 29)
+    b = parse_file(WH / "2020-covid" / f"white_house_briefing_{name}.html")
+    assert b.date.isoformat() == date
+
+
+def test_later_whitehouse_gov_layout_is_detected_and_found_by_structure(shared):
+    # CONSTRUCTED page (tests/fixtures/parse/README.md): 2021 design, body in section.body-content
+    path = CONSTRUCTED / "wh_constructed_psaki_2021.html"
+    text = path.read_text(encoding="utf-8")
+    assert detect(text, str(path)).name == "whitehouse-html"
+    b = parse_file(path)
+    assert (b.date.isoformat(), b.spokesperson) == ("2021-05-11", "Jen Psaki")  # date from <time datetime>
+    assert b.url.endswith("/2021/05/11/press-briefing-by-press-secretary-jen-psaki-and-national-economic-council"
+                          "-director-brian-deese/")
+    texts = [p for t in b.turns for p in t.paragraphs]
+    assert not any(("Pennsylvania Ave" in p or "Share this" in p or "Privacy" in p) for p in texts)
+    # "Q:" and "Q    " reporters alike, anonymous
+    assert all(e.asker == "Q" and e.outlet is None for e in b.exchanges)
+    assert b.exchanges[2].question_text.startswith("Brian, on inflation")  # the "Q:" variant
+    assert b.exchanges[0].spokesperson == "Brian Deese"
+    assert b.turns[-1].role == STAGE and b.turns[-1].text == "Thank you."
+
+
+def test_later_layout_with_bold_labels_and_a_dated_title(shared):
+    # CONSTRUCTED page: WordPress block design (div.entry-content), <strong> labels, <time> one day after the title
+    b = parse_file(CONSTRUCTED / "wh_constructed_jean_pierre_2023.html")
+    assert (b.date.isoformat(), b.spokesperson) == ("2023-06-12", "Karine Jean-Pierre")
+    assert {e.spokesperson for e in b.exchanges} == {"John Kirby", "Karine Jean-Pierre"}
+    assert b.openings[0].speaker == "MS. JEAN-PIERRE" and len(b.openings[0].paragraphs) == 3
+    assert not any("Stay Connected" in p for t in b.turns for p in t.paragraphs)
+
+
+def test_a_page_without_labelled_paragraphs_is_not_claimed():
+    page = ("<html><head><link rel='canonical' href='https://www.whitehouse.gov/briefing-room/statements/x/'></head>"
+            "<body><h1>Statement</h1><div class='entry-content'><p>Today the President signed ...</p>"
+            "<p>MS. PSAKI: hi</p></div></body></html>")
+    assert FORMAT.sniff(page, "x") == 0.0
+    with pytest.raises(ParseError, match="not a White House briefing page"):
+        FORMAT.parse(page, "x")
+
+
+def test_aide_cutting_in_is_a_stage_turn_not_an_answer(shared):
+    b = parse_file(WH / "2020-covid" / "white_house_briefing_April-08-2020.html")  # "AIDE: Last question."
+    assert any(t.role == STAGE and t.speaker == "AIDE" for t in b.turns)
+    assert "Aide" not in {e.spokesperson for e in b.exchanges}
+
+
+def test_misspelt_office_keeps_the_officials_name(shared):
+    b = parse_file(WH / "2009-2016" / "1206.html")  # "AMBASSSADOR RICE:" on five answers
+    assert {a.speaker for e in b.exchanges for a in e.answers} >= {"AMBASSSADOR RICE", "AMBASSADOR RICE"}
+    assert {e.spokesperson for e in b.exchanges} == {"Ambassador Rice", "Jay Carney"}
+
+
+def test_officials_first_names_from_the_header_lines(shared):
+    b = parse_file(WH / "2009-2016" / "1459.html")  # title names no one; the header "... JEFFREY BADER;"
+    assert {e.spokesperson for e in b.exchanges} == {"Jeffrey Bader", "Michael Froman", "Ben Rhodes"}
+
+
+def test_date_from_the_pages_own_url_when_nothing_else_gives_one(shared, tmp_path):
+    text = (CONSTRUCTED / "wh_constructed_psaki_2021.html").read_text(encoding="utf-8")
+    undated = re.sub(r"<time[^>]*>.*?</time>", "", text)
+    assert "<time" not in undated
+    path = tmp_path / "page.html"
+    path.write_text(undated, encoding="utf-8")
+    assert parse_file(path).date.isoformat() == "2021-05-11"  # from og:url /2021/05/11/
+    path.write_text(re.sub(r'<(meta property="og:url"|link rel="canonical")[^>]*>', "", undated), encoding="utf-8")
+    with pytest.raises(ParseError, match="no date"):
+        parse_file(path)
+
+
+def test_reporter_run_into_the_answer_before_is_split(shared):
+    # "... important economic ideas.   Q   Why didn’t he do it a year ago ...?" in one mirror paragraph
+    b = parse_file(WH / "2009-2016" / "1289.html")
+    assert any(e.question_text.startswith("Why didn’t he do it a year ago") for e in b.exchanges)
+    assert not any(" Q Why didn’t" in p for t in b.turns for p in t.paragraphs)
+
+
+@pytest.mark.parametrize("page,label,name", [("1105.html", "SECRETARY LaHOOD", "Secretary LaHood"),
+                                             ("1623.html", "MR. McDonough", "Denis McDonough"),
+                                             ("56.html", "Mr. EARNEST", "Josh Earnest")])
+def test_labels_with_lower_case_letters(shared, page, label, name):
+    b = parse_file(WH / "2009-2016" / page)
+    assert {e.spokesperson for e in b.exchanges if e.answers and e.answers[0].speaker == label} == {name}
+    assert not any(p.startswith(label + ":") for t in b.turns for p in t.paragraphs)

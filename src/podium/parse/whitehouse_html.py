@@ -1,30 +1,35 @@
 """The White House HTML format: 2009-2016 briefing pages (mirror layout) and 2020 whitehouse.gov pages -> Briefing.
 
+Later whitehouse.gov designs (2021-: ``section.body-content``, ``div.entry-content``) are read too: their container is
+found by structure, as the element holding most paragraphs that open with a speaker label.
+
 Speakers are printed in capitals before a colon (``MR. EARNEST:``, ``THE PRESIDENT:``, ``DR. FAUCI:``, ``MR.
-McDONOUGH:``); reporters are a bare ``Q`` followed by spaces (on some mirror pages glued to the question: "QI have a
-question") and stay anonymous (asker "Q", outlet None). Location and time lines before the first speaker ("James S.
-Brady Press Briefing Room", "11:44 A.M. EDT") and the closing "END 12:55 P.M. EDT" are page furniture, not content;
-unlabelled lines after END are an appendix (attendee lists, the mailing list's footer) and are dropped.
-``(Laughter.)`` is a stage turn; so are ``OPERATOR:``/``MODERATOR:`` lines on press calls (they introduce reporters,
-they neither ask nor answer) and editorial labels (``NOTE:``, ``CORRECTED:``). A reporter's parting "Thank you." after
-the last answer is a stage turn too, not a question. Consecutive ``Q`` paragraphs with no answer between them make one
-question turn: a bare ``Q`` cannot tell reporters apart, and most such runs are interjections ("Q Okay." / "Q I'm
-sorry, I couldn't hear that part.") before the question that gets the answer.
+McDONOUGH:``); reporters are a bare ``Q`` followed by spaces, or ``Q:`` (on some mirror pages glued to the question: "QI
+have a question") and stay anonymous (asker "Q", outlet None). Location and time lines before the first speaker ("James
+S. Brady Press Briefing Room", "11:44 A.M. EDT") and the closing "END 12:55 P.M. EDT" are page furniture, not content;
+unlabelled lines after END are an appendix (attendee lists, the mailing list's footer) and are dropped. ``(Laughter.)``
+is a stage turn; so are ``OPERATOR:``/``MODERATOR:`` lines on press calls (they introduce reporters, they neither ask
+nor answer), a staffer's ``AIDE: Last question.``, the press corps in chorus, and editorial labels (``NOTE:``,
+``CORRECTED:``). A reporter's parting "Thank you." after the last answer is a stage turn too, not a question.
+Consecutive ``Q`` paragraphs with no answer between them make one question turn: a bare ``Q`` cannot tell reporters
+apart, and most such runs are interjections ("Q Okay." / "Q I'm sorry, I couldn't hear that part.") before the question
+that gets the answer.
 
-Names: ``Exchange.spokesperson`` is who answered, from the label: honorifics MR./MS./MRS. are dropped; a press
-secretary is named in full ("MR. EARNEST" -> "Josh Earnest", also when the mirror misspells him: "MR. EARENST");
-another official's first name is taken from the title when it has it ("MR. RHODES" -> "Ben Rhodes"), else the label is
-title-cased ("SECRETARY KERRY" -> "Secretary Kerry", "DR. FAUCI" -> "Dr. Fauci"); "THE PRESIDENT" / "THE VICE
-PRESIDENT" become the office holder of the briefing's date ("President Obama", "Vice President Pence").
-``Briefing.spokesperson`` is the briefer the title names, else who answered most.
+Names: ``Exchange.spokesperson`` is who answered, from the label: honorifics MR./MS./MRS. are dropped; a press secretary
+is named in full ("MR. EARNEST" -> "Josh Earnest", also when the mirror misspells him: "MR. EARENST"); another
+official's first name is taken from the title or the header lines when they have it ("MR. RHODES" -> "Ben Rhodes", "MR.
+BADER" -> "Jeffrey Bader"), else the label is title-cased ("SECRETARY KERRY" -> "Secretary Kerry", "DR. FAUCI" -> "Dr.
+Fauci"; a misspelt office corrected: "AMBASSSADOR RICE" -> "Ambassador Rice"); "THE PRESIDENT" / "THE VICE PRESIDENT"
+become the office holder of the briefing's date ("President Obama", "Vice President Pence"). ``Briefing.spokesperson``
+is the briefer the title names, else who answered most.
 
-Dates: from the title ("8/3/2016", "8/1/16"), else the page's ``<time>`` (whitehouse.gov's "Issued on" date, which for
-an evening briefing can be the next day) or a "Month D, YYYY" in the header lines ("For Immediate Release April 7,
-2009"), else the URL the caller passes ("/the-press-office/2011/12/02/..."). A page with no date anywhere raises
-ParseError: about 400 of the 1,697 mirror pages carry none, and a date mentioned in the transcript is not the
-briefing's. Pages with no question (remarks) are kept as briefings with
-openings and no exchanges: they are press events of the same series. A page with no speaker label at all (statements,
-fact sheets, advisories) raises ParseError, as does a truncated page.
+Dates: from the title ("8/3/2016", "8/1/16"), else a "Month D, YYYY" in the header lines ("For Immediate Release April
+7, 2009"; the 2020 pages' "April 19, 2020" under the briefing room), else the page's ``<time>`` (its ISO ``datetime`` or
+its text: whitehouse.gov's "Issued on" date, the next day for an evening briefing), else the URL the caller passes
+("/the-press-office/2011/12/02/..."). A page with no date anywhere raises ParseError: about 400 of the 1,697 mirror
+pages carry none, and a date mentioned in the transcript is not the briefing's. Pages with no question (remarks) are
+kept as briefings with openings and no exchanges: they are press events of the same series. A page with no speaker label
+at all (statements, fact sheets, advisories) raises ParseError, as does a truncated page.
 """
 
 from __future__ import annotations
@@ -52,7 +57,14 @@ _BLANK_LINE = re.compile(r"\ue000|\n[ \t\u00a0]*\n")
 _INLINE_LABEL = re.compile(r"(?<=[.?!])\s+(?=(?:(?:MR|MS|MRS|DR)\. [A-Z][A-Za-z]+|THE PRESIDENT|THE VICE PRESIDENT|"
                            r"(?:SECRETARY|DIRECTOR|AMBASSADOR|ADMIRAL|GENERAL) [A-Z]{3,}):\s)")
 
-_LABEL = re.compile(r"^((?:[A-Z][A-Za-z.'’\-]*\s+){0,5}(?:Mc|Mac|O'|O’|De|Le)?[A-Z][A-Z.'’\-]+)\s*:\s*(.*)$", re.S)
+_INLINE_Q = re.compile(r"(?<=[.?!)])[ \t\n\u00a0]+(?=Q[ \t\u00a0]{2,}[A-Z“\"])")
+
+_LABEL = re.compile(r"^((?:[A-Z][A-Za-z.'’\-]*\s+){0,5}"
+                    r"(?:(?:Mc|Mac|O'|O’|De|Le|La|Di|Du)?[A-Z][A-Z.'’\-]+|Mc[A-Z][a-z]+))\s*:\s*(.*)$", re.S)
+# what may be in lower case in a label: a name's particle ("SECRETARY LaHOOD", "MR. McDONOUGH") and, on a few mirror
+# pages, the honorific ("Mr. CARNEY:")
+_LABEL_LOWER = re.compile(r"^(?:Mr|Ms|Mrs|Dr)\.|\b(?:Mc|Mac|La|De|Le|Di|Du)(?=[A-Z])")
+_MC_TITLE_CASE = re.compile(r"(?:MR|MS|MRS|DR)\. Mc[A-Z][a-z]+")  # "MR. McDonough:" (7 turns on one page)
 # "Q    text"; some mirror pages lost the spaces ("QI have a question", "QThanks, Josh.", "Q-- on the video")
 _Q = re.compile(r"^Q(?:\s*:\s*|\s+|$|(?=[A-Z](?:[a-z’']|\s))|(?=[-—–(“\"]))(.*)$", re.S)
 _FURNITURE = re.compile(
@@ -62,7 +74,10 @@ _FURNITURE = re.compile(
     r"Office of the (?:Press Secretary|Vice President|First Lady)|For Immediate Release.*)$", re.I)
 _END = re.compile(r"^END(?![A-Za-z])")  # "END 2:04 P.M. EST", also glued: "END2:04 P.M. EST"
 _CUT_OFF = re.compile(r"[a-z,]$")
-_STAGE_SPEAKERS = {"OPERATOR", "MODERATOR", "THE OPERATOR", "THE MODERATOR"}
+#: Speakers who neither ask nor answer: call moderators, a staffer cutting the briefing short ("AIDE: Last
+#: question."), the press corps in chorus ("THE PRESS: Thank you.").
+_STAGE_SPEAKERS = {"OPERATOR", "MODERATOR", "THE OPERATOR", "THE MODERATOR", "AIDE", "STAFF", "STAFFER", "PRESS CORPS",
+                   "THE PRESS", "PRESS", "REPORTERS", "AUDIENCE", "AUDIENCE MEMBER", "AUDIENCE MEMBERS"}
 _HONORIFIC = re.compile(r"^(?:MR|MS|MRS|MISS|R)\.\s*|^(?:MR|MS|MRS|MISS)\s+", re.I)
 #: Editorial labels printed like speakers ("NOTE:", "CORRECTED:"; an advisory's "WHEN:"/"WHERE:"): stage turns.
 _EDITORIAL = {"NOTE", "CORRECTED", "CORRECTION", "UPDATE", "UPDATED", "EDITOR'S NOTE", "WHEN", "WHERE", "WHO", "WHAT",
@@ -80,17 +95,20 @@ _TITLE_BRIEFER = re.compile(
     r"\b(?:Press Secretary|Deputy Press Secretary|Press Secretary to the Vice President)\s+"
     r"((?:[A-Z][a-zA-Z.'’\-]+\s?){1,3})")
 _NOT_NAME = {"Aboard", "En", "Enroute", "In", "On", "At", "To", "And", "The", "Via", "From"}
-#: Press secretaries and their deputies of the period, by the surname their label prints.
+#: Press secretaries and their deputies (2009-2025), by the surname their label prints; not every deputy: a fuzzy
+#: match must not turn another official into one ("MR. DEESE" is not Judd Deere, "MR. GATES" not Andrew Bates).
 PRESS_SECRETARIES = {"GIBBS": "Robert Gibbs", "CARNEY": "Jay Carney", "EARNEST": "Josh Earnest",
                      "SCHULTZ": "Eric Schultz", "BURTON": "Bill Burton", "PSAKI": "Jen Psaki",
                      "MCENANY": "Kayleigh McEnany", "GRISHAM": "Stephanie Grisham", "SANDERS": "Sarah Sanders",
-                     "SPICER": "Sean Spicer", "INOUYE": "Josh Inouye"}
+                     "SPICER": "Sean Spicer", "INOUYE": "Josh Inouye", "JEAN-PIERRE": "Karine Jean-Pierre",
+                     "GIDLEY": "Hogan Gidley", "DALTON": "Olivia Dalton", "LEAVITT": "Karoline Leavitt"}
 
 #: (first day, President, Vice President)
 _OFFICE_HOLDERS = (
     (dt.date(2009, 1, 20), "President Obama", "Vice President Biden"),
     (dt.date(2017, 1, 20), "President Trump", "Vice President Pence"),
     (dt.date(2021, 1, 20), "President Biden", "Vice President Harris"),
+    (dt.date(2025, 1, 20), "President Trump", "Vice President Vance"),
 )
 
 
@@ -98,13 +116,38 @@ def _paragraphs(node) -> list[str]:  # noqa: ANN001 - selectolax node
     """Paragraph texts of a body node, split at the markers inserted at <br> and block tags."""
     out: list[str] = []
     # a few mirror pages hold the transcript as bare text with blank lines between paragraphs
-    for piece in _BLANK_LINE.split(node.text(deep=True, separator="")):
-        if piece and not piece.isspace():
+    for raw in _BLANK_LINE.split(node.text(deep=True, separator="")):
+        if not raw or raw.isspace():
+            continue
+        # ... and a reporter's turn into the answer before it: "... economic ideas.   Q   Why didn't he ...?" (the
+        # spaces around the Q, still there before clean(), tell it from a Q in prose)
+        subs = _INLINE_Q.split(raw) if (" Q " in raw or "\u00a0Q" in raw or "Q\u00a0" in raw) else (raw,)
+        for piece in subs:
             piece = clean(piece)
             if piece:
                 # a few mirror pages ran two turns into one paragraph: "... about that? MR. GIBBS: Well, ..."
                 out.extend(_INLINE_LABEL.split(piece) if _INLINE_LABEL.search(piece) else (piece,))
     return out
+
+
+def _body(doc: LexborHTMLParser):  # noqa: ANN202 - selectolax node or None
+    """The transcript's container: the known bodies, else the element holding most speaker-labelled <p>s."""
+    body = doc.css_first("div.field-name-field-forall-body") or doc.css_first("div.page-content__content.editor")
+    if body is not None:
+        return body
+    # later whitehouse.gov designs (2021-: section.body-content, div.entry-content ...) rename the container with each
+    # redesign; the transcript is where the labelled paragraphs are ("MS. PSAKI:", "Q    Thank you, Jen.")
+    best: dict[int, list] = {}
+    for p in doc.css("p"):
+        parent = p.parent
+        if parent is None:
+            continue
+        if _split(clean(p.text(deep=True).replace(_SEP, " ")))[0] is not None:
+            best.setdefault(parent.mem_id, [parent, 0])[1] += 1
+    if not best:
+        return None
+    node, count = max(best.values(), key=lambda v: v[1])
+    return node if count >= 3 else None
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -125,6 +168,34 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
+def _page_url(doc: LexborHTMLParser) -> str | None:
+    """The URL a saved page gives itself: og:url, else the canonical link."""
+    og = doc.css_first('meta[property="og:url"]')
+    url = (og.attributes.get("content") or None) if og is not None else None
+    if url is None:
+        canonical = doc.css_first('link[rel="canonical"]')
+        url = (canonical.attributes.get("href") or None) if canonical is not None else None
+    return url
+
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d\d)-(\d\d)")
+
+
+def _time_date(doc: LexborHTMLParser) -> dt.date | None:
+    """The page's publication date: the first <time> with a datetime attribute (ISO) or a date in its text."""
+    for node in doc.css("time"):
+        m = _ISO_DATE.match(node.attributes.get("datetime") or "")
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
+        d = _parse_date(clean(node.text().replace(_SEP, " ")))
+        if d:
+            return d
+    return None
+
+
 def _office_holders(date: dt.date) -> tuple[str, str]:
     president, vice = "The President", "The Vice President"
     for start, p, v in _OFFICE_HOLDERS:
@@ -133,7 +204,7 @@ def _office_holders(date: dt.date) -> tuple[str, str]:
     return president, vice
 
 
-def _name_of(label: str, briefer: str | None, date: dt.date, title: str = "") -> str:
+def _name_of(label: str, briefer: str | None, date: dt.date, title: str = "", header: str = "") -> str:
     """A speaker label as a name (see the module docstring)."""
     up = label.upper()
     president, vice = _office_holders(date)
@@ -142,6 +213,13 @@ def _name_of(label: str, briefer: str | None, date: dt.date, title: str = "") ->
     if up in ("THE VICE PRESIDENT", "VICE PRESIDENT"):
         return vice
     bare = _HONORIFIC.sub("", label).strip()
+    first, _, rest = bare.partition(" ")
+    if rest and first.upper() not in _OFFICES:
+        # the mirror misspells titles now and then ("AMBASSSADOR RICE", "SECRTARY CLINTON", "ADMIRAR ALLEN"):
+        # one official must keep one name within and across pages
+        close = difflib.get_close_matches(first.upper(), _OFFICES, n=1, cutoff=0.8)
+        if close:
+            bare = f"{close[0]} {rest}"
     if briefer and bare.upper() == briefer.split()[-1].upper():
         return briefer
     if bare.upper() != label.upper():  # "MR. GIBBS", not "GIBBS" alone
@@ -152,10 +230,17 @@ def _name_of(label: str, briefer: str | None, date: dt.date, title: str = "") ->
     name = " ".join(_capitalise(w) for w in bare.split())
     if " " not in name and bare.upper() != label.upper():
         # "MR. RHODES" on "... Deputy National Security Advisor Ben Rhodes": the title gives the first name
-        m = re.search(r"\b([A-Z][a-z]+\.?(?: [A-Z]\.)?) " + re.escape(name) + r"\b", title, re.I)
-        if m and m.group(1).lower() not in _TITLE_WORDS:
-            return f"{m.group(1)} {name}"
+        # (else from the header lines, in capitals on press calls: "... SENIOR DIRECTOR ..., JEFFREY BADER;")
+        for text in (title, header):
+            m = re.search(r"\b([A-Z][a-z]+\.?(?: [A-Z]\.)?) " + re.escape(name) + r"\b", text, re.I)
+            if m and m.group(1).lower() not in _TITLE_WORDS:
+                return f"{_capitalise(m.group(1))} {name}"
     return name
+
+
+#: Offices printed before a surname in speaker labels ("SECRETARY KERRY", "ADMIRAL MULLEN").
+_OFFICES = ("SECRETARY", "ADMIRAL", "AMBASSADOR", "DIRECTOR", "GENERAL", "ADMINISTRATOR", "SENATOR", "GOVERNOR",
+            "CHAIRMAN", "CAPTAIN", "MAYOR", "CHANCELLOR", "COLONEL", "COMMISSIONER", "LEADER", "SPEAKER", "SURGEON")
 
 
 #: Words that precede a surname in titles without being a first name.
@@ -166,19 +251,22 @@ _TITLE_WORDS = {"secretary", "director", "advisor", "adviser", "administrator", 
 
 
 def _capitalise(word: str) -> str:
-    for prefix in ("Mc", "MC", "Mac"):
-        if word.startswith(prefix) and len(word) > len(prefix) + 1 and word[len(prefix):].isupper():
-            return "Mc" + word[len(prefix):].capitalize() if prefix.lower() == "mc" else "Mac" + word[3:].capitalize()
+    if word.startswith(("Mc", "MC")) and len(word) > 3:
+        return "Mc" + word[2:].capitalize()  # "McDONOUGH", "MCDONOUGH" and "McDonough" alike
+    if len(word) > 3 and word[:2] in ("La", "De", "Di", "Du", "Le") and word[2:].isupper():
+        return word[:2] + word[2:].capitalize()  # "LaHOOD" -> "LaHood"
+    if word.startswith("Mac") and len(word) > 4 and word[3:].isupper():
+        return "Mac" + word[3:].capitalize()
     return word.capitalize()
 
 
 def parse(text: str, source: str, url: str | None = None) -> Briefing:
     """Parse one White House page; ParseError when it has no body, no speaker or no date."""
     doc = LexborHTMLParser(_BLOCK.sub(_SEP + "<", _BR.sub(_SEP, text)))
-    body = doc.css_first("div.field-name-field-forall-body") or doc.css_first("div.page-content__content.editor")
+    body = _body(doc)
     if body is None:
         raise ParseError(source, "not a White House briefing page (no field-name-field-forall-body or "
-                                 "page-content__content body)")
+                                 "page-content__content body, and no element holding speaker-labelled paragraphs)")
     tail = text[-3000:].rstrip().lower()
     if not (tail.endswith("</div>") or "</html>" in tail):
         # mirror pages end with the body's </div>, whitehouse.gov pages with </html>
@@ -230,12 +318,14 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
 
     date = _parse_date(title)
     if date is None:
-        time_node = doc.css_first("time")
-        candidates = [clean(time_node.text().replace(_SEP, " "))] if time_node is not None else []
-        date = next((d for d in map(_parse_date, candidates + header[:15]) if d), None)
-    if date is None and url:
-        # the caller knows where the page came from: whitehouse.gov URLs carry the date (/2016/08/03/)
-        m = _URL_DATE.search(url)
+        # the transcript's own dateline ("April 19, 2020" under the briefing room) before the page's <time>: that is
+        # the "Issued on" date, the next day for an evening briefing (11 of the 33 covid pages)
+        date = next((d for d in map(_parse_date, header[:15]) if d), None) or _time_date(doc)
+    page_url = _page_url(doc)
+    for where in (url, page_url):
+        # the caller knows where the page came from, or the page says (og:url, canonical link): whitehouse.gov URLs
+        # carry the date (/2016/08/03/)
+        m = _URL_DATE.search(where) if date is None and where else None
         if m:
             try:
                 date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -256,7 +346,9 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
         briefer = " ".join(words) or None
         if briefer and len(words) == 1:
             briefer = PRESS_SECRETARIES.get(briefer.upper(), briefer)
-    names = {label: _name_of(label, briefer, date, title) for label, role in roles.items() if role == SPOKESPERSON}
+    head = " ".join(header[:30])
+    names = {label: _name_of(label, briefer, date, title, head) for label, role in roles.items()
+             if role == SPOKESPERSON}
     turns = _parting_remark(build_turns(labelled, roles.get))
     openings, exchanges = assemble(turns, briefer, names=names)
     spokesperson = briefer or main_spokesperson(openings, exchanges)
@@ -265,8 +357,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     if spokesperson is None and openings and openings[0].speaker:
         spokesperson = names.get(openings[0].speaker, openings[0].speaker)
     if url is None:
-        og = doc.css_first('meta[property="og:url"]')
-        url = (og.attributes.get("content") or None) if og is not None else None
+        url = page_url
     return Briefing(series=SERIES, lang="en", date=date, title=title, spokesperson=spokesperson, url=url,
                     source=source, format=NAME, openings=openings, exchanges=exchanges, turns=tuple(turns))
 
@@ -289,8 +380,10 @@ def _split(para: str) -> tuple[str | None, str]:
     if m:
         return "Q", m.group(1).strip()
     m = _LABEL.match(para)
-    if m and any(c.isupper() for c in m.group(1)) and m.group(1).upper() == m.group(1).replace("Mc", "MC"):
-        return m.group(1).strip(), m.group(2).strip()
+    if m and any(c.isupper() for c in m.group(1)):
+        label = m.group(1)
+        if _LABEL_LOWER.sub(lambda x: x.group(0).upper(), label).isupper() or _MC_TITLE_CASE.fullmatch(label):
+            return label.strip(), m.group(2).strip()
     return None, para
 
 
@@ -305,13 +398,20 @@ def _title(doc: LexborHTMLParser) -> str:
 
 
 def sniff(text: str, source: str = "") -> float:
-    """1.0 for a 2009-2016 mirror page or a whitehouse.gov page with a briefing body; 0 otherwise."""
+    """1.0 for a 2009-2016 mirror page or a 2017-2020 whitehouse.gov page, 0.9 for a later whitehouse.gov briefing
+    page (paragraphs that open with speaker labels); 0 otherwise."""
     head = text[:400_000]
     if "field-name-field-forall-body" in head and (head.lstrip().startswith("<h1>") or "whitehouse.gov" in head):
         return 1.0  # the mirror's body snippet, or a whole (obama)whitehouse.gov page around the same body
     if "page-content__content editor" in head and "whitehouse.gov" in head:
         return 1.0
+    if "whitehouse.gov" in head and len(_SNIFF_LABEL.findall(head, 0, 400_000)) >= 3:
+        return 0.9  # a later whitehouse.gov design: paragraphs that open with "Q" or "MS. PSAKI:"
     return 0.0
+
+
+_SNIFF_LABEL = re.compile(r"<p\b[^>]*>\s*(?:<(?:strong|b)>\s*)?(?:Q(?:&nbsp;|\s|:)|"
+                          r"(?:MR|MS|MRS|DR)\.(?:&nbsp;|\s)+[A-Z][A-Za-z'’\-]+:|THE PRESIDENT:)")
 
 
 FORMAT = Format(NAME, "White House briefings (2009-2016 mirror pages, 2020 whitehouse.gov pages)", sniff, parse)
