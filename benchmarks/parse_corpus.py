@@ -123,7 +123,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(pages)} pages, {nbytes / 1e6:.1f} MB in {elapsed:.2f} s: "
           f"{len(pages) / elapsed:.0f} pages/s, {nbytes / 1e6 / elapsed:.1f} MB/s (single process, wall clock); "
           f"CPU {cpu:.2f} s: {len(pages) / cpu:.0f} pages/CPU-s (the machine is shared: wall clock varies with load)")
+    print("\nspeed by source, CPU s: podium's parse vs the floor "
+          "(read + decode + lexbor DOM + body text, no podium logic)")
+    for group in ("mfa/en", "mfa/zh", "whitehouse"):
+        chosen = [(p, u) for p, u in pages if group in p.as_posix()]
+        floor, full, mb = speed(chosen)
+        print(f"  {group:<11} {len(chosen):5d} pages {mb:6.1f} MB  parse {full:5.2f} s "
+              f"({len(chosen) / full:5.0f} pages/s, {mb / full:5.1f} MB/s)  floor {floor:5.2f} s  "
+              f"-> {full / floor:4.1f}x the floor")
     return 0
+
+
+def speed(pages: list[tuple[Path, str | None]]) -> tuple[float, float, float]:
+    """(floor CPU s, parse CPU s, MB) for these pages: the floor is what HTML parsing alone costs."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from podium.parse import parse_bytes
+
+    data = [(path.read_bytes(), str(path), url) for path, url in pages]
+    c0 = time.process_time()
+    for raw, source, _url in data:
+        tree = LexborHTMLParser(decode(raw, source))
+        if tree.body is not None:
+            tree.body.text(separator="\n")
+    floor = time.process_time() - c0
+    c0 = time.process_time()
+    for raw, source, url in data:
+        try:
+            parse_bytes(raw, source, url=url)
+        except PodiumError:
+            pass
+    return floor, time.process_time() - c0, sum(len(r) for r, _, _ in data) / 1e6
 
 
 if __name__ == "__main__":

@@ -57,12 +57,15 @@ def decode(data: bytes, source: str) -> str:
             declared = "gb18030"  # superset: pages labelled gb2312 routinely contain GBK characters
         if declared:
             candidates.append(declared)
-    candidates += ["utf-8", _legacy_guess(data)]
+    candidates.append("utf-8")
     for enc in candidates:
         try:
-            text = data.decode(enc)
+            return data.decode(enc)
         except UnicodeDecodeError:
             continue
-        return text
+    try:  # only now: guessing walks the bytes in Python
+        return data.decode(_legacy_guess(data))
+    except UnicodeDecodeError:
+        pass
     # a wrong charset declaration with undecodable bytes: keep what can be read, mark the rest
     return data.decode("utf-8", errors="replace")
