@@ -1,3 +1,5 @@
+"""`python -m podium`: the command line."""
+
 from .cli import main
 
 main()

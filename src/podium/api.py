@@ -5,7 +5,7 @@ every method returns plain Python data (dataclasses / dicts / lists) or a pandas
 PodiumError subclasses for user-caused problems, and never exposes SQL.
 
 Owners: the store area implements ingest .. reindex; the analysis area implements analyse .. evaluate;
-the fetch area implements fetch. Bodies still raising NotImplementedError are work in progress.
+the fetch area implements fetch.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ class Podium:
         from .sources.archive import Archive
         from .sources.fetch import run_fetch
         from .sources.http import DEFAULT_RATE, HttpClient
-        from .sources.mfa import DEFAULT_BASE_URL, LAYOUTS
+        from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
         from .store.sqlite import check_date
 
         known = {"lang", "layout", "since", "until", "base_url", "rate", "max_requests", "archive", "analyse",
@@ -313,8 +313,8 @@ class Podium:
         layout_name = options.get("layout") or "today"
         layout = LAYOUTS.get((layout_name, lang))
         if layout is None:
-            raise QueryError(f"no MFA layout {layout_name!r} for language {lang!r}; layouts: today, site2020; "
-                             "languages: en, zh")
+            raise QueryError(f"no MFA layout {layout_name!r} for language {lang!r}; layouts: "
+                             f"{', '.join(LAYOUT_NAMES)}; languages: en, zh")
         import datetime as dt
 
         since = check_date(options.get("since"), "since")

@@ -581,8 +581,14 @@ class _Model:
 
 
 def _dense(question: str, answer: str, s: Settings) -> list[float]:
+    return list(_dense_cached(question, answer, bool(s.extra)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dense_cached(question: str, answer: str, extra: bool) -> tuple[float, ...]:
+    # both stages of the model score the same exchange: compute its hand-made features once
     feats = dense_features(question, answer)
-    return feats + extra_features(question, answer) if s.extra else feats
+    return tuple(feats + extra_features(question, answer) if extra else feats)
 
 
 def _opening(answer: str) -> str:

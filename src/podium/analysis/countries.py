@@ -233,7 +233,6 @@ def resolve_country(ref: str) -> str | None:
 # ---- evaluation against hand labels ------------------------------------------------------------------------------
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "countries_labels.jsonl"
-FIELDS = ("question", "answer", "orgs_question", "orgs_answer")
 
 
 def evaluate(path: Path = LABELS, *, split: str | None = "test",
@@ -242,7 +241,8 @@ def evaluate(path: Path = LABELS, *, split: str | None = "test",
     with the disagreements listed for auditing.
 
     ``split``: "test" (labelled blind, after the gazetteer was last changed: the honest figure), "dev" (labelled
-    with the matcher's output in view and used to fix the gazetteer) or None for both."""
+    with the matcher's output in view and used to fix the gazetteer) or None for both. ``fields``: which labelled
+    fields to score, from "question", "answer" (countries), "orgs_question", "orgs_answer" (organisations)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if split is not None:
         rows = [r for r in rows if r.get("split") == split]

@@ -35,7 +35,6 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gzip
 import hashlib
@@ -647,11 +646,8 @@ def _scan(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab 
 
 
 def _entropy(counts: Counter, singletons: int = 0) -> float:
-    total = sum(counts.values()) + singletons
-    if not total:
-        return 0.0
-    h = -sum(c / total * math.log(c / total) for c in counts.values())
-    return h + singletons * (1 / total) * math.log(total)
+    """Branching entropy of a phrase's neighbour ``counts`` plus ``singletons`` distinct one-off boundaries."""
+    return _branching_entropy(list(counts.values()), counts.total() + singletons)
 
 
 # ---- tagging --------------------------------------------------------------------------------------------------
@@ -706,6 +702,3 @@ class FormulationsPass:
                 evidence=None, method=METHOD, version=self.version))
         return out
 
-
-def month_of(date: str | dt.date) -> str:
-    return (date.isoformat() if isinstance(date, dt.date) else str(date))[:7]

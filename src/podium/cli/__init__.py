@@ -45,6 +45,22 @@ def db_option(f):
     )(f)
 
 
+def briefing_filter_options(f):
+    """The filters on briefings and their exchanges that search, kwic, export and trend share."""
+    opts = [
+        click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this date."),
+        click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this date."),
+        click.option("--spokesperson", help="Only answers by this spokesperson (any case), e.g. 'Hua Chunying'."),
+        click.option("--outlet", help="Only questions from this outlet, e.g. AFP, Reuters, Xinhua."),
+        click.option("--outlet-type", "outlet_type",
+                     help="Only questions from this type of outlet, e.g. 'foreign media', 'Chinese state media'."),
+        click.option("--lang", help="Only briefings in this language: en or zh."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 for _area in _AREAS:
     try:
         importlib.import_module(f"{__name__}.{_area}")

@@ -13,21 +13,7 @@ import click
 import pandas as pd
 
 from ..api import Podium
-from . import db_option, main
-
-
-def _filter_options(f):
-    opts = [
-        click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this date."),
-        click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this date."),
-        click.option("--spokesperson", help="Only answers by this spokesperson."),
-        click.option("--outlet", help="Only questions from this outlet (AFP, Reuters, ...)."),
-        click.option("--outlet-type", "outlet_type", help="Only questions from this type of outlet."),
-        click.option("--lang", help="Only briefings in this language: en or zh."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+from . import briefing_filter_options, db_option, main
 
 
 @main.command("analyse")
@@ -87,7 +73,7 @@ def formulations_command(db: str, new_since: str | None, lang: str | None, limit
 @click.option("--per", type=click.Choice(["spokesperson", "outlet-type"]), help="One series per group.")
 @click.option("--exact", is_flag=True, help="Match the term's words exactly (no stemming).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
-@_filter_options
+@briefing_filter_options
 def trend_command(db: str, term: str | None, country: str | None, formulation: str | None, by: str,
                   per: str | None, exact: bool, as_csv: bool, **filters: Any) -> None:
     """Share of briefings per period that mention TERM (a search query, e.g. '"one China"'), a country

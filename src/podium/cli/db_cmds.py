@@ -15,25 +15,15 @@ from typing import Any
 import click
 
 from ..api import Podium
-from . import db_option, main
+from . import briefing_filter_options, db_option, main
 
 
 def filter_options(f):
-    """The filters shared by search, kwic and export."""
-    opts = [
-        click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this date."),
-        click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this date."),
-        click.option("--spokesperson", help="Only answers by this spokesperson (any case), e.g. 'Hua Chunying'."),
-        click.option("--outlet", help="Only questions from this outlet, e.g. AFP, Reuters, Xinhua."),
-        click.option("--outlet-type", "outlet_type",
-                     help="Only questions from this type of outlet, e.g. 'foreign media', 'Chinese state media'."),
-        click.option("--lang", help="Only briefings in this language: en or zh."),
-        click.option("--country", metavar="ISO3", help="Only exchanges mentioning this country (needs analysis)."),
-        click.option("--clarity", help="Only answers with this clarity label (needs analysis), e.g. 'Clear Reply'."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    """The filters shared by search, kwic and export: the briefing filters and the analysis ones."""
+    f = click.option("--clarity",
+                     help="Only answers with this clarity label (needs analysis), e.g. 'Clear Reply'.")(f)
+    f = click.option("--country", metavar="ISO3", help="Only exchanges mentioning this country (needs analysis).")(f)
+    return briefing_filter_options(f)
 
 
 def _filters(kw: dict[str, Any]) -> dict[str, Any]:
@@ -324,7 +314,7 @@ def demo_command(db: str, no_analyse: bool) -> None:
 
         try:
             outlets = pod.outlets()
-        except (NotImplementedError, PodiumError):
+        except PodiumError:
             outlets = None
         if outlets is not None and len(outlets):
             head(f"$ podium outlets --db {db}   (shares of answers by clarity, per outlet type)")

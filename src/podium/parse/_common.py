@@ -39,6 +39,7 @@ API (stable; the MFA Chinese and White House parsers use it too)::
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import Counter
@@ -70,6 +71,16 @@ FOLLOW_UP_LABELS = frozenset({"follow-up", "follow up", "followup", "follow-up q
 GENERIC_ANSWER_LABELS = frozenset({"a", "answer", "答"})
 
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def ymd_date(match: re.Match[str] | None) -> dt.date | None:
+    """The date whose year, month and day are groups 1-3 of a regex match; None for no match or no such day."""
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
 
 
 def clean(text: str) -> str:

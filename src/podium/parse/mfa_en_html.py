@@ -35,7 +35,7 @@ from ..errors import ParseError
 from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Turn
 from . import Format
 from . import outlets as _outlets
-from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson, split_label
+from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson, split_label, ymd_date
 
 __all__ = ["FORMAT", "KNOWN_SPOKESPERSONS", "REMARKS_SERIES", "SERIES", "classifier", "parse", "parse_date",
            "parse_paragraphs", "parse_title", "sniff", "spokesperson_name"]
@@ -96,13 +96,7 @@ def parse_date(text: str) -> dt.date | None:
             return dt.date(int(m.group(3)), month, int(m.group(2)))  # type: ignore[arg-type]
         except (ValueError, TypeError):
             pass
-    m = _ISO_DATE_RE.search(text)
-    if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    return None
+    return ymd_date(_ISO_DATE_RE.search(text))
 
 
 _MONTH_DAY_RE = re.compile(r"\bon\s+(January|February|March|April|May|June|July|August|September|October|November|"
@@ -114,12 +108,7 @@ def date_from_stamps(title: str, html: str) -> dt.date | None:
     """The date of a page whose title has month and day but no year ("on September 10"): the year comes from
     the upload stamp of its pictures (``W020180910…jpg``), the publisher's own date; with no title date at all,
     the earliest stamp. None without stamps."""
-    stamps = []
-    for m in _STAMP_RE.finditer(html):
-        try:
-            stamps.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-        except ValueError:
-            continue
+    stamps = [d for d in map(ymd_date, _STAMP_RE.finditer(html)) if d is not None]
     if not stamps:
         return None
     first = min(stamps)

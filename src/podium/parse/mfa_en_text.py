@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..errors import ParseError
 from ..model import Briefing
 from . import Format
-from ._common import clean
+from ._common import clean, ymd_date
 from .mfa_en_html import REMARKS_SERIES, SERIES, normalise_title, parse_date, parse_paragraphs, parse_title
 
 __all__ = ["FORMAT", "is_furniture", "parse", "parse_text_layout", "sniff"]
@@ -74,10 +74,7 @@ def is_furniture(line: str) -> bool:
 def _line_date(line: str) -> dt.date | None:
     m = _DATETIME.match(line)
     if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
+        return ymd_date(m)
     return parse_date(line) if _DATE_LINE.match(line) else None
 
 

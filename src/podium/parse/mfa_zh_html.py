@@ -36,7 +36,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..errors import NotABriefing, ParseError
 from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
-from ._common import assemble, build_turns, clean, is_stage_note, main_spokesperson
+from ._common import assemble, build_turns, clean, is_stage_note, main_spokesperson, ymd_date
 from .outlets import lookup
 
 NAME = "mfa-zh-html"
@@ -144,12 +144,9 @@ def _title(doc: LexborHTMLParser) -> str:
 def _date(doc: LexborHTMLParser, title: str, source: str) -> dt.date:
     node = doc.css_first("#News_Body_Time") or doc.css_first(".news-title .time") or doc.css_first(".news-title")
     for text, pat in ((_text_of(node) if node is not None else "", _ISO_DATE), (title, _TITLE_DATE)):
-        m = pat.search(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                continue
+        date = ymd_date(pat.search(text))
+        if date is not None:
+            return date
     raise ParseError(source, "no date: neither #News_Body_Time nor the title holds a date")
 
 

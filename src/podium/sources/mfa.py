@@ -28,6 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..errors import ParseError
 from ..model import Briefing
 from ..parse import parse_bytes
+from ..parse._common import ymd_date
 from ..parse._text import decode
 from ..parse.mfa_en_html import SERIES, parse_date, parse_title
 
@@ -53,13 +54,7 @@ def _zh_regular(title: str) -> bool:
 
 def _title_date(title: str, lang: str) -> dt.date | None:
     if lang == "zh":
-        m = _ZH_DATE.search(title)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-        return None
+        return ymd_date(_ZH_DATE.search(title))
     return parse_date(title)
 
 
@@ -139,12 +134,7 @@ def parse_listing(data: bytes, url: str, layout: Layout) -> Listing:
         title = " ".join((a.attributes.get("title") or a.text() or "").split())
         date = _title_date(title, layout.lang)
         if date is None:
-            m = _URL_DATE.search(urlsplit(target).path)
-            if m:
-                try:
-                    date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                except ValueError:
-                    date = None
+            date = ymd_date(_URL_DATE.search(urlsplit(target).path))
         links.append(Link(target, title, date, layout.regular(title)))
     m = _PAGE_COUNT.search(text)
     return Listing(url, tuple(links), int(m.group(1)) if m else None)

@@ -1,4 +1,5 @@
-"""The SQLite store of record: writing briefings (one transaction each), annotations, and every read query."""
+"""The SQLite store of record: writing briefings (one transaction each) and annotations, and the read queries of
+search, reading and stats (the analysis area's queries are in ``analytics``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,13 @@ def check_date(value: str | dt.date | None, name: str) -> str | None:
         return dt.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
         raise QueryError(f"{name}: {value!r} is not a date; write YYYY-MM-DD, e.g. 2019-06-30") from None
+
+
+def _in_chunks(ids: list[Any]) -> Iterator[tuple[list[Any], str]]:
+    """The values in slices of 500 (well under SQLite's limit on bound parameters), each with its "?,?,..." list."""
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def content_hash(b: Briefing) -> str:
@@ -118,6 +127,20 @@ class Store:
             self._all.clear()
         self._local = threading.local()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed at the end unless the body already ended it, rolled back on any error."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        if c.in_transaction:
+            c.execute("COMMIT")
+
     # ---- meta ------------------------------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
@@ -143,10 +166,8 @@ class Store:
         """Which of these publisher URLs a stored briefing has (the fetcher's "already held" check)."""
         wanted = list(dict.fromkeys(urls))
         held: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            held.update(r[0] for r in self.conn.execute(
-                f"SELECT url FROM briefings WHERE url IN ({','.join('?' * len(chunk))})", chunk))
+        for chunk, marks in _in_chunks(wanted):
+            held.update(r[0] for r in self.conn.execute(f"SELECT url FROM briefings WHERE url IN ({marks})", chunk))
         return held
 
     @staticmethod
@@ -161,15 +182,9 @@ class Store:
 
     def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
         """Record the outlet registry (name, type, country)."""
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             c.executemany("INSERT INTO outlets(name, outlet_type, country) VALUES (?, ?, ?) ON CONFLICT(name) DO "
                           "UPDATE SET outlet_type = excluded.outlet_type, country = excluded.country", list(outlets))
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
 
     def write_briefing(self, b: Briefing, *, page_sha256: str, annotations: Iterable[Annotation] = (),
                        content_sha256: str | None = None) -> tuple[str, int]:
@@ -181,9 +196,7 @@ class Store:
         """
         content = content_sha256 or content_hash(b)
         now = _now()
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             old = self._lookup(c, b)
             url = b.url or (old["url"] if old is not None else None)
             key = b.key if b.url or old is None else old["key"]
@@ -194,7 +207,6 @@ class Store:
                 # the same text, now with the URL it was published at
                 c.execute("UPDATE briefings SET url = ?, key = ?, updated_at = ? WHERE id = ?",
                           (url, key, now, old["id"]))
-                c.execute("COMMIT")
                 return "updated", old["id"]
             fields = (b.series, b.lang, b.date.isoformat(), b.title, b.spokesperson, url, b.source, b.format,
                       len(b.exchanges), page_sha256, content)
@@ -251,11 +263,6 @@ class Store:
                            enumerate(self._turn_exchange(b), 1)])
             self._insert_annotations(c, ids, annotations, now)
             self._queue(c, bid)
-            c.execute("COMMIT")
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
         return status, bid
 
     @staticmethod
@@ -299,10 +306,8 @@ class Store:
         """Store analysis results for one briefing's exchanges in one transaction and queue it for re-indexing
         (clarity and countries are index fields). ``replace_kinds``: kinds whose old rows are deleted first;
         ``reindex=False`` for kinds the index does not carry (formulations)."""
-        c = self.conn
         now = _now()
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             ids = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = ?",
                                                       (briefing_id,))}
             if not ids and not c.execute("SELECT 1 FROM briefings WHERE id = ?", (briefing_id,)).fetchone():
@@ -313,24 +318,12 @@ class Store:
             n = self._insert_annotations(c, ids, annotations, now)
             if reindex:
                 self._queue(c, briefing_id)
-            c.execute("COMMIT")
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
         return n
 
     def delete_briefing(self, briefing_id: int) -> None:
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             c.execute("DELETE FROM briefings WHERE id = ?", (briefing_id,))
             self._queue(c, briefing_id)
-            c.execute("COMMIT")
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
 
     # ---- the index queue -------------------------------------------------------------------------------------
 
@@ -347,15 +340,8 @@ class Store:
 
     def clear_pending(self, pending: dict[int, int]) -> None:
         """Dequeue what was indexed — unless it was queued again since (then its seq differs)."""
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             c.executemany("DELETE FROM index_pending WHERE briefing_id = ? AND seq = ?", list(pending.items()))
-            c.execute("COMMIT")
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
 
     def queue_all(self) -> None:
         self.conn.execute(f"INSERT INTO index_pending(briefing_id, seq) SELECT id, {self._QUEUE_SEQ} FROM briefings "
@@ -375,7 +361,7 @@ class Store:
                 chunks: Iterable[list[int] | None] = [None]
             else:
                 ids = list(briefing_ids)
-                chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+                chunks = [chunk for chunk, _ in _in_chunks(ids)]
             for chunk in chunks:
                 if chunk is None:
                     cur = conn.execute(sql)
@@ -402,15 +388,18 @@ class Store:
                 "e.follow_up, e.question, e.answer, e.source, b.url "
                 "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
 
+    @staticmethod
+    def _hit(r: sqlite3.Row) -> dict[str, Any]:
+        """A ``_HIT_SQL`` row as a dict, follow_up as a bool."""
+        d = dict(r)
+        d["follow_up"] = bool(d["follow_up"])
+        return d
+
     def exchanges_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        if not ids:
-            return {}
         out: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for r in self.conn.execute(self._HIT_SQL + f" WHERE e.id IN ({','.join('?' * len(chunk))})", chunk):
-                d = dict(r)
-                d["follow_up"] = bool(d["follow_up"])
+        for chunk, marks in _in_chunks(ids):
+            for r in self.conn.execute(self._HIT_SQL + f" WHERE e.id IN ({marks})", chunk):
+                d = self._hit(r)
                 out[d["exchange_id"]] = d
         return out
 
@@ -419,14 +408,13 @@ class Store:
         "clarity_fine", "clarity_evidence", "countries"}} (exchanges with neither annotation are left out).
         "countries" comes from the countries label: the sorted union of the question's and the answer's codes."""
         out: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(exchange_ids), 500):
-            chunk = exchange_ids[i:i + 500]
+        for chunk, marks in _in_chunks(exchange_ids):
             # SQLite picks out the fine label: parsing whole values (class probabilities and all) in Python
             # cost more than the query
             for eid, kind, label, fine, evidence in self.conn.execute(
                     "SELECT exchange_id, kind, label, CASE WHEN kind = 'clarity' AND json_type(value) = 'object' "
                     "THEN json_extract(value, '$.fine') END, evidence FROM annotations "
-                    f"WHERE kind IN ('clarity', 'countries') AND exchange_id IN ({','.join('?' * len(chunk))})",
+                    f"WHERE kind IN ('clarity', 'countries') AND exchange_id IN ({marks})",
                     chunk):
                 d = out.setdefault(eid, {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
                                          "countries": []})
@@ -440,10 +428,8 @@ class Store:
 
     def annotations_for(self, exchange_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
         out: dict[int, dict[str, dict[str, Any]]] = {}
-        for i in range(0, len(exchange_ids), 500):
-            chunk = exchange_ids[i:i + 500]
-            for r in self.conn.execute(
-                    "SELECT * FROM annotations WHERE exchange_id IN (" + ",".join("?" * len(chunk)) + ")", chunk):
+        for chunk, marks in _in_chunks(exchange_ids):
+            for r in self.conn.execute(f"SELECT * FROM annotations WHERE exchange_id IN ({marks})", chunk):
                 out.setdefault(r["exchange_id"], {})[r["kind"]] = {
                     "label": r["label"], "value": json.loads(r["value"]) if r["value"] else None,
                     "confidence": r["confidence"], "evidence": r["evidence"], "method": r["method"],
@@ -462,11 +448,10 @@ class Store:
             "SELECT pos, role, speaker, exchange_n, text FROM turns WHERE briefing_id = ? ORDER BY pos",
             (briefing_id,))]
         d["openings"] = [t["text"] for t in d["turns"] if t["role"] == "opening"]
-        ex = c.execute(self._HIT_SQL + " WHERE e.briefing_id = ? ORDER BY e.n", (briefing_id,)).fetchall()
-        exchanges = [dict(r) for r in ex]
+        exchanges = [self._hit(r) for r in c.execute(self._HIT_SQL + " WHERE e.briefing_id = ? ORDER BY e.n",
+                                                      (briefing_id,))]
         ann = self.annotations_for([e["exchange_id"] for e in exchanges])
         for e in exchanges:
-            e["follow_up"] = bool(e["follow_up"])
             e["annotations"] = ann.get(e["exchange_id"], {})
         d["exchanges"] = exchanges
         prev = c.execute("SELECT id FROM briefings WHERE lang = ? AND series = ? "
