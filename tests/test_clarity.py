@@ -242,3 +242,40 @@ def test_chinese_labels_measure_the_cue_fallback():
     # what the fallback is good for: finding the non-replies
     non_reply = scores["clarity"]["per_class"]["Clear Non-Reply"]
     assert non_reply["precision"] >= 0.7 and non_reply["recall"] >= 0.7
+
+
+# --- the shipped fitted parameters (data/clarity/model.npz) ------------------------------------------------------
+
+
+def test_shipped_model_matches_the_labels_and_settings():
+    # fails when the labels, the settings or VERSION change without `python -m podium.analysis.clarity --export-model`
+    import json
+
+    import numpy as np
+
+    with np.load(clarity.MODEL_FILE, allow_pickle=False) as z:
+        shipped = json.loads(bytes(z["fingerprint"]).decode())
+    assert shipped == clarity.model_fingerprint(), "re-export: python -m podium.analysis.clarity --export-model"
+    assert clarity.load_model() is not None
+    assert clarity.MODEL_FILE.stat().st_size < 3_000_000
+
+
+def test_shipped_model_predicts_what_training_does(labels, seed_briefing):
+    import numpy as np
+
+    loaded = clarity.load_model()
+    fresh = clarity.train(labels)
+    assert loaded is not None and loaded.classes == fresh.classes
+    assert loaded.amb is not None and loaded.amb.classes == fresh.amb.classes
+    seed_pairs = [(e.question_text, e.answer_text) for e in seed_briefing.exchanges if e.answer_text.strip()]
+    assert len(seed_pairs) == 10
+    step = max(1, len(labels) // 200)
+    label_pairs = [(r["question"], r["answer"]) for r in labels[::step][:200]]
+    assert len(label_pairs) == 200
+    for pairs in (seed_pairs, label_pairs):
+        assert np.allclose(loaded.proba(pairs), fresh.proba(pairs), rtol=0, atol=1e-9)
+    # the evidence sentences come from the word weights of the same model
+    for label in fresh.classes:
+        assert np.array_equal(loaded.word_weights(label), fresh.word_weights(label))
+    # and the pass uses the shipped model, not a retrained one
+    assert isinstance(clarity.model().clf, type(loaded.clf))

@@ -17,10 +17,14 @@ asked (confirm / yes-no / comment) and lengths. Since v1.1 it has two stages: th
 (the class with the most probability mass), and a second, more strongly regularised model of the same kind, trained
 on the Ambivalent answers only and given also ``extra_features`` (another actor brought in by the answer,
 counter-accusation cues, formula density, how many of the question's asks and names the answer takes up), splits
-the Ambivalent mass among Implicit, Dodging, Deflection, Partial and General. It is trained at first use from the
-shipped labels (seeded, deterministic, a few seconds) and cached in the process: no pickled model is shipped.
-``evaluate()`` trains on the ``train`` split only and scores the ``test`` split; the pass itself trains on every
-label.
+the Ambivalent mass among Implicit, Dodging, Deflection, Partial and General. Training is seeded and deterministic.
+The pass uses the model trained on every label; its fitted parameters are shipped as plain arrays (no pickle) in
+``data/clarity/model.npz``: vocabularies, document frequencies (the idf is recomputed from them), the scaler's
+``scale_`` and the logistic regressions' weights, with a fingerprint (sha256 of ``labels.jsonl``, ``Settings()`` and
+``VERSION``). At first use the model is rebuilt from them when the fingerprint matches (about a second), otherwise
+it is trained from the labels (several seconds, logged as a warning). After relabelling or changing the settings,
+regenerate the file with ``python -m podium.analysis.clarity --export-model`` (``export_model()``); a test fails
+until then. ``evaluate()`` trains on the ``train`` split only, at run time, and scores the ``test`` split.
 
 Method (Chinese): there are too few Chinese labels to train on, so Chinese answers get a cue-phrase-only classifier
 (``我不了解``, ``请向主管部门询问``, ``请保持关注``, ...) with its confidence halved and the method name ``cue-zh``.
@@ -639,17 +643,10 @@ def train(rows: Sequence[dict[str, Any]], settings: Settings | None = None) -> _
         m.meta = _train_meta(rows, s, m.classes)
     amb_rows = [r for r in rows if FINE_TO_CLARITY[r["fine"]] == "Ambivalent"]
     if s.two_stage and len({r["fine"] for r in amb_rows}) >= 2 and set(m.classes) >= {r["fine"] for r in amb_rows}:
-        import dataclasses
-
         if s.amb_kind == "dense":
             m.amb = _DenseModel.fit(amb_rows, s.amb_C, s.class_weight)
             return m
-        m.amb = train(
-            amb_rows,
-            dataclasses.replace(
-                s, two_stage=False, stack=None, C=s.amb_C, extra=s.extra if s.amb_extra is None else s.amb_extra
-            ),
-        )
+        m.amb = train(amb_rows, _amb_settings(s))
     return m
 
 
@@ -733,12 +730,203 @@ _LOCK = threading.Lock()
 
 
 def model(split: str | None = None) -> _Model:
-    """The model trained on the shipped labels of ``split`` (None: all of them), trained once per process."""
+    """The model trained on the shipped labels of ``split`` (None: all of them), once per process.
+
+    For all labels the fitted parameters shipped in ``MODEL_FILE`` are used when their fingerprint matches the
+    labels and settings; otherwise (labels changed without re-export) the model is trained here."""
     key = split or "all"
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = train(load_labels(split=split))
+            m = load_model() if split is None else None
+            _CACHE[key] = m if m is not None else train(load_labels(split=split))
         return _CACHE[key]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The shipped fitted parameters (plain arrays, not pickles: they load under any numpy / scikit-learn version).
+# ---------------------------------------------------------------------------------------------------------------
+
+MODEL_FILE = DATA / "model.npz"
+
+
+def _amb_settings(s: Settings) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(
+        s, two_stage=False, stack=None, C=s.amb_C, extra=s.extra if s.amb_extra is None else s.amb_extra
+    )
+
+
+def model_fingerprint(labels: Path | None = None) -> str:
+    """sha256 of what the shipped model was fitted from: the label file, the settings and VERSION."""
+    h = hashlib.sha256((labels or LABELS).read_bytes())
+    h.update(f"\0{Settings()!r}\0{VERSION}".encode())
+    return h.hexdigest()
+
+
+class _Linear:
+    """One-vs-rest logistic regressions (liblinear) from their weights: what ``OneVsRestClassifier.predict_proba``
+    computes (each label's sigmoid, normalised over labels)."""
+
+    def __init__(self, coef, intercept, classes: list[str]) -> None:
+        self.coef_, self.intercept_, self.classes_ = coef, intercept, classes
+
+    def predict_proba(self, x):
+        import numpy as np
+        from scipy.special import expit
+
+        p = expit(np.asarray(x @ self.coef_.T) + self.intercept_)
+        return p / p.sum(axis=1, keepdims=True)
+
+
+class _Scaler:
+    """``MaxAbsScaler.transform`` from its ``scale_``."""
+
+    def __init__(self, scale) -> None:
+        self.scale_ = scale
+
+    def transform(self, x):
+        import numpy as np
+
+        return np.asarray(x, dtype=np.float64) / self.scale_
+
+
+def _linear_params(clf: Any):
+    import numpy as np
+
+    if hasattr(clf, "estimators_"):
+        coef = np.vstack([e.coef_ for e in clf.estimators_])
+        intercept = np.concatenate([e.intercept_ for e in clf.estimators_])
+    else:
+        raise AnalysisError("clarity export: only the one-vs-rest liblinear model (the default) can be exported")
+    return coef, intercept
+
+
+def _text(value: Any):
+    # JSON as UTF-8 bytes: compresses better than numpy's 4-byte unicode and loads without pickle
+    import numpy as np
+
+    return np.frombuffer(json.dumps(value, ensure_ascii=False).encode(), dtype=np.uint8)
+
+
+def _untext(arr: Any) -> Any:
+    return json.loads(arr.tobytes().decode())
+
+
+def _idf(df: Any, n_docs: int):
+    # TfidfTransformer.fit with smooth_idf, in the same float64 operations (so bit-identical)
+    import numpy as np
+
+    return np.log((n_docs + 1) / (np.asarray(df, dtype=np.float64) + 1.0)) + 1.0
+
+
+def _model_arrays(m: _Model, prefix: str, n_docs: int, main: _Model | None = None) -> dict[str, Any]:
+    import numpy as np
+
+    out: dict[str, Any] = {f"{prefix}n_docs": np.array(n_docs)}
+    for name in ("word", "char"):
+        vec = getattr(m, name)
+        terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        main_vocab = getattr(main, name).vocabulary_ if main is not None else {}
+        if main is not None and all(t in main_vocab for t in terms):
+            # the Ambivalent model's vocabulary is (usually) a subset of the main one: a bit per main term
+            mask = np.zeros(len(main_vocab), dtype=bool)
+            mask[[main_vocab[t] for t in terms]] = True
+            if [t for t, i in sorted(main_vocab.items(), key=lambda kv: kv[1]) if mask[i]] == terms:
+                out[f"{prefix}{name}_in_main"] = np.packbits(mask)
+        if f"{prefix}{name}_in_main" not in out:
+            out[f"{prefix}{name}_vocab"] = _text(terms)
+        idf = np.asarray(vec.idf_, dtype=np.float64)
+        # document frequencies are small integers (they compress to almost nothing); the idf is recomputed from them
+        df = np.rint((n_docs + 1) / np.exp(idf - 1.0) - 1.0).astype(np.int32)
+        if np.array_equal(_idf(df, n_docs), idf):
+            out[f"{prefix}{name}_df"] = df
+        else:
+            out[f"{prefix}{name}_idf"] = idf
+    out[f"{prefix}scale"] = np.asarray(m.scaler.scale_, dtype=np.float64)
+    out[f"{prefix}coef"], out[f"{prefix}intercept"] = _linear_params(m.clf)
+    out[f"{prefix}classes"] = _text(list(m.classes))
+    return out
+
+
+def export_model(path: Path | None = None) -> Path:
+    """Train on all labels and write the fitted parameters and their fingerprint to ``path`` (``MODEL_FILE``)."""
+    import numpy as np
+
+    s = Settings()
+    if s.question_words or s.opening_words or s.stack or s.solver != "liblinear" or s.amb_kind != "text":
+        raise AnalysisError("clarity export supports the default model shape only; change export_model first")
+    rows = load_labels()
+    m = train(rows, s)
+    arrays = _model_arrays(m, "", len(rows))
+    if m.amb is not None:
+        n_amb = sum(1 for r in rows if FINE_TO_CLARITY[r["fine"]] == "Ambivalent")
+        arrays.update(_model_arrays(m.amb, "amb_", n_amb, main=m))
+    arrays["fingerprint"] = _text(model_fingerprint())
+    path = path or MODEL_FILE
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    return path
+
+
+def _vectorizer(z: Any, prefix: str, name: str, main: _Model | None, kw: dict[str, Any]):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if f"{prefix}{name}_in_main" in z.files:
+        main_vec = getattr(main, name)
+        main_terms = sorted(main_vec.vocabulary_, key=main_vec.vocabulary_.__getitem__)
+        mask = np.unpackbits(z[f"{prefix}{name}_in_main"], count=len(main_terms)).astype(bool)
+        terms = [t for t, keep in zip(main_terms, mask, strict=True) if keep]
+    else:
+        terms = _untext(z[f"{prefix}{name}_vocab"])
+    if f"{prefix}{name}_df" in z.files:
+        idf = _idf(z[f"{prefix}{name}_df"], int(z[f"{prefix}n_docs"]))
+    else:
+        idf = z[f"{prefix}{name}_idf"]
+    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, vocabulary={t: i for i, t in enumerate(terms)}, **kw)
+    vec.idf_ = idf
+    return vec
+
+
+def _model_from_arrays(z: Any, prefix: str, s: Settings, main: _Model | None = None) -> _Model:
+    word = _vectorizer(z, prefix, "word", main, {"ngram_range": (1, 2), "max_features": s.word_max})
+    char = _vectorizer(
+        z, prefix, "char", main, {"analyzer": "char_wb", "ngram_range": (2, 5), "max_features": s.char_max}
+    )
+    classes = _untext(z[f"{prefix}classes"])
+    clf = _Linear(z[f"{prefix}coef"], z[f"{prefix}intercept"], classes)
+    return _Model(s, word, char, None, None, _Scaler(z[f"{prefix}scale"]), clf, classes)
+
+
+def load_model(path: Path | None = None) -> _Model | None:
+    """The shipped model on all labels, or None (with a log line saying why) when it is missing or stale."""
+    import logging
+
+    import numpy as np
+
+    log = logging.getLogger(__name__)
+    path = path or MODEL_FILE
+    if not path.is_file():
+        log.info("clarity: no shipped model at %s; training from the labels", path)
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if _untext(z["fingerprint"]) != model_fingerprint():
+                log.warning(
+                    "clarity: %s was exported from other labels or settings (fingerprint differs); training from the"
+                    " labels instead. Re-export with `python -m podium.analysis.clarity --export-model`.",
+                    path,
+                )
+                return None
+            s = Settings()
+            m = _model_from_arrays(z, "", s)
+            if "amb_coef" in z.files:
+                m.amb = _model_from_arrays(z, "amb_", _amb_settings(s), main=m)
+    except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
+        log.warning("clarity: cannot read %s (%s); training from the labels instead", path, exc)
+        return None
+    return m
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -986,3 +1174,16 @@ def format_report(result: dict[str, Any]) -> str:
 
 def _abbrev(label: str) -> str:
     return "".join(w[0] for w in label.split()).upper() if " " in label else label[:3]
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m podium.analysis.clarity", description=__doc__.split("\n")[0])
+    ap.add_argument("--export-model", action="store_true", help=f"retrain on all labels and write {MODEL_FILE.name}")
+    args = ap.parse_args()
+    if args.export_model:
+        out = export_model()
+        print(f"wrote {out} ({out.stat().st_size} bytes, fingerprint {model_fingerprint()[:12]})")
+    else:
+        ap.print_help()
