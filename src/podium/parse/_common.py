@@ -129,6 +129,9 @@ _AFTER_ONLY = r"after\s+the\s+(?:press\s+)?(?:conference|briefing)"  # "Followin
 _ASKED_AFTER = re.compile(r"^" + _AFTER_ONLY + r"\s*,\s*(?:an?|the)\s+(?:journalist|reporter|correspondent)\s+"
                           r"(?:asked|wanted\s+to\s+know|inquired)\b", re.I)
 _AFTER_NOTE = re.compile(r"^" + _AFTER_ONLY + r"\s*,", re.I)
+# the first characters those three patterns can match ("after", "following", "the", "this", "a", "question", "q&a",
+# "以下"; no other character folds to these under re.I): every other paragraph is rejected without running them
+_STAGE_FIRST = frozenset("aAfFtTqQ以")
 
 
 def split_stage(paragraph: str) -> tuple[str | None, str | None] | None:
@@ -140,7 +143,7 @@ def split_stage(paragraph: str) -> tuple[str | None, str | None] | None:
     "After the press conference, Zhao made further response to ..." -> (paragraph, None).
     None for any other paragraph.
     """
-    if len(paragraph) > 2000:
+    if len(paragraph) > 2000 or paragraph[:1] not in _STAGE_FIRST:
         return None
     m = _RAISED_NOTE.match(paragraph)
     if m and (re.search(_AFTER, m.group("note"), re.I) or "会后" in m.group("note")):

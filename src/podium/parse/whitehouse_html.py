@@ -50,12 +50,15 @@ SERIES = "White House press briefing"
 
 # paragraph breaks: <br> and the edges of block elements (the mirror pages use <p>, <div> and <br><br> alike)
 # (two patterns that start with a literal "<": a lookahead alternative would be tried at every position of the page)
-_BR = re.compile(r"<br\s*/?>", re.I)
+_BR = re.compile(r"<[bB][rR]\s*/?>")  # not re.I: the ignore-case scan is slower; "b" and "r" fold to nothing else
 _BLOCK = re.compile(r"<(?=/?(?:p|div|li|h[1-6]|blockquote|tr|table)\b)", re.I)
 _SEP = "\ue000"  # paragraph break marker inserted before the HTML is parsed
-_BLANK_LINE = re.compile(r"\ue000|\n[ \t\u00a0]*\n")
+_BLANK_NL = re.compile(r"\n[ \t\u00a0]*\n")
 _INLINE_LABEL = re.compile(r"(?<=[.?!])\s+(?=(?:(?:MR|MS|MRS|DR)\. [A-Z][A-Za-z]+|THE PRESIDENT|THE VICE PRESIDENT|"
                            r"(?:SECRETARY|DIRECTOR|AMBASSADOR|ADMIRAL|GENERAL) [A-Z]{3,}):\s)")
+# what any match of _INLINE_LABEL contains (after clean()), found without a lookbehind at every position
+_INLINE_LABEL_HINT = re.compile(r"[.?!] (?:(?:MR|MS|MRS|DR)\. [A-Z]|THE (?:VICE )?PRESIDENT:|"
+                                r"(?:SECRETARY|DIRECTOR|AMBASSADOR|ADMIRAL|GENERAL) [A-Z])")
 
 _INLINE_Q = re.compile(r"(?<=[.?!)])[ \t\n\u00a0]+(?=Q[ \t\u00a0]{2,}[A-Z“\"])")
 
@@ -114,19 +117,33 @@ _OFFICE_HOLDERS = (
 
 def _paragraphs(node) -> list[str]:  # noqa: ANN001 - selectolax node
     """Paragraph texts of a body node, split at the markers inserted at <br> and block tags."""
-    out: list[str] = []
-    # a few mirror pages hold the transcript as bare text with blank lines between paragraphs
-    for raw in _BLANK_LINE.split(node.text(deep=True, separator="")):
-        if not raw or raw.isspace():
+    pieces: list[str] = []
+    # str.split at the markers first (fast), the blank-line regex only where there are newlines: a page has
+    # thousands of markers, and an alternation tried at every position of the page text costs more than the parse
+    for chunk in node.text(deep=True, separator="").split(_SEP):
+        if not chunk or chunk.isspace():
             continue
-        # ... and a reporter's turn into the answer before it: "... economic ideas.   Q   Why didn't he ...?" (the
-        # spaces around the Q, still there before clean(), tell it from a Q in prose)
-        subs = _INLINE_Q.split(raw) if (" Q " in raw or "\u00a0Q" in raw or "Q\u00a0" in raw) else (raw,)
-        for piece in subs:
-            piece = clean(piece)
-            if piece:
-                # a few mirror pages ran two turns into one paragraph: "... about that? MR. GIBBS: Well, ..."
-                out.extend(_INLINE_LABEL.split(piece) if _INLINE_LABEL.search(piece) else (piece,))
+        # a few mirror pages hold the transcript as bare text with blank lines between paragraphs
+        for raw in _BLANK_NL.split(chunk) if "\n" in chunk else (chunk,):
+            # ... and a reporter's turn into the answer before it: "... economic ideas.   Q   Why didn't he ...?"
+            # (the spaces around the Q, still there before clean(), tell it from a Q in prose)
+            if " Q " in raw or "\u00a0Q" in raw or "Q\u00a0" in raw:
+                pieces.extend(_INLINE_Q.split(raw))
+            else:
+                pieces.append(raw)
+    # one clean() of the whole page instead of one per paragraph: the marker is no space, so no run of spaces
+    # crosses it, and each piece comes back with at most a space at either end
+    out: list[str] = []
+    for piece in clean(_SEP.join(pieces)).split(_SEP):
+        piece = piece.strip()
+        if not piece:
+            continue
+        # a few mirror pages ran two turns into one paragraph: "... about that? MR. GIBBS: Well, ..." (the cheap
+        # tests spare most paragraphs the lookbehind regex, which is tried at every position)
+        if ": " in piece and _INLINE_LABEL_HINT.search(piece):
+            out.extend(_INLINE_LABEL.split(piece))
+        else:
+            out.append(piece)
     return out
 
 
@@ -311,7 +328,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     if not any(role in (ASKER, SPOKESPERSON) for role in roles.values()):
         raise ParseError(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
                                  "not a briefing transcript")
-    if not any(_END.match(p) for p in paras) and _CUT_OFF.search(paras[-1]):
+    if _CUT_OFF.search(paras[-1]) and not any(_END.match(p) for p in paras):
         # complete transcripts close with "END <time>"; this one stops mid-word ("... in some jurisdictions hav")
         raise ParseError(source, f"truncated transcript: no END line and it breaks off mid-sentence "
                                  f"(...{paras[-1][-40:]!r})")
@@ -375,6 +392,10 @@ def _parting_remark(turns: list[Turn]) -> list[Turn]:
     return turns
 
 
+def _upper(m: re.Match[str]) -> str:
+    return m.group(0).upper()
+
+
 def _split(para: str) -> tuple[str | None, str]:
     m = _Q.match(para)
     if m:
@@ -382,7 +403,8 @@ def _split(para: str) -> tuple[str | None, str]:
     m = _LABEL.match(para)
     if m and any(c.isupper() for c in m.group(1)):
         label = m.group(1)
-        if _LABEL_LOWER.sub(lambda x: x.group(0).upper(), label).isupper() or _MC_TITLE_CASE.fullmatch(label):
+        if (label.isupper() or _LABEL_LOWER.sub(_upper, label).isupper()
+                or _MC_TITLE_CASE.fullmatch(label)):
             return label.strip(), m.group(2).strip()
     return None, para
 
