@@ -170,8 +170,10 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
             out["kwic"] = await web.run(web.pod.kwic, q, window=window, sentence=sentence, exact=exact,
                                         limit=min(500, max(per_page * 5, 100)), **filters)
     elif filters:
-        total, hits, facets = await web.run(_browse, web, filters, sort, per_page, offset)
-        out.update(mode="browse", total=total, hits=hits, facets=facets)
+        # filters alone: the index's match-all query pages and counts facets like any search, newest first
+        res = await web.run(web.pod.search, "*", sort=sort if sort != "relevance" else "date", limit=per_page,
+                            offset=offset, facets=True, **filters)
+        out.update(mode="browse", total=res["total"], hits=res["hits"], facets=res.get("facets") or {})
     for h in out["hits"]:
         h["link"] = f"/briefings/{h['briefing_id']}#e{h['n']}"
     if out["kwic"]:
@@ -179,41 +181,6 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
             line["link"] = f"/exchanges/{line['exchange_id']}"
     out["pages"] = max(1, math.ceil((out["total"] or 0) / per_page)) if out["total"] is not None else 0
     return out
-
-
-def _browse(web: Web, filters: dict[str, str], sort: str, limit: int, offset: int
-            ) -> tuple[int, list[dict[str, Any]], dict[str, dict[str, int]]]:
-    """Exchanges matching filters alone (no query): newest first, with the same hit shape and facets."""
-    df = web.pod.exchanges(**filters)
-    if df.empty:
-        return 0, [], {}
-    if sort == "date_asc":
-        df = df.sort_values(["date", "briefing_id", "n"], ascending=True)
-    else:
-        df = df.sort_values(["date", "briefing_id", "n"], ascending=[False, False, True])
-    facets: dict[str, dict[str, int]] = {}
-    for field in ("spokesperson", "outlet", "outlet_type", "lang", "clarity"):
-        if field in df:
-            facets[field] = {str(k): int(v) for k, v in df[field].dropna().value_counts().items()}
-    facets["year"] = {str(k): int(v) for k, v in df["date"].str[:4].value_counts().sort_index(ascending=False).items()}
-    if "countries" in df:
-        codes = df["countries"].dropna().str.split().explode().dropna()
-        facets["country"] = {str(k): int(v) for k, v in codes.value_counts().items()}
-    hits = []
-    for row in _records(df.iloc[offset:offset + limit]):
-        question, answer = row.get("question") or "", row.get("answer") or ""
-        hits.append({
-            **{k: row.get(k) for k in ("exchange_id", "briefing_id", "n", "date", "lang", "title", "series",
-                                        "spokesperson", "asker", "outlet", "outlet_type", "follow_up", "question",
-                                        "answer", "source", "url", "clarity", "clarity_fine", "clarity_evidence")},
-            # the countries label (sorted codes of question and answer), as search hits carry it
-            "countries": str(row.get("countries") or "").split(),
-            "question_highlighted": html.escape(question, quote=False),
-            "answer_highlighted": html.escape(answer, quote=False),
-            "snippet": html.escape(answer[:320], quote=False) + ("…" if len(answer) > 320 else ""),
-            "score": None,
-        })
-    return len(df), hits, facets
 
 
 _MARKED = re.compile(r"(<mark>.*?</mark>)", re.S)
