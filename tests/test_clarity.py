@@ -279,3 +279,17 @@ def test_shipped_model_predicts_what_training_does(labels, seed_briefing):
         assert np.array_equal(loaded.word_weights(label), fresh.word_weights(label))
     # and the pass uses the shipped model, not a retrained one
     assert isinstance(clarity.model().clf, type(loaded.clf))
+
+
+def test_evaluate_command_prints_the_held_out_figures():
+    import json
+
+    from click.testing import CliRunner
+
+    from podium.cli import main
+
+    result = CliRunner().invoke(main, ["evaluate", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["clarity"] == json.loads(json.dumps(clarity.evaluate("test"), default=str))
+    assert 0 < figures["countries"]["micro"]["f1"] <= 1

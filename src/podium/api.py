@@ -38,6 +38,23 @@ def parse_id(value: str | int, kind: str) -> int:
     return int(text)
 
 
+def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
+    """Score the analysis passes against the hand labels shipped with podium (no database needed).
+
+    Returns the figures (clarity on ``split`` of its labels, countries on their test split) and a printable
+    report.
+    """
+    from .analysis import clarity, countries
+
+    res = clarity.evaluate(split=split)
+    results: dict[str, Any] = {"clarity": res}
+    texts = [clarity.format_report(res)]
+    res = countries.evaluate()
+    results["countries"] = {k: v for k, v in res.items() if k != "errors"}
+    texts.append(countries.format_report(res))
+    return results, "\n\n".join(texts)
+
+
 class Podium:
     """One podium database.
 

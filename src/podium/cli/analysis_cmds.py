@@ -12,7 +12,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..api import Podium
+from ..api import Podium, evaluate
 from . import briefing_filter_options, db_option, main
 
 
@@ -146,22 +146,8 @@ def evaluate_command(split: str, as_json: bool) -> None:
     """Score the analysis passes against the hand labels shipped with podium: answer clarity (macro-F1 for the
     3 classes and the 9 labels, confusion matrix, on the held-out split) and country mentions (micro
     precision/recall/F1, per language and per common country)."""
-    from ..analysis import countries
-
-    results: dict[str, Any] = {}
-    texts: list[str] = []
-    try:
-        from ..analysis import clarity
-    except ImportError as exc:
-        texts.append(f"Clarity: not available ({exc})")
-    else:
-        res = clarity.evaluate(split=split)
-        results["clarity"] = res
-        texts.append(clarity.format_report(res))
-    res = countries.evaluate()
-    results["countries"] = {k: v for k, v in res.items() if k != "errors"}
-    texts.append(countries.format_report(res))
+    results, report = evaluate(split)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo("\n\n".join(texts))
+        click.echo(report)
