@@ -320,11 +320,6 @@ class Store:
                 self._queue(c, briefing_id)
         return n
 
-    def delete_briefing(self, briefing_id: int) -> None:
-        with self._transaction() as c:
-            c.execute("DELETE FROM briefings WHERE id = ?", (briefing_id,))
-            self._queue(c, briefing_id)
-
     # ---- the index queue -------------------------------------------------------------------------------------
 
     _QUEUE_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM index_pending)"
