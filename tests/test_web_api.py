@@ -261,7 +261,7 @@ def test_trends_are_normalised_with_explicit_zeros(client):
 def test_trends_split_by_spokesperson(client):
     data = client.get("/trends.json", params={"term": "Huawei", "per": "spokesperson"}).json()
     groups = {s["group"] for s in data["series"]}
-    assert {"Hua Chunying", "Geng Shuang"} <= groups
+    assert {"Hua Chunying (华春莹)", "Geng Shuang (耿爽)"} <= groups  # one series per person, both languages
     assert all(s["label"] == f"Huawei — {s['group']}" for s in data["series"])
     html = client.get("/trends", params={"term": "Huawei", "per": "spokesperson"}).text
     assert 'id="trend-chart"' in html and 'src="/static/vendor/chartjs/chart.umd.min.js"' in html

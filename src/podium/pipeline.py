@@ -10,6 +10,7 @@ exchanges and annotations in one transaction. The full-text index is brought up 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotABriefing, PodiumError, SourceError
-from .model import Annotation, Briefing, IngestReport, IngestResult
+from .model import Annotation, Briefing, ExchangeLink, IngestReport, IngestResult
 from .parse import parse_bytes
 from .sources.files import expand
 from .store import Database, content_hash
@@ -56,6 +57,84 @@ def annotate(briefing: Briefing, passes: Iterable[Any]) -> list[Annotation]:
     return out
 
 
+def sync_spokespersons(db: Database) -> int:
+    """Record the spokesperson registry in the store and give every briefing and exchange its person key."""
+    from .parse import spokespersons
+    from .store import events as store_events
+
+    return store_events.sync_spokespersons(db.store, spokespersons.registry()[0].values(), spokespersons.key_of)
+
+
+_LANG_ORDER = {"en": 0, "zh": 1}
+
+
+def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
+    """The events corpus pass: put the stored briefings into events (``podium.analysis.events``), align the
+    exchanges and openings of every event's versions (``podium.analysis.align``), record what the versions do not
+    share, and carry clarity from the English exchange to its counterparts. Only events whose versions changed
+    are re-aligned (``redo`` re-aligns all). Returns counts (events, realigned, links, differences, carried)."""
+    from .analysis import events as event_rules
+    from .analysis.align import VERSION as ALIGN_VERSION
+    from .analysis.align import align, differences
+    from .store import analytics
+    from .store import events as store_events
+
+    store = db.store
+    sync_spokespersons(db)
+    versions, hashes = store_events.versions(store)
+    lang_of = {v.briefing_id: v.lang for v in versions}
+    loaded: dict[int, Briefing] = {}
+    alignments: dict[tuple[int, int], Any] = {}
+
+    def briefing(bid: int) -> Briefing:
+        if bid not in loaded:
+            for _, b in analytics.load_briefings(store, [bid]):
+                loaded[bid] = b
+        return loaded[bid]
+
+    def ordered(x: int, y: int) -> tuple[int, int]:
+        return (x, y) if (_LANG_ORDER.get(lang_of[x], 9), lang_of[x]) <= (_LANG_ORDER.get(lang_of[y], 9),
+                                                                            lang_of[y]) else (y, x)
+
+    def aligned(x: int, y: int) -> Any:
+        key = ordered(x, y)
+        if key not in alignments:
+            alignments[key] = align(briefing(key[0]), briefing(key[1]))
+        return alignments[key]
+
+    events = event_rules.group(versions, similarity=lambda x, y: aligned(x, y).score)
+    known = store_events.event_fingerprints(store)
+    plan, links, diffs = [], {}, {}
+    for ev in events:
+        fingerprint = hashlib.sha256(json.dumps(
+            [ALIGN_VERSION, [(v, hashes[v]) for v in ev.versions]]).encode()).hexdigest()
+        plan.append((ev, fingerprint))
+        if not redo and known.get(ev.key) == fingerprint:
+            continue
+        links[ev.key], diffs[ev.key] = [], []
+        firsts: dict[str, int] = {}
+        for v in sorted(ev.versions):  # one copy per language (a page published twice is aligned once)
+            firsts.setdefault(lang_of[v], v)
+        vs = sorted(firsts.values(), key=lambda v: (_LANG_ORDER.get(lang_of[v], 9), lang_of[v]))
+        for other in vs[1:]:
+            a, b = vs[0], other
+            al = aligned(a, b)
+            ids_a, ids_b = store_events.exchange_ids(store, a), store_events.exchange_ids(store, b)
+            method = f"{al.method} {al.version}"
+            for link in al.links:
+                la = tuple(ids_a[n] for n in link.a if n in ids_a)
+                lb = tuple(ids_b[n] for n in link.b if n in ids_b)
+                if la and lb:
+                    links[ev.key].append(ExchangeLink(la, lb, link.score, method))
+            for d in differences(briefing(a), briefing(b), al):
+                ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
+                diffs[ev.key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
+                                      "severity": d.severity})
+    counts = store_events.write_events(store, plan, links, diffs)
+    counts["carried"] = store_events.carry_clarity(store)
+    return counts
+
+
 def _sync_outlets(db: Database) -> None:
     try:
         from .parse.outlets import registry
@@ -73,22 +152,25 @@ def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: It
     """Store one parsed page (``data``: the raw page it was parsed from): "unchanged" when the store already holds
     this parse (nothing is written, no pass runs), else "added"/"updated" after the passes annotate it. Used by
     ``ingest`` for each file and by ``podium fetch`` for each downloaded transcript."""
+    from .parse.spokespersons import key_of
+
     content = content_hash(briefing)
     known = db.store.lookup(briefing)
     if known is not None and known["content_sha256"] == content and (known["url"] or not briefing.url):
         return IngestResult(briefing.source, "unchanged", briefing.key)
     annotations = annotate(briefing, passes)
     status, _ = db.store.write_briefing(briefing, page_sha256=hashlib.sha256(data).hexdigest(),
-                                        annotations=annotations, content_sha256=content)
+                                        annotations=annotations, content_sha256=content, spokesperson_key=key_of)
     return IngestResult(briefing.source, status, briefing.key)
 
 
 def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
            progress: bool = False, on_result: Callable[[IngestResult], None] | None = None,
-           passes: Iterable[Any] | None = None) -> IngestReport:
+           passes: Iterable[Any] | None = None, link: bool = True) -> IngestReport:
     """Ingest files and folders into ``db``; a bad file is recorded in the report and the batch goes on.
 
-    ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``).
+    ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``link``: afterwards
+    put the versions of each press conference into events and align them (``link_events``; only what changed).
     """
     report = IngestReport()
 
@@ -141,5 +223,11 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
     finally:
         if bar is not None:
             bar.close()
+        db.flush()
+    if link:
+        try:
+            report.events = link_events(db)
+        except PodiumError as exc:  # the briefings are stored; linking can be redone with `podium analyse`
+            log.warning("linking language versions into events failed: %s", exc)
         db.flush()
     return report

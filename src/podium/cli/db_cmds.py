@@ -223,15 +223,27 @@ def stats_command(db: str, as_json: bool) -> None:
 
 
 def _print_stats(s: dict[str, Any], top: int = 10) -> None:
-    click.echo(f"{s['briefings']} briefings, {s['exchanges']} exchanges, {s['date_from']} .. {s['date_to']}")
+    ev = s.get("events") or {}
+    click.echo(f"{s['briefings']} briefings (published versions), {s['exchanges']} exchanges, "
+               f"{s['date_from']} .. {s['date_to']}")
     for lang, d in s["by_lang"].items():
-        click.echo(f"  [{lang}] {d['briefings']} briefings, {d['exchanges']} exchanges")
-    for title, key in (("spokesperson (briefings)", "by_spokesperson"), ("outlet (questions)", "by_outlet"),
-                       ("outlet type (questions)", "by_outlet_type")):
+        click.echo(f"  [{lang}] {d['briefings']} versions, {d['exchanges']} exchanges")
+    if ev.get("events"):
+        click.echo(f"{ev['events']} events (a press conference counts once, whatever its language versions), "
+                   f"{ev['date_from']} .. {ev['date_to']}")
+        for kind, by_langs in ev["by_kind"].items():
+            parts = ", ".join(f"{n} in {'+'.join(langs.split(','))}" for langs, n in by_langs.items())
+            click.echo(f"  {kind}: {sum(by_langs.values())} ({parts})")
+        click.echo(f"  exchanges linked to their counterpart in another version: {ev['linked_exchanges']}")
+    people = list(s["by_spokesperson"].items())[:top]
+    if people:
+        click.echo("by spokesperson (events / versions): "
+                   + ", ".join(f"{k} {v['events']}/{v['versions']}" for k, v in people))
+    for title, key in (("outlet (questions)", "by_outlet"), ("outlet type (questions)", "by_outlet_type")):
         items = list(s[key].items())[:top]
         if items:
             click.echo(f"by {title}: " + ", ".join(f"{k} {v}" for k, v in items))
-    click.echo(f"anonymous questions: {s['anonymous_questions']}")
+    click.echo(f"questions with no named outlet: {s['anonymous_questions']}")
     if s["annotations"]:
         click.echo("annotations: " + ", ".join(f"{k} {v}" for k, v in s["annotations"].items()))
 

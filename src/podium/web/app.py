@@ -291,6 +291,7 @@ def create_app(db_path: str | Path, admin_token: str | None = None, *, query_tim
         *page_routes("/", pages.home, "home.html", json_path="/index.json"),
         *page_routes("/search", pages.search, "search.html", view=pages.search_view),
         *page_routes("/briefings/{briefing_id}", pages.briefing, "briefing.html", view=pages.briefing_view),
+        *page_routes("/events/{event_id}", pages.event, "event.html", view=pages.event_view),
         Route("/exchanges/{exchange_id}.json", pages.exchange_json, methods=["GET", "HEAD"]),
         Route("/exchanges/{exchange_id}", pages.exchange_redirect, methods=["GET", "HEAD"]),
         *page_routes("/trends", pages.trends, "trends.html", view=pages.trends_view),

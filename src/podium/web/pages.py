@@ -383,16 +383,19 @@ async def trends(request: Request, web: Web) -> dict[str, Any]:
         per or "", None)
     for (kind, value), df in zip(specs, frames, strict=True):
         label = value if kind != "country" else place_name(value.upper()) or value
+        counted = {k: df.attrs.get(k) for k in ("unit", "languages", "kinds", "date_from", "date_to", "events")}
         groups = [(None, df)] if group_col is None or group_col not in df else \
             [(g, part) for g, part in df.groupby(group_col, sort=True)]
         for g, part in groups:
             points = [{"period": str(r["period"]), "briefings_held": int(r["briefings_held"]),
                        "briefings_matching": int(r["briefings_matching"]),
-                       "share": None if _missing(r["share"]) else round(float(r["share"]), 6)}
+                       "share": None if _missing(r["share"]) else round(float(r["share"]), 6),
+                       "partial": bool(r.get("partial", False))}
                       for r in part.to_dict("records")]
             periods.update(p["period"] for p in points)
             out["series"].append({"kind": kind, "value": value, "group": None if g is None else str(g),
-                                  "label": label if g is None else f"{label} — {g}", "points": points})
+                                  "label": label if g is None else f"{label} — {g}", "points": points,
+                                  "counted": counted})
     out["periods"] = period_range(sorted(periods), by)
     return out
 
@@ -464,11 +467,15 @@ async def trends_csv(request: Request) -> Response:
     data = await trends(request, web)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["series", "kind", "value", "group", "period", "briefings_held", "briefings_matching", "share"])
+    w.writerow(["series", "kind", "value", "group", "period", "briefings_held", "briefings_matching", "share",
+                "partial", "unit", "languages"])
     for s in data["series"]:
+        counted = s.get("counted") or {}
         for pt in s["points"]:
             w.writerow([s["label"], s["kind"], s["value"], s["group"] or "", pt["period"], pt["briefings_held"],
-                        pt["briefings_matching"], "" if pt["share"] is None else pt["share"]])
+                        pt["briefings_matching"], "" if pt["share"] is None else pt["share"],
+                        "partial" if pt.get("partial") else "", counted.get("unit") or "",
+                        "+".join(counted.get("languages") or [])])
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="podium-trend.csv"'})
 
@@ -529,11 +536,42 @@ def render_svg(data: dict[str, Any], width: int = 960, height: int = 480) -> str
     return "\n".join(out)
 
 
+# ---- events: the language versions of one press conference side by side ---------------------------------------
+
+async def event(request: Request, web: Web) -> dict[str, Any]:
+    return await web.run(web.pod.versions, request.path_params["event_id"])
+
+
+def event_view(data: dict[str, Any]) -> dict[str, Any]:
+    """Rows of aligned exchanges, each side with its notes; differences marked on the exchanges they concern."""
+    marks: dict[int, list[dict[str, Any]]] = {}
+    for d in data.get("differences", []):
+        for eid in d.get("exchanges") or []:
+            marks.setdefault(eid, []).append(d)
+    versions = [v for v in data.get("versions", []) if not v.get("copy_of")]
+    rows = []
+    for row in data.get("rows", []):
+        sides = []
+        for side in ("a", "b"):
+            sides.append([{**e, "differences": marks.get(e["exchange_id"], []),
+                           "answer_paragraphs": [p for p in (e.get("answer") or "").split("\n") if p.strip()]}
+                          for e in row[side]])
+        rows.append({"a": sides[0], "b": sides[1], "score": row.get("score"),
+                     "one_sided": not (row["a"] and row["b"])})
+    openings_only = [d for d in data.get("differences", []) if not d.get("exchanges")]
+    return {"rows": rows, "shown_versions": versions[:2], "langs": LANGS, "openings_only": openings_only,
+            "one_version": len(versions) < 2}
+
+
 # ---- outlets and formulations ---------------------------------------------------------------------------------
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
-    rows = _records(await web.run(web.pod.outlets))
-    return {"rows": rows}
+    kw = {"lang": _text(request, "lang"), "date_from": _text(request, "from"), "date_to": _text(request, "to")}
+    df = await web.run(functools.partial(web.pod.outlets, **kw))
+    counted = {k: v for k, v in df.attrs.items()}
+    return {"rows": _records(df), "counted": counted,
+            "params": {k: v for k, v in (("lang", kw["lang"]), ("from", kw["date_from"]), ("to", kw["date_to"]))
+                       if v}}
 
 
 def outlets_view(data: dict[str, Any]) -> dict[str, Any]:

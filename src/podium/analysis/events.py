@@ -1,0 +1,133 @@
+"""Events: which stored briefings are versions of one press conference (a corpus pass, no database).
+
+The ministry publishes each press conference in English and in Chinese; podium stores each page as a briefing
+and puts the versions of one occasion into one event, so that a press conference counts once.
+
+Rules (documented in the README and ``docs/alignment-guide.md``):
+- An event's kind comes from the series and the title: a regular press conference, the online press conference
+  of February-March 2020 ("Daily Briefing Online", 网上例行记者会), a spokesperson's remarks (statements and
+  written answers), a White House briefing. Versions of different kinds are never linked; two events of the same
+  kind on one day stay two (each language contributes at most one version to an event).
+- Two versions in different languages are linked when they are of the same kind, their dates are at most
+  ``MAX_DAYS`` apart and their spokespersons are the same person (or one is unknown). A version on the same day
+  as its only candidate is linked outright; any other link — a version dated days later, several candidates on
+  one day, remarks (several a day) — needs the alignment of their exchanges to score at least ``MIN_SIMILARITY``.
+- Closest dates first, then the best alignment.
+- The same version published twice under two URLs (same language, date and title; for remarks, whose titles
+  repeat, the same text too) is one version: both copies belong to the event, and only the first is aligned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from ..model import Event, Version
+
+__all__ = ["COUNTED_KINDS", "MAX_DAYS", "MIN_SIMILARITY", "event_kind", "group", "is_counted"]
+
+MAX_DAYS = 3
+MIN_SIMILARITY = 0.35
+
+#: Event kinds counted as "press conferences held" unless the user asks for others.
+COUNTED_KINDS = ("MFA press conference", "MFA online press conference", "White House press briefing")
+
+
+def event_kind(series: str, title: str) -> str:
+    """The kind of occasion a briefing is a version of."""
+    s = series.lower()
+    if "china mfa" in s:
+        if "remarks" in s:
+            return "MFA remarks"
+        if "daily briefing online" in title.lower() or "网上例行记者会" in title:
+            return "MFA online press conference"
+        return "MFA press conference"
+    if "white house" in s:
+        return "White House press briefing"
+    return series
+
+
+def is_counted(kind: str) -> bool:
+    return kind in COUNTED_KINDS or not any(w in kind.lower() for w in ("remarks", "statement", "written"))
+
+
+def _compatible(a: Version, b: Version) -> bool:
+    return a.spokesperson_id is None or b.spokesperson_id is None or a.spokesperson_id == b.spokesperson_id
+
+
+def group(versions: Iterable[Version], *, similarity: Callable[[int, int], float] | None = None,
+          max_days: int = MAX_DAYS, min_similarity: float = MIN_SIMILARITY) -> list[Event]:
+    """Put versions into events (every version in exactly one). ``similarity(briefing_id, briefing_id)`` scores
+    two versions' content (0..1, e.g. the exchange alignment's score); without it only same-day, unambiguous
+    versions are linked."""
+    by_kind: dict[str, list[Version]] = defaultdict(list)
+    for v in versions:
+        by_kind[event_kind(v.series, v.title)].append(v)
+    events: list[Event] = []
+    for kind, vs in sorted(by_kind.items()):
+        by_lang: dict[str, list[Version]] = defaultdict(list)
+        strict = "remarks" in kind.lower()
+        copies: dict[int, list[Version]] = defaultdict(list)  # first copy -> later copies of the same page
+        first_copy: dict[tuple[str, dt.date, str, str | None], Version] = {}
+        for v in sorted(vs, key=lambda v: v.briefing_id):
+            # a regular press conference is held once a day: the same title is the same occasion (a corrected
+            # page republished under a new URL); remarks share generic titles, so they must also share the text
+            same = (v.lang, v.date, " ".join(v.title.split()).casefold(), v.content_sha256 if strict else None)
+            if same in first_copy:  # the same version published twice (two URLs): one version of the event
+                copies[first_copy[same].briefing_id].append(v)
+                continue
+            first_copy[same] = v
+            by_lang[v.lang].append(v)
+        # the language with most versions is the pivot the others are linked to
+        langs = sorted(by_lang, key=lambda lang: (-len(by_lang[lang]), lang))
+        clusters: dict[int, list[Version]] = {v.briefing_id: [v] for v in by_lang[langs[0]]}
+        why: dict[int, list[str]] = defaultdict(list)
+        for other in langs[1:]:
+            pivot_by_day: dict[dt.date, list[Version]] = defaultdict(list)
+            for p in by_lang[langs[0]]:
+                pivot_by_day[p.date].append(p)
+            other_by_day: dict[dt.date, list[Version]] = defaultdict(list)
+            for o in by_lang[other]:
+                other_by_day[o.date].append(o)
+            candidates = []
+            for o in by_lang[other]:
+                for delta in range(-max_days, max_days + 1):
+                    for p in pivot_by_day.get(o.date + dt.timedelta(days=delta), ()):
+                        if _compatible(p, o):
+                            candidates.append((abs(delta), p, o))
+            scored = []
+            for days, p, o in candidates:
+                unique = (days == 0 and len(pivot_by_day[p.date]) == 1 and len(other_by_day[o.date]) == 1)
+                if unique and not strict:
+                    scored.append((days, -1.0, p, o, None))
+                elif similarity is not None:
+                    sim = similarity(p.briefing_id, o.briefing_id)
+                    if sim >= min_similarity:
+                        scored.append((days, -sim, p, o, sim))
+            scored.sort(key=lambda t: (t[0], t[1], t[2].briefing_id, t[3].briefing_id))
+            taken_p: set[int] = set()
+            taken_o: set[int] = set()
+            for days, _, p, o, sim in scored:
+                if p.briefing_id in taken_p or o.briefing_id in taken_o:
+                    continue
+                taken_p.add(p.briefing_id)
+                taken_o.add(o.briefing_id)
+                clusters[p.briefing_id].append(o)
+                when = "same date" if days == 0 else f"{o.lang} dated {(o.date - p.date).days:+d} days"
+                why[p.briefing_id].append(when + ("" if sim is None else f", alignment {sim:.2f}"))
+            for o in by_lang[other]:
+                if o.briefing_id not in taken_o:
+                    clusters[o.briefing_id] = [o]
+        for first, members in clusters.items():
+            dupes = [c for m in members for c in copies.get(m.briefing_id, ())]
+            if dupes:
+                why[first].append(f"{len(dupes)} duplicate cop{'y' if len(dupes) == 1 else 'ies'} of a version")
+            members = members + dupes
+            people = {m.spokesperson_id for m in members if m.spokesperson_id}
+            events.append(Event(kind=kind, date=min(m.date for m in members),
+                                versions=tuple(sorted(m.briefing_id for m in members)),
+                                spokesperson_id=sorted(people)[0] if len(people) == 1 else None,
+                                linked_by="; ".join(why[first]) or "single version"))
+    events.sort(key=lambda e: (e.date, e.kind, e.versions))
+    return events
