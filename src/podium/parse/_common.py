@@ -307,7 +307,8 @@ def assemble(turns: Iterable[Turn], spokesperson: str | None = None, *,
     prev_outlet: tuple[str | None, str | None] = (None, None)
     for n, (question, answers) in enumerate(pending, 1):
         label = question.speaker
-        is_follow = label is not None and label.lower() in follow
+        # a follow-up label on the first exchange follows nothing up: its label is the asker
+        is_follow = label is not None and label.lower() in follow and n > 1
         if is_follow:
             asker, (outlet, outlet_type) = prev_asker, prev_outlet
         else:

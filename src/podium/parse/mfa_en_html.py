@@ -32,7 +32,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser
 
 from ..errors import ParseError
-from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Turn
+from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from . import outlets as _outlets
 from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson, split_label, ymd_date
@@ -258,7 +258,7 @@ _SCHEDULE_NOTICE = re.compile(
 
 
 #: A row of asterisks the page prints before the spokesperson's closing words.
-_SEPARATOR = re.compile(r"^[*\-=_~·•#※]{3,}$")
+_SEPARATOR = re.compile(r"^[*＊\-－=＝_~·•#※]{3,}$")
 
 
 def _is_notice(p: str) -> bool:
@@ -327,11 +327,22 @@ def _screen_labels(paragraphs: list[str], classify) -> list[str | tuple[None, st
     return out
 
 
+#: A bare "Journalist:" after an answer is the journalist talking back to the spokesperson (the "Q:" pages name
+#: askers "Q", the 2020 pages by outlet): a follow-up of the exchange it interrupts, as "记者：" on Chinese pages.
+_TALK_BACK = frozenset({"journalist", "reporter"})
+
+
 def _follow_up_labels(turns) -> set[str]:
     labels = set(FOLLOW_UP_LABELS)
+    prev_role = None
     for t in turns:
         if t.role == ASKER and t.speaker and (_JOURNALIST_AGAIN.match(t.speaker) or _NAMED_FOLLOW_UP.match(t.speaker)):
             labels.add(t.speaker.lower())
+        elif (t.role == ASKER and t.speaker and prev_role == SPOKESPERSON
+              and " ".join(t.speaker.split()).casefold() in _TALK_BACK):
+            labels.add(t.speaker.lower())
+        if t.role != STAGE:
+            prev_role = t.role
     return labels
 
 
