@@ -96,26 +96,35 @@ def group(versions: Iterable[Version], *, similarity: Callable[[int, int], float
                     for p in pivot_by_day.get(o.date + dt.timedelta(days=delta), ()):
                         if _compatible(p, o):
                             candidates.append((abs(delta), p, o))
-            scored = []
-            for days, p, o in candidates:
-                unique = (days == 0 and len(pivot_by_day[p.date]) == 1 and len(other_by_day[o.date]) == 1)
-                if unique and not strict:
-                    scored.append((days, -1.0, p, o, None))
-                elif similarity is not None:
-                    sim = similarity(p.briefing_id, o.briefing_id)
-                    if sim >= min_similarity:
-                        scored.append((days, -sim, p, o, sim))
-            scored.sort(key=lambda t: (t[0], t[1], t[2].briefing_id, t[3].briefing_id))
             taken_p: set[int] = set()
             taken_o: set[int] = set()
-            for days, _, p, o, sim in scored:
-                if p.briefing_id in taken_p or o.briefing_id in taken_o:
-                    continue
+
+            def take(days: int, p: Version, o: Version, sim: float | None) -> None:
                 taken_p.add(p.briefing_id)
                 taken_o.add(o.briefing_id)
                 clusters[p.briefing_id].append(o)
                 when = "same date" if days == 0 else f"{o.lang} dated {(o.date - p.date).days:+d} days"
                 why[p.briefing_id].append(when + ("" if sim is None else f", alignment {sim:.2f}"))
+
+            # first the unambiguous: one version of this kind each on the same day (no content check needed)
+            if not strict:
+                for days, p, o in candidates:
+                    if days == 0 and len(pivot_by_day[p.date]) == 1 and len(other_by_day[o.date]) == 1:
+                        take(days, p, o, None)
+            # then what is left, by content: closest dates first, then the best alignment
+            scored = []
+            if similarity is not None:
+                for days, p, o in candidates:
+                    if p.briefing_id in taken_p or o.briefing_id in taken_o:
+                        continue
+                    sim = similarity(p.briefing_id, o.briefing_id)
+                    if sim >= min_similarity:
+                        scored.append((days, -sim, p, o, sim))
+            scored.sort(key=lambda t: (t[0], t[1], t[2].briefing_id, t[3].briefing_id))
+            for days, _, p, o, sim in scored:
+                if p.briefing_id in taken_p or o.briefing_id in taken_o:
+                    continue
+                take(days, p, o, sim)
             for o in by_lang[other]:
                 if o.briefing_id not in taken_o:
                     clusters[o.briefing_id] = [o]
