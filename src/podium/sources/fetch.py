@@ -261,7 +261,6 @@ class _Run:
                     break
                 repeated = self.repeats(listing.links, seen_links, n)
                 if repeated:
-                    log.warning("%s: %s", url, repeated)
                     self.event("loop", url=url, page=n, message=repeated)
                     self.finish(f"end of the listing: listing page {n} ({url}) {repeated}; the walk stops here",
                                 end=True)
