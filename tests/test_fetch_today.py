@@ -334,3 +334,13 @@ def test_the_default_request_cap_is_documented() -> None:
     result = CliRunner().invoke(main, ["fetch", "mfa", "--help"])
     assert "--max-requests" in result.output and f"default: {DEFAULT_MAX_REQUESTS}" in result.output
     assert "detected from the site" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ingesting_the_archive_of_todays_site_gives_the_same_briefings(today_site, tmp_path, lang) -> None:
+    with Podium(tmp_path / "t.db") as pod:
+        pod.fetch(lang=lang, base_url=today_site.url, **FAST)
+    result = CliRunner().invoke(main, ["ingest", f"{tmp_path / 't.db'}.archive", "--db", str(tmp_path / "again.db"),
+                                       "--no-analyse", "-q"])
+    assert result.exit_code == 0, result.output
+    assert _briefings(tmp_path / "again.db") == _briefings(tmp_path / "t.db")
