@@ -177,6 +177,12 @@ def test_chinese_copy_without_the_title_date_takes_the_date_line() -> None:
     text = text.replace("2026年7月28日外交部发言人", "外交部发言人", 1)
     b = parse_bytes(text.encode(), "copy.txt")
     assert b.format == "mfa-zh-text" and b.date.isoformat() == "2026-07-28" and b.spokesperson == "郭嘉昆"
+    # the title as the listing prints it, "（2026-07-28）" after it, and no date-time line
+    title = "外交部发言人郭嘉昆主持例行记者会"
+    text = text.replace(f"{title}\n2026-07-28 15:40", f"{title}（2026-07-28）", 1)
+    assert "15:40" not in text
+    b = parse_bytes(text.encode(), "copy.txt")
+    assert b.date.isoformat() == "2026-07-28" and b.title == "外交部发言人郭嘉昆主持例行记者会"
 
 
 # ---- what today's Chinese reader refuses ---------------------------------------------------------------------------
@@ -222,6 +228,13 @@ def test_mirror_of_the_2020_site_works_without_layout(mirror_2020, tmp_path, lan
     result, again = _fetch_cli(mirror_2020, db, "--lang", lang)
     assert again["added"] == 0 and again["layout"] == "site2020"
     assert all("/default" in r[1] or r[1] == "/robots.txt" for r in mirror_2020.log[start:])
+
+
+def test_a_layout_robots_txt_forbids_is_passed_over(mirror_2020, tmp_path) -> None:
+    mirror_2020.robots = "User-agent: *\nDisallow: /fyrbt_673021/\n"
+    result, s = _fetch_cli(mirror_2020, tmp_path / "m.db", "--lang", "zh", "--since", "2020-07-01")
+    assert s["layout"] == "site2020" and s["added"] > 0 and not s["error"]
+    assert not mirror_2020.requests("/fyrbt_673021/")
 
 
 def test_a_site_in_no_known_layout_is_named_with_every_url_tried(tmp_path) -> None:

@@ -44,7 +44,7 @@ _DATE_LINE = re.compile(r"^(?:(?:发布|更新)?(?:时间|日期)\s*[:：]\s*)?(
 _FURNITURE = re.compile(
     r"^(?:(?:当前位置|您现在的位置|位置)\s*[:：]?\s*)?首页\s*(?:[>»›/|]|&gt;).*"
     r"|^[【\[]?\s*(?:字号|字体)\s*[:：].{0,20}$|^(?:[【\[]\s*(?:打印|关闭|打印本页|关闭窗口|纠错|收藏)\s*[】\]]\s*)+$"
-    r"|^(?:来源|作者|编辑|责任编辑)\s*[:：].{0,40}$|^(?:大|中|小)(?:\s+(?:大|中|小)){2}$")
+    r"|^(?:来源|作者|编辑|责任编辑)\s*[:：].{0,40}$|^(?:大|中|小)(?:\s+(?:大|中|小)){2}$|^分享到\s*[:：]?.{0,30}$")
 #: A line from which nothing is transcript: tools, links, copyright (short lines only: never a sentence of an
 #: answer that mentions 版权).
 _FOOTER = re.compile(

@@ -99,7 +99,7 @@ class _Run:
                 raise
             except FetchError as exc:
                 status = getattr(exc, "http_status", None)
-                if status is None or status >= 500:
+                if not isinstance(exc, RobotsDisallowed) and (status is None or status >= 500):
                     raise  # the site is down or unreachable: no ground to tell one layout from another
                 tried.append(f"{name}: {url} answers {getattr(exc, 'reason', exc)}")
                 continue
