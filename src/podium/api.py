@@ -531,15 +531,16 @@ class Podium:
     def fetch(self, site: str = "mfa", **options: Any) -> dict[str, Any]:
         """Bring the database up to date from a publisher's site; returns the run's summary.
 
-        Options: lang ("en" | "zh"), layout ("today" | "site2020"), since / until (YYYY-MM-DD), base_url (a mirror
-        or a test server; default the real site), rate (requests a second, default 1; 0 = no limit),
-        max_requests (hard cap for the run), archive (folder; default ``<db>.archive``), analyse (default True),
+        Options: lang ("en" | "zh"), layout ("today" | "site2020"; default: detected from the site), since / until
+        (YYYY-MM-DD), base_url (a mirror or a test server; default the real site), rate (requests a second, default
+        1; 0 = no limit), max_requests (cap for the run; default ``DEFAULT_MAX_REQUESTS``, 2,000), archive (folder;
+        default ``<db>.archive``), analyse (default True),
         timeout, retries, backoff (seconds), on_event (callback(kind, data) for progress).
         Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
         "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
         from .pipeline import analysis_passes, ingest_briefing
         from .sources.archive import Archive
-        from .sources.fetch import run_fetch
+        from .sources.fetch import DEFAULT_MAX_REQUESTS, run_fetch
         from .sources.http import DEFAULT_RATE, HttpClient
         from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
         from .store.sqlite import check_date
@@ -552,9 +553,9 @@ class Podium:
         if site != "mfa":
             raise QueryError(f"no fetcher for site {site!r}; podium can fetch: mfa")
         lang = options.get("lang") or "en"
-        layout_name = options.get("layout") or "today"
-        layout = LAYOUTS.get((layout_name, lang))
-        if layout is None:
+        layout_name = options.get("layout")
+        layout = LAYOUTS.get((layout_name, lang)) if layout_name else None
+        if lang not in ("en", "zh") or (layout_name and layout is None):
             raise QueryError(f"no MFA layout {layout_name!r} for language {lang!r}; layouts: "
                              f"{', '.join(LAYOUT_NAMES)}; languages: en, zh")
         import datetime as dt
@@ -564,9 +565,10 @@ class Podium:
         rate = options.get("rate")
         rate = DEFAULT_RATE if rate is None else float(rate)
         max_requests = options.get("max_requests")
-        if rate < 0 or (max_requests is not None and int(max_requests) < 1):
+        max_requests = DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
+        if rate < 0 or int(max_requests) < 1:
             raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
-        client = HttpClient(rate=rate, max_requests=None if max_requests is None else int(max_requests),
+        client = HttpClient(rate=rate, max_requests=int(max_requests),
                             timeout=float(options.get("timeout") or 20.0),
                             retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)))
         archive = Archive(options.get("archive") or f"{self.path}.archive")
@@ -576,8 +578,8 @@ class Podium:
             return ingest_briefing(self._db, briefing, data, passes=passes).status
 
         try:
-            summary = run_fetch(layout=layout, base_url=options.get("base_url") or DEFAULT_BASE_URL, client=client,
-                                archive=archive, held=self._db.store.held_urls, store=store,
+            summary = run_fetch(layout=layout, lang=lang, base_url=options.get("base_url") or DEFAULT_BASE_URL,
+                                client=client, archive=archive, held=self._db.store.held_urls, store=store,
                                 since=dt.date.fromisoformat(since) if since else None,
                                 until=dt.date.fromisoformat(until) if until else None,
                                 on_event=options.get("on_event"))

@@ -28,7 +28,8 @@ class Format:
 
 
 # module names under podium.parse, in the order ties are broken
-_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022")
+_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022", "mfa_zh_site2022",
+            "mfa_zh_text")
 
 _formats: dict[str, Format] | None = None
 

@@ -81,6 +81,9 @@ _TITLE_RE = re.compile(
     r"Conference|Daily\s+Briefing\s+Online|Remarks|Press\s+Conference|Online\s+Press\s+Conference)", re.I)
 _TITLE_KIND_RE = re.compile(r"(?P<kind>Regular\s+Press\s+Conference|Daily\s+Briefing\s+Online|Remarks|"
                             r"Online\s+Press\s+Conference|Press\s+Conference)", re.I)
+_TITLE_NAME_FIRST_RE = re.compile(
+    r"(?P<name>[A-Z][a-z]+(?:[\s-][A-Z]?[a-z]+){1,2})\s*['’`]s\s+(?P<kind>Regular\s+Press\s+Conference|"
+    r"Daily\s+Briefing\s+Online|Remarks|Online\s+Press\s+Conference)\b")
 _TITLE_NAME_AFTER_RE = re.compile(r"Spokesperson\s+(?P<name>[A-Z][a-z]+\s+[A-Z][a-z]+)")
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _PARA_SEP = "\u2029"
@@ -133,6 +136,12 @@ def parse_title(title: str) -> tuple[str | None, str | None]:
     if m:
         name: str | None = " ".join(m.group("name").split())
         name = _KNOWN.get(name.casefold(), name)
+        kind = m.group("kind").lower()
+    elif (m := _TITLE_NAME_FIRST_RE.match(clean(title))) and (
+            m.group("name").casefold() in _KNOWN or m.group("kind").lower().startswith("regular")):
+        # today's site: "Lin Jian’s Regular Press Conference on July 28, 2026" (no "Spokesperson"); a name not
+        # known as a spokesperson's only before "Regular Press Conference" (anyone's "Remarks" are not a briefing)
+        name = _KNOWN.get(" ".join(m.group("name").split()).casefold(), " ".join(m.group("name").split()))
         kind = m.group("kind").lower()
     else:  # "Foreign Ministry Spokesperson's Regular Press Conference on ...": no name
         m = _TITLE_KIND_RE.search(title)

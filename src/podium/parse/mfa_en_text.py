@@ -25,7 +25,7 @@ from . import Format
 from ._common import clean, ymd_date
 from .mfa_en_html import REMARKS_SERIES, SERIES, normalise_title, parse_date, parse_paragraphs, parse_title
 
-__all__ = ["FORMAT", "is_furniture", "parse", "parse_text_layout", "sniff"]
+__all__ = ["FORMAT", "is_footer", "is_furniture", "parse", "parse_text_layout", "sniff"]
 
 NAME = "mfa-en-text"
 
@@ -49,6 +49,8 @@ _FURNITURE = re.compile(
 _FOOTER = re.compile(
     r"^(?:(?:[\[【]\s*(?:suggest\s+to\s+a\s+friend|print|close)\s*[\]】]\s*)+"
     r"|related\s+(?:news|links|articles|stories)\s*:?|copyright\s*(?:©|\(c\)|\d).*|©.*"
+    # today's site footer, right after the transcript: "Links: State Council ... Copyright© www.fmprc.gov.cn"
+    r"|links\s*[:：]\s*(?:the\s+)?state\s+council\b.*"
     r"|print\s+close|suggest\s+to\s+a\s+friend)$",
     re.I,
 )
@@ -61,6 +63,11 @@ _DATE_LINE = re.compile(r"^(?:(?:updated|published|release\s+time|date|time)\s*[
 _LANG_BAR = re.compile(r"(?:简体中文|中文|Español|Русский|Français|عربي|Deutsch|Português|日本語)")
 #: How far into the page the title may sit (after site headers, language bars, breadcrumbs).
 _TITLE_WINDOW = 60
+
+
+def is_footer(line: str) -> bool:
+    """A line from which nothing is transcript: the page's tools, related links, the site footer."""
+    return bool(_FOOTER.match(line.strip()))
 
 
 def is_furniture(line: str) -> bool:
