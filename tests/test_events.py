@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections import defaultdict
 
 import pandas as pd
 import pytest
@@ -53,8 +52,8 @@ def test_registry_covers_white_house_labels_and_leaves_strangers_alone():
 # ---- events on the corpus -------------------------------------------------------------------------------------
 
 def test_each_press_conference_is_one_event_with_both_versions(pod):
-    stored = pod.exchanges()
     # which languages published a regular press conference on each day, read from the stored pages' titles
+    stored = pd.read_sql("SELECT date, lang, series, title FROM briefings", pod.db.store.conn)
     regular = stored[(stored["series"] == "China MFA regular press conference")
                      & ~stored["title"].str.contains("Daily Briefing Online|网上例行记者会")]
     by_date = regular.groupby("date")["lang"].agg(lambda s: set(s))
@@ -88,8 +87,10 @@ def test_remarks_are_counted_only_when_asked_for(pod):
     default = pod.trend("China OR 中国", by="year", date_from="2019-01-01", date_to="2019-12-31")
     every = pod.trend("China OR 中国", by="year", date_from="2019-01-01", date_to="2019-12-31", kinds="all")
     assert every["briefings_held"].iloc[0] > default["briefings_held"].iloc[0]
-    with pytest.raises(QueryError, match="MFA remarks"):
+    with pytest.raises(QueryError, match="did you mean 'MFA press conference'"):
         pod.trend("China", kinds=["press conferences"])
+    remarks = pod.trend("中国", by="year", date_from="2019-01-01", date_to="2019-12-31", kinds=["mfa remarks"])
+    assert remarks["briefings_held"].iloc[0] == every["briefings_held"].iloc[0] - default["briefings_held"].iloc[0]
 
 
 def test_partial_periods_at_the_edges_are_marked(pod):

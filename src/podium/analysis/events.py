@@ -56,6 +56,63 @@ def _compatible(a: Version, b: Version) -> bool:
     return a.spokesperson_id is None or b.spokesperson_id is None or a.spokesperson_id == b.spokesperson_id
 
 
+def _distinct_versions(vs: list[Version], strict: bool) -> tuple[dict[str, list[Version]], dict[int, list[Version]]]:
+    """(versions by language, {first copy: later copies}): a page published twice is one version."""
+    by_lang: dict[str, list[Version]] = defaultdict(list)
+    copies: dict[int, list[Version]] = defaultdict(list)
+    first_copy: dict[tuple[str, dt.date, str, str | None], Version] = {}
+    for v in sorted(vs, key=lambda v: v.briefing_id):
+        # a regular press conference is held once a day: the same title is the same occasion (a corrected
+        # page republished under a new URL); remarks share generic titles, so they must also share the text
+        same = (v.lang, v.date, " ".join(v.title.split()).casefold(), v.content_sha256 if strict else None)
+        if same in first_copy:
+            copies[first_copy[same].briefing_id].append(v)
+            continue
+        first_copy[same] = v
+        by_lang[v.lang].append(v)
+    return by_lang, copies
+
+
+def _pairs(pivots: list[Version], others: list[Version], *, strict: bool,
+           similarity: Callable[[int, int], float] | None, max_days: int,
+           min_similarity: float) -> list[tuple[Version, Version, str]]:
+    """Links between two languages' versions of one kind: (pivot, other, why)."""
+    pivot_by_day: dict[dt.date, list[Version]] = defaultdict(list)
+    for p in pivots:
+        pivot_by_day[p.date].append(p)
+    other_by_day: dict[dt.date, list[Version]] = defaultdict(list)
+    for o in others:
+        other_by_day[o.date].append(o)
+    candidates = [(abs(delta), p, o) for o in others for delta in range(-max_days, max_days + 1)
+                  for p in pivot_by_day.get(o.date + dt.timedelta(days=delta), ()) if _compatible(p, o)]
+    taken: set[int] = set()
+    out: list[tuple[Version, Version, str]] = []
+
+    def take(days: int, p: Version, o: Version, sim: float | None) -> None:
+        taken.update((p.briefing_id, o.briefing_id))
+        when = "same date" if days == 0 else f"{o.lang} dated {(o.date - p.date).days:+d} days"
+        out.append((p, o, when + ("" if sim is None else f", alignment {sim:.2f}")))
+
+    # first the unambiguous: one version of this kind each on the same day (no content check needed)
+    if not strict:
+        for days, p, o in candidates:
+            if days == 0 and len(pivot_by_day[p.date]) == 1 and len(other_by_day[o.date]) == 1:
+                take(days, p, o, None)
+    # then what is left, by content: closest dates first, then the best alignment
+    scored = []
+    if similarity is not None:
+        for days, p, o in candidates:
+            if p.briefing_id not in taken and o.briefing_id not in taken:
+                sim = similarity(p.briefing_id, o.briefing_id)
+                if sim >= min_similarity:
+                    scored.append((days, -sim, p, o, sim))
+    scored.sort(key=lambda t: (t[0], t[1], t[2].briefing_id, t[3].briefing_id))
+    for days, _, p, o, sim in scored:
+        if p.briefing_id not in taken and o.briefing_id not in taken:
+            take(days, p, o, sim)
+    return out
+
+
 def group(versions: Iterable[Version], *, similarity: Callable[[int, int], float] | None = None,
           max_days: int = MAX_DAYS, min_similarity: float = MIN_SIMILARITY) -> list[Event]:
     """Put versions into events (every version in exactly one). ``similarity(briefing_id, briefing_id)`` scores
@@ -66,67 +123,21 @@ def group(versions: Iterable[Version], *, similarity: Callable[[int, int], float
         by_kind[event_kind(v.series, v.title)].append(v)
     events: list[Event] = []
     for kind, vs in sorted(by_kind.items()):
-        by_lang: dict[str, list[Version]] = defaultdict(list)
         strict = "remarks" in kind.lower()
-        copies: dict[int, list[Version]] = defaultdict(list)  # first copy -> later copies of the same page
-        first_copy: dict[tuple[str, dt.date, str, str | None], Version] = {}
-        for v in sorted(vs, key=lambda v: v.briefing_id):
-            # a regular press conference is held once a day: the same title is the same occasion (a corrected
-            # page republished under a new URL); remarks share generic titles, so they must also share the text
-            same = (v.lang, v.date, " ".join(v.title.split()).casefold(), v.content_sha256 if strict else None)
-            if same in first_copy:  # the same version published twice (two URLs): one version of the event
-                copies[first_copy[same].briefing_id].append(v)
-                continue
-            first_copy[same] = v
-            by_lang[v.lang].append(v)
+        by_lang, copies = _distinct_versions(vs, strict)
         # the language with most versions is the pivot the others are linked to
         langs = sorted(by_lang, key=lambda lang: (-len(by_lang[lang]), lang))
         clusters: dict[int, list[Version]] = {v.briefing_id: [v] for v in by_lang[langs[0]]}
         why: dict[int, list[str]] = defaultdict(list)
         for other in langs[1:]:
-            pivot_by_day: dict[dt.date, list[Version]] = defaultdict(list)
-            for p in by_lang[langs[0]]:
-                pivot_by_day[p.date].append(p)
-            other_by_day: dict[dt.date, list[Version]] = defaultdict(list)
-            for o in by_lang[other]:
-                other_by_day[o.date].append(o)
-            candidates = []
-            for o in by_lang[other]:
-                for delta in range(-max_days, max_days + 1):
-                    for p in pivot_by_day.get(o.date + dt.timedelta(days=delta), ()):
-                        if _compatible(p, o):
-                            candidates.append((abs(delta), p, o))
-            taken_p: set[int] = set()
-            taken_o: set[int] = set()
-
-            def take(days: int, p: Version, o: Version, sim: float | None) -> None:
-                taken_p.add(p.briefing_id)
-                taken_o.add(o.briefing_id)
+            linked = _pairs(by_lang[langs[0]], by_lang[other], strict=strict, similarity=similarity,
+                            max_days=max_days, min_similarity=min_similarity)
+            for p, o, reason in linked:
                 clusters[p.briefing_id].append(o)
-                when = "same date" if days == 0 else f"{o.lang} dated {(o.date - p.date).days:+d} days"
-                why[p.briefing_id].append(when + ("" if sim is None else f", alignment {sim:.2f}"))
-
-            # first the unambiguous: one version of this kind each on the same day (no content check needed)
-            if not strict:
-                for days, p, o in candidates:
-                    if days == 0 and len(pivot_by_day[p.date]) == 1 and len(other_by_day[o.date]) == 1:
-                        take(days, p, o, None)
-            # then what is left, by content: closest dates first, then the best alignment
-            scored = []
-            if similarity is not None:
-                for days, p, o in candidates:
-                    if p.briefing_id in taken_p or o.briefing_id in taken_o:
-                        continue
-                    sim = similarity(p.briefing_id, o.briefing_id)
-                    if sim >= min_similarity:
-                        scored.append((days, -sim, p, o, sim))
-            scored.sort(key=lambda t: (t[0], t[1], t[2].briefing_id, t[3].briefing_id))
-            for days, _, p, o, sim in scored:
-                if p.briefing_id in taken_p or o.briefing_id in taken_o:
-                    continue
-                take(days, p, o, sim)
+                why[p.briefing_id].append(reason)
+            done = {o.briefing_id for _, o, _ in linked}
             for o in by_lang[other]:
-                if o.briefing_id not in taken_o:
+                if o.briefing_id not in done:
                     clusters[o.briefing_id] = [o]
         for first, members in clusters.items():
             dupes = [c for m in members for c in copies.get(m.briefing_id, ())]
