@@ -142,13 +142,14 @@ class Podium:
     # ---- store area ---------------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
-               progress: bool = False) -> IngestReport:
+               progress: bool = False, link: bool = True) -> IngestReport:
         """Parse and store files or folders (recursively). Each file is its own transaction; a bad file is
-        reported in the IngestReport and the batch goes on."""
+        reported in the IngestReport and the batch goes on. Afterwards (unless ``link=False``) the language
+        versions of each press conference are linked into events and aligned (``report.events`` counts)."""
         from .pipeline import ingest
 
         return ingest(self._db, [paths] if isinstance(paths, (str, Path)) else paths, format=format,
-                      analyse=analyse, progress=progress)
+                      analyse=analyse, progress=progress, link=link)
 
     def search(self, query: str, *, exact: bool = False, date_from: str | None = None,
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,
