@@ -34,7 +34,7 @@ def registry() -> tuple[dict[str, Spokesperson], dict[str, str]]:
         p = Spokesperson(id=rec["id"], publisher=rec["publisher"], name_en=rec.get("name_en"),
                          name_zh=rec.get("name_zh"), aliases=tuple(rec.get("aliases", ())))
         people[p.id] = p
-        for name in (p.id, p.name_en, p.name_zh, *p.aliases):
+        for name in (p.id, p.name_en, p.name_zh, p.display, *p.aliases):
             if name:
                 by_key.setdefault(_key(name), p.id)
     return people, by_key
