@@ -2,8 +2,9 @@
 
 Run:  nice -n 10 .venv/bin/python benchmarks/bench_ingest.py [--no-analyse] [--corpus DIR]
 Measures a first ingest into an empty database (parse, analysis unless --no-analyse, store, index, then linking
-the English and Chinese versions into events and aligning their exchanges, timed apart), then a re-ingest of the same pages (everything unchanged: read, hash, parse, compare). Target: first ingest of the
-shared MFA corpus under 30 s on the 2-core development machine. Prints figures; asserts nothing.
+the English and Chinese versions into events and aligning their exchanges, timed apart), then a re-ingest of the
+same pages (everything unchanged: read, hash, parse, compare). Target: first ingest of the shared MFA corpus
+under 30 s on the 2-core development machine. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
