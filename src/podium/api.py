@@ -309,7 +309,9 @@ class Podium:
         Options: lang ("en" | "zh"), layout ("today" | "site2020"), since / until (YYYY-MM-DD), base_url (a mirror
         or a test server; default the real site), rate (requests a second, default 1; 0 = no limit),
         max_requests (hard cap for the run), archive (folder; default ``<db>.archive``), analyse (default True),
-        timeout, retries, backoff (seconds), on_event (callback(kind, data) for progress).
+        timeout, retries, backoff (seconds), deadline (seconds one request may take in all), max_wait (longest
+        Retry-After waited for, seconds), max_run_time (seconds for the whole run), on_event (callback(kind, data)
+        for progress).
         Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
         "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
         from .pipeline import analysis_passes, ingest_briefing
@@ -320,7 +322,7 @@ class Podium:
         from .store.sqlite import check_date
 
         known = {"lang", "layout", "since", "until", "base_url", "rate", "max_requests", "archive", "analyse",
-                 "timeout", "retries", "backoff", "on_event"}
+                 "timeout", "retries", "backoff", "on_event", "deadline", "max_wait", "max_run_time"}
         unknown = set(options) - known
         if unknown:
             raise QueryError(f"unknown fetch option(s): {', '.join(sorted(unknown))}")
@@ -343,7 +345,11 @@ class Podium:
             raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
         client = HttpClient(rate=rate, max_requests=None if max_requests is None else int(max_requests),
                             timeout=float(options.get("timeout") or 20.0),
-                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)))
+                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)),
+                            **{name: float(options[key]) for key, name in (("deadline", "deadline"),
+                                                                          ("max_wait", "max_retry_after"),
+                                                                          ("max_run_time", "run_seconds"))
+                               if options.get(key) is not None})
         archive = Archive(options.get("archive") or f"{self.path}.archive")
         passes = analysis_passes() if options.get("analyse", True) else []
 

@@ -71,9 +71,10 @@ def detect(text: str, source: str = "<input>") -> Format:
 
 
 def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = None,
-                url: str | None = None) -> Briefing:
-    """Parse raw bytes (HTML or text, any declared charset) into a Briefing."""
-    text = decode(data, source)
+                url: str | None = None, charset: str | None = None) -> Briefing:
+    """Parse raw bytes (HTML or text, any declared charset) into a Briefing. ``charset``: what the server that
+    sent the page declared (HTTP Content-Type); it wins over the page's own declaration."""
+    text = decode(data, source, charset)
     if format is None:
         fmt = detect(text, source)
     else:

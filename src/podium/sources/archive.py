@@ -191,7 +191,9 @@ def archive_pages(path: str | Path) -> Iterator[Any]:
     """The archive's transcripts as ``sources.files.Page`` objects (newest version per URL, in fetch order), for
     ``podium ingest ARCHIVE_DIR``."""
     from .files import Page
+    from .http import charset_of
 
     path = Path(path)
     for rec in _newest_transcripts(path):
-        yield Page(path / rec["object"], rec.get("publisher_url") or rec["url"])
+        yield Page(path / rec["object"], rec.get("publisher_url") or rec["url"],
+                   charset=charset_of((rec.get("headers") or {}).get("content-type")))

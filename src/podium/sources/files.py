@@ -64,6 +64,8 @@ class Page:
     url: str | None = None
     #: Why the page is not a briefing (then it is reported as skipped, not parsed).
     skip: str | None = None
+    #: The charset the server declared when the page was fetched (from the archive's record), if any.
+    charset: str | None = None
 
     @property
     def source(self) -> str:
