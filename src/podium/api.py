@@ -26,16 +26,25 @@ def default_db_path() -> str:
 
 
 def parse_id(value: str | int, kind: str) -> int:
-    """An id as the user wrote it: 123, "123" or with its prefix ("b123" for a briefing, "e123" for an exchange)."""
+    """An id as the user wrote it: 123, "123" or with its prefix ("b123" for a briefing, "e123" for an exchange).
+
+    QueryError for anything else; NotFound for a number no stored id can have (over SQLite's 2**63 - 1)."""
+    what = "briefing" if kind == "b" else "exchange"
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text[:1] == kind:
-        text = text[1:]
-    if not text.isdigit():
-        raise QueryError(f"{value!r} is not a {'briefing' if kind == 'b' else 'exchange'} id; "
-                         f"write {kind}123 or 123")
-    return int(text)
+        number = value
+    else:
+        text = str(value).strip().lower()
+        if text[:1] == kind:
+            text = text[1:]
+        if not (text.isascii() and text.isdigit()) or len(text) > 40:
+            shown = repr(value) if len(str(value)) <= 60 else repr(str(value)[:60]) + "..."
+            raise QueryError(f"{shown} is not a {what} id; write {kind}123 or 123")
+        number = int(text)
+    if not 0 <= number < 2**63:
+        from .errors import NotFound
+
+        raise NotFound(f"no {what} {kind}{number}" if number < 10**30 else f"no {what} with an id that large")
+    return number
 
 
 def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
