@@ -154,6 +154,10 @@ class Podium:
         """One exchange with its briefing fields and annotations."""
         return self._db.store.exchange(parse_id(exchange_id, "e"))
 
+    def data_version(self) -> tuple[int, ...]:
+        """A token that changes whenever the database may have changed (for caches of aggregate results)."""
+        return self._db.data_version()
+
     def stats(self) -> dict[str, Any]:
         """Briefings, exchanges, date range, counts by spokesperson, outlet, language."""
         return self._db.store.stats()

@@ -202,6 +202,8 @@ def pages(paths: Iterable[str | Path], *, max_bytes: int | None = -1,
 def expand(paths: Iterable[str | Path], *, max_bytes: int | None = -1) -> tuple[list[Page], list[SourceError]]:
     """All pages, and an error for each path that does not exist or folder that cannot be read (the rest are
     still returned). Pages that cannot be read come with ``skip`` saying why (see ``pages``)."""
+    if max_bytes == -1:
+        max_bytes = max_page_bytes()  # a bad $PODIUM_MAX_PAGE_MB stops here, once, with its message
     out: list[Page] = []
     errors: list[SourceError] = []
     for p in paths:

@@ -97,6 +97,18 @@ class Database:
         self.index.close()
         self.store.close()
 
+    def data_version(self) -> tuple[int, ...]:
+        """Changes whenever a commit may have changed the data: size and modification time of the database
+        file and its WAL (a commit appends to the WAL, a checkpoint rewrites the file). Costs two stat calls."""
+        out: list[int] = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(f"{self.path}{suffix}")
+                out += [st.st_mtime_ns, st.st_size]
+            except OSError:
+                out += [0, 0]
+        return tuple(out)
+
     # ---- consistency ----------------------------------------------------------------------------------------
 
     def repair(self) -> str | None:

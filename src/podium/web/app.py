@@ -72,7 +72,11 @@ class TooLarge(PodiumError):
 
 
 class Web:
-    """What the handlers share: the facade, the thread pool that runs its blocking calls, the admin token."""
+    """What the handlers share: the facade, the thread pool that runs its blocking calls, the admin token, and
+    the cache of aggregate pages (keyed by the database's data version: a write anywhere empties it)."""
+
+    #: Most cached results kept (each an aggregate page's data).
+    CACHE_SIZE = 64
 
     def __init__(self, db_path: str | Path, admin_token: str | None, query_timeout: float, workers: int) -> None:
         self.pod = Podium(db_path, create=False)
@@ -82,6 +86,36 @@ class Web:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="podium-web")
         # one writer at a time; reads go on meanwhile (WAL)
         self.write_lock = threading.Lock()
+        self._cache: dict[Any, tuple[Any, Any]] = {}
+        self._computing: dict[Any, asyncio.Future[Any]] = {}
+
+    async def cached(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` run in the pool once per database version: the same call while the data has
+        not changed is answered from memory, and concurrent callers of one key share one computation (an
+        expensive page cannot fill the pool by being asked for many times at once). Callers must not mutate
+        the result."""
+        version = self.pod.data_version()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        pending = self._computing.get((key, version))
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._computing[(key, version)] = fut
+        try:
+            value = await self.run(fn, *args, **kwargs)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        finally:
+            self._computing.pop((key, version), None)
+        fut.set_result(value)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = (version, value)
+        return value
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run a blocking facade call in the pool; past the time limit answer 503 (the thread finishes alone)."""
