@@ -88,6 +88,8 @@ class Web:
         self.write_lock = threading.Lock()
         self._cache: dict[Any, tuple[Any, Any]] = {}
         self._computing: dict[Any, asyncio.Future[Any]] = {}
+        #: id(cached value) -> (value, its JSON body once rendered): a cached page is serialised once
+        self._rendered: dict[int, tuple[Any, bytes | None]] = {}
 
     async def cached(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` run in the pool once per database version: the same call while the data has
@@ -114,8 +116,24 @@ class Web:
         fut.set_result(value)
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.pop(next(iter(self._cache)))
+        old = self._cache.get(key)
+        if old is not None:
+            self._rendered.pop(id(old[1]), None)
         self._cache[key] = (version, value)
+        self._rendered = {i: r for i, r in self._rendered.items()
+                          if any(v is r[0] for _, v in self._cache.values())}
+        self._rendered[id(value)] = (value, None)
         return value
+
+    def json_body(self, data: Any) -> bytes | None:
+        """The JSON body of a value ``cached`` returned, rendered once; None for any other value."""
+        entry = self._rendered.get(id(data))
+        if entry is None or entry[0] is not data:
+            return None
+        if entry[1] is None:
+            entry = (data, JSON(data).body)
+            self._rendered[id(data)] = entry
+        return entry[1]
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run a blocking facade call in the pool; past the time limit answer 503 (the thread finishes alone)."""
@@ -294,9 +312,13 @@ def page_routes(path: str, data_fn: DataFunction, template: str, view: ViewFunct
         return request.app.state.templates.TemplateResponse(request, template, context)
 
     async def as_json(request: Request) -> Response:
-        data = await data_fn(request, request.app.state.web)
+        web: Web = request.app.state.web
+        data = await data_fn(request, web)
         if isinstance(data, Response):
             return data
+        body = web.json_body(data)
+        if body is not None:  # a cached page: serialised once per database version
+            return Response(body, media_type="application/json")
         return JSON(data)
 
     # the JSON route first: "/briefings/{id}" would otherwise take "/briefings/74.json" as id "74.json"

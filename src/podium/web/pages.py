@@ -140,9 +140,12 @@ def csv_cell(value: Any) -> Any:
 # ---- home ---------------------------------------------------------------------------------------------------
 
 async def home(request: Request, web: Web) -> dict[str, Any]:
-    stats = dict(await web.cached("stats", web.pod.stats))
-    stats.pop("path", None)  # the server's file system is not the reader's business
-    return {"stats": stats, "examples": EXAMPLES}
+    def data() -> dict[str, Any]:
+        stats = web.pod.stats()
+        stats.pop("path", None)  # the server's file system is not the reader's business
+        return {"stats": stats, "examples": EXAMPLES}
+
+    return await web.cached("home", data)
 
 
 # ---- search -------------------------------------------------------------------------------------------------
@@ -559,8 +562,7 @@ def render_svg(data: dict[str, Any], width: int = 960, height: int = 480) -> str
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
     # the costliest page (a pass over every exchange): computed once per database version, shared by all
-    rows = await web.cached("outlets", lambda: _records(web.pod.outlets()))
-    return {"rows": rows}
+    return await web.cached("outlets", lambda: {"rows": _records(web.pod.outlets())})
 
 
 def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
