@@ -322,6 +322,7 @@ def test_malformed_requests_answer_400_with_a_message(app_client, path):
 @pytest.mark.parametrize("path", [
     "/briefings/99999999999999999999999999.json", "/briefings/99999999999999999999999999",
     "/exchanges/9223372036854775808.json", "/exchanges/99999999999999999999", "/briefings/123456789.json",
+    "/trends.json?formulation=99999999999999999999999",
 ])
 def test_ids_no_briefing_can_have_answer_404(app_client, path):
     r = app_client.get(path)
