@@ -87,38 +87,40 @@ class Web:
         # one writer at a time; reads go on meanwhile (WAL)
         self.write_lock = threading.Lock()
         self._cache: dict[Any, tuple[Any, Any]] = {}
-        self._computing: dict[Any, asyncio.Future[Any]] = {}
+        self._computing: dict[Any, asyncio.Future[Any]] = {}  # (key, version) -> the task computing it
         #: id(cached value) -> (value, its JSON body once rendered): a cached page is serialised once
         self._rendered: dict[int, tuple[Any, bytes | None]] = {}
 
     async def cached(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` run in the pool once per database version: the same call while the data has
         not changed is answered from memory, and concurrent callers of one key share one computation (an
-        expensive page cannot fill the pool by being asked for many times at once). Callers must not mutate
-        the result."""
+        expensive page cannot fill the pool by being asked for many times at once). A caller past the time
+        limit gets 503, but the computation goes on and fills the cache for the next ones. Callers must not
+        mutate the result."""
         version = self.pod.data_version()
         hit = self._cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
-        pending = self._computing.get((key, version))
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._computing[(key, version)] = fut
+        task = self._computing.get((key, version))
+        if task is None:
+            task = asyncio.ensure_future(self._compute(key, version, fn, args, kwargs))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception not retrieved"
+            self._computing[(key, version)] = task
         try:
-            value = await self.run(fn, *args, **kwargs)
-        except BaseException as exc:
-            fut.set_exception(exc)
-            fut.exception()  # retrieved: no "never retrieved" warning when nobody else waited
-            raise
+            return await asyncio.wait_for(asyncio.shield(task), self.query_timeout)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"this page took longer than the server's limit of {self.query_timeout:g} s to compute; it is "
+                "still being computed: ask again in a moment") from None
+
+    async def _compute(self, key: Any, version: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            value = await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
         finally:
             self._computing.pop((key, version), None)
-        fut.set_result(value)
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.pop(next(iter(self._cache)))
-        old = self._cache.get(key)
-        if old is not None:
-            self._rendered.pop(id(old[1]), None)
         self._cache[key] = (version, value)
         self._rendered = {i: r for i, r in self._rendered.items()
                           if any(v is r[0] for _, v in self._cache.values())}
