@@ -2,10 +2,10 @@
 
     .venv/bin/python benchmarks/bench_hostile_parse.py [--pairs 10000 30000] [--divs 100000] [--mb 30]
 
-Pages are generated here (nothing committed): an MFA English page in the 2023 text layout with N question/answer
-pairs ("Q: ...?" / "A: ..."; ~34 bytes a pair), the same layout as HTML with one paragraph buried in N nested
-``<div>``, and a real MFA page whose transcript is repeated until it weighs M megabytes. Linear parsing costs
-x3 for 30,000 pairs against 10,000; the issue's bound is ~x4.
+Each figure is the fastest of --repeat parses. Pages are generated here (nothing committed): an MFA English page in
+the 2023 text layout with N question/answer pairs ("Q: ...?" / "A: ..."; ~34 bytes a pair), the same layout as
+HTML with one paragraph buried in N nested ``<div>``, and a real MFA page whose transcript is repeated until it
+weighs M megabytes. Linear parsing costs x3 for 30,000 pairs against 10,000; the issue's bound is ~x4.
 """
 
 from __future__ import annotations
@@ -56,14 +56,18 @@ def repeated_page(megabytes: float, corpus: Path) -> bytes | None:
     return raw[:start] + body * times + raw[end + 4:]
 
 
-def timed(data: bytes, name: str) -> tuple[float, str]:
-    t0 = time.perf_counter()
-    try:
-        b = parse_bytes(data, name)
-        what = f"{len(b.exchanges):,} exchanges ({b.format})"
-    except PodiumError as exc:
-        what = f"refused: {exc}"
-    return time.perf_counter() - t0, what
+def timed(data: bytes, name: str, repeat: int = 1) -> tuple[float, str]:
+    """The fastest of ``repeat`` parses (the others lost time to the machine, not to the parser)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        try:
+            b = parse_bytes(data, name)
+            what = f"{len(b.exchanges):,} exchanges ({b.format})"
+        except PodiumError as exc:
+            what = f"refused: {exc}"
+        best = min(best, time.perf_counter() - t0)
+    return best, what
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, nargs="+", default=[10_000, 30_000])
     ap.add_argument("--divs", type=int, default=100_000)
     ap.add_argument("--mb", type=float, default=30.0)
+    ap.add_argument("--repeat", type=int, default=3, help="parses per page; the fastest is printed")
     ap.add_argument("--corpus", type=Path,
                     default=Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared")) / "corpus")
     args = ap.parse_args(argv)
@@ -78,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[int, float] = {}
     for n in args.pairs:
         data = qa_page(n)
-        secs, what = timed(data, f"<{n} pairs>")
+        secs, what = timed(data, f"<{n} pairs>", args.repeat)
         timings[n] = secs
-        print(f"Q/A page, {n:,} pairs, {len(data) / 1e6:.2f} MB: {secs:.2f} s wall, {what}")
+        print(f"Q/A page, {n:,} pairs, {len(data) / 1e6:.2f} MB: {secs:.2f} s wall (best of {args.repeat}), {what}")
     if len(timings) >= 2:
         lo, hi = min(timings), max(timings)
         print(f"ratio {hi:,} pairs / {lo:,} pairs: x{timings[hi] / timings[lo]:.1f} (linear: x{hi / lo:.1f})")
