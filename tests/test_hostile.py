@@ -119,6 +119,8 @@ def test_a_fifo_named_on_the_command_line_is_skipped_not_waited_on(hostile_folde
     result = _ingest(str(hostile_folder / "pipe.html"), str(hostile_folder / "zero.html"), "--db",
                      str(tmp_path / "h.db"))
     assert result.exit_code == 0 and "2 skipped" in result.output, result.output
+    result = CliRunner().invoke(main, ["parse", str(hostile_folder / "pipe.html")])
+    assert result.exit_code == 1 and "not a regular file" in result.output
 
 
 def test_pages_over_the_size_limit_are_skipped_with_their_size(tmp_path, monkeypatch):
