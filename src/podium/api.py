@@ -30,16 +30,25 @@ _ID_KINDS = {"b": "briefing", "e": "exchange", "v": "event"}
 
 def parse_id(value: str | int, kind: str) -> int:
     """An id as the user wrote it: 123, "123" or with its prefix ("b123" for a briefing, "e123" for an exchange,
-    "v123" for an event)."""
+    "v123" for an event).
+
+    QueryError for anything else; NotFound for a number no stored id can have (over SQLite's 2**63 - 1)."""
+    what = _ID_KINDS.get(kind, kind)
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text[:1] == kind:
-        text = text[1:]
-    if not text.isdigit() or len(text) > 18:
-        raise QueryError(f"{value!r} is not a{'n' if kind in 'ea' else ''} {_ID_KINDS.get(kind, kind)} id; "
-                         f"write {kind}123 or 123")
-    return int(text)
+        number = value
+    else:
+        text = str(value).strip().lower()
+        if text[:1] == kind:
+            text = text[1:]
+        if not (text.isascii() and text.isdigit()) or len(text) > 40:
+            shown = repr(value) if len(str(value)) <= 60 else repr(str(value)[:60]) + "..."
+            raise QueryError(f"{shown} is not a{'n' if what[0] in 'ae' else ''} {what} id; write {kind}123 or 123")
+        number = int(text)
+    if not 0 <= number < 2**63:
+        from .errors import NotFound
+
+        raise NotFound(f"no {what} {kind}{number}" if number < 10**30 else f"no {what} with an id that large")
+    return number
 
 
 def _unknown(what: str, value: Any, known: Iterable[str]) -> str:
@@ -211,6 +220,10 @@ class Podium:
     def exchange(self, exchange_id: int) -> dict[str, Any]:
         """One exchange with its briefing fields and annotations."""
         return self._db.store.exchange(parse_id(exchange_id, "e"))
+
+    def data_version(self) -> tuple[int, ...]:
+        """A token that changes whenever the database may have changed (for caches of aggregate results)."""
+        return self._db.data_version()
 
     def stats(self) -> dict[str, Any]:
         """Briefings (published versions), exchanges, date range, counts by language, outlet; events (press
@@ -535,8 +548,9 @@ class Podium:
         Options: lang ("en" | "zh"), layout ("today" | "site2020"; default: detected from the site), since / until
         (YYYY-MM-DD), base_url (a mirror or a test server; default the real site), rate (requests a second, default
         1; 0 = no limit), max_requests (cap for the run; default ``DEFAULT_MAX_REQUESTS``, 2,000), archive (folder;
-        default ``<db>.archive``), analyse (default True),
-        timeout, retries, backoff (seconds), on_event (callback(kind, data) for progress).
+        default ``<db>.archive``), analyse (default True), timeout, retries, backoff (seconds), deadline (seconds
+        one request may take in all), max_wait (longest Retry-After waited for, seconds), max_run_time (seconds
+        for the whole run), on_event (callback(kind, data) for progress).
         Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
         "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
         from .pipeline import analysis_passes, ingest_briefing
@@ -547,7 +561,7 @@ class Podium:
         from .store.sqlite import check_date
 
         known = {"lang", "layout", "since", "until", "base_url", "rate", "max_requests", "archive", "analyse",
-                 "timeout", "retries", "backoff", "on_event"}
+                 "timeout", "retries", "backoff", "on_event", "deadline", "max_wait", "max_run_time"}
         unknown = set(options) - known
         if unknown:
             raise QueryError(f"unknown fetch option(s): {', '.join(sorted(unknown))}")
@@ -571,7 +585,11 @@ class Podium:
             raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
         client = HttpClient(rate=rate, max_requests=int(max_requests),
                             timeout=float(options.get("timeout") or 20.0),
-                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)))
+                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)),
+                            **{name: float(options[key]) for key, name in (("deadline", "deadline"),
+                                                                          ("max_wait", "max_retry_after"),
+                                                                          ("max_run_time", "run_seconds"))
+                               if options.get(key) is not None})
         archive = Archive(options.get("archive") or f"{self.path}.archive")
         passes = analysis_passes() if options.get("analyse", True) else []
 
@@ -586,5 +604,10 @@ class Podium:
                                 on_event=options.get("on_event"))
         finally:
             client.close()
+            self._db.flush()
+        if summary.get("added") or summary.get("updated"):
+            from .pipeline import link_events
+
+            summary["events"] = link_events(self._db)
             self._db.flush()
         return summary

@@ -202,7 +202,7 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                     data = page.path.read_bytes()
                 except OSError as exc:
                     raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
-                briefing = parse_bytes(data, page.source, format=format, url=page.url)
+                briefing = parse_bytes(data, page.source, format=format, url=page.url, charset=page.charset)
                 result = ingest_briefing(db, briefing, data, passes=passes)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))

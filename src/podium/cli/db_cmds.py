@@ -63,12 +63,18 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     kind=list are skipped (listing pages, not briefings), as are pages that hold no briefing (a spokesperson's
     statement with no question); index.tsv also gives each page its URL.
 
-    Prints a summary and every failure (file and reason); exit status 1 if any file failed.
+    Only regular files are read: a named pipe, a device or a file over the size limit ($PODIUM_MAX_PAGE_MB,
+    default 20) is skipped and named. Prints a summary, every skipped file (unless --quiet) and every failure
+    (file and reason); exit status 1 if any file failed.
     """
     if progress is None:
         progress = sys.stderr.isatty()
     with Podium(db) as pod:
         report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress)
+    if not quiet:
+        for r in report.results:
+            if r.status == "skipped":
+                click.echo(f"SKIPPED {r.source}: {r.error}", err=True)
     for r in report.failed:
         click.echo(f"FAILED {r.source}: {r.error}", err=True)
     counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "skipped", "failed")}

@@ -40,12 +40,19 @@ def fetch_group() -> None:
               help="Folder of raw fetched pages and fetch state [default: DB.archive].")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
               help="Seconds to wait for an answer before retrying.")
+@click.option("--deadline", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds one request may take in all (a server trickling its answer is cut off).")
+@click.option("--max-wait", "max_wait", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              help="Longest Retry-After to honour, in seconds; a server asking for more is tried on a later run.")
+@click.option("--max-run-time", "max_run_time", type=click.FloatRange(min=1), default=None,
+              help="Seconds the whole run may take; the next run goes on where this one stopped.")
 @click.option("--no-analyse", "no_analyse", is_flag=True, help="Store the parse only; run `podium analyse` later.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 def fetch_mfa_command(db: str, lang: str, layout: str | None, since: str | None, until: str | None,
                       base_url: str | None, rate: float, max_requests: int, archive: str | None, timeout: float,
-                      no_analyse: bool, quiet: bool, as_json: bool) -> None:
+                      deadline: float, max_wait: float, max_run_time: float | None, no_analyse: bool, quiet: bool,
+                      as_json: bool) -> None:
     """Fetch new regular press conference transcripts of China's Ministry of Foreign Affairs.
 
     Walks the section's listing pages newest first and stops at the first page whose transcripts are all held
@@ -72,6 +79,7 @@ def fetch_mfa_command(db: str, lang: str, layout: str | None, since: str | None,
     with Podium(db) as pod:
         summary = pod.fetch("mfa", lang=lang, layout=layout, since=since, until=until, base_url=base_url, rate=rate,
                             max_requests=max_requests, archive=archive, timeout=timeout, analyse=not no_analyse,
+                            deadline=deadline, max_wait=max_wait, max_run_time=max_run_time,
                             on_event=progress)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

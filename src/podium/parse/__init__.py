@@ -8,6 +8,8 @@ Each format lives in its own module and exposes a ``FORMAT`` object (see ``Forma
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +74,10 @@ def detect(text: str, source: str = "<input>") -> Format:
 
 
 def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = None,
-                url: str | None = None) -> Briefing:
-    """Parse raw bytes (HTML or text, any declared charset) into a Briefing."""
-    text = decode(data, source)
+                url: str | None = None, charset: str | None = None) -> Briefing:
+    """Parse raw bytes (HTML or text, any declared charset) into a Briefing. ``charset``: what the server that
+    sent the page declared (HTTP Content-Type); it wins over the page's own declaration."""
+    text = decode(data, source, charset)
     if format is None:
         fmt = detect(text, source)
     else:
@@ -89,6 +92,8 @@ def parse_file(path: str | Path, *, format: str | None = None, url: str | None =
     """Read and parse one file."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not path.is_dir():  # a pipe or a device would never end
+            raise SourceError(str(path), "not a regular file (a named pipe, a device or a socket): not read")
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(str(path), "no such file") from None

@@ -31,7 +31,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
+from ..errors import NotABriefing, ParseError
 from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from . import outlets as _outlets
@@ -460,6 +460,9 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     if date is None:
         date = date_from_stamps(title, content.html or "")
     if date is None:
+        if kind == "remarks":  # a statement, not a press conference: a page without its date is left out
+            raise NotABriefing(source, f"spokesperson's remarks with no date in the title or the page's date field "
+                                       f"(title {title!r}); not stored, as a briefing needs its date")
         raise ParseError(source, f"no date in the title or the page's date field (title {title!r})")
     paragraphs = _paragraphs(content)
     if not paragraphs:

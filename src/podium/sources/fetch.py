@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 from ..errors import FetchError, ParseError, PodiumError
 from ..model import Briefing
 from .archive import Archive
-from .http import HttpClient, RequestCapReached, RobotsDisallowed
+from .http import HttpClient, RequestCapReached, RobotsDisallowed, charset_of
 from .mfa import LAYOUT_NAMES, LAYOUTS, Layout, Link, parse_listing, publisher_url, read_transcript
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "run_fetch"]
@@ -168,6 +168,7 @@ class _Run:
         rec = None if link.url in self.retry else self.archive.latest(link.url)
         if rec is not None:
             data = self.archive.body(rec)
+            charset = charset_of(rec.get("headers", {}).get("content-type"))
             self.summary["from_archive"] += 1
         else:
             try:
@@ -181,10 +182,10 @@ class _Run:
             self.archive.store(url=link.url, final_url=resp.final_url, status=resp.status, body=resp.body,
                                headers=resp.headers, fetched_at=resp.fetched_at, kind="transcript",
                                publisher_url=publisher_url(link.url))
-            data = resp.body
+            data, charset = resp.body, resp.charset
             self.summary["downloaded"] += 1
         try:
-            briefing = read_transcript(data, publisher_url(link.url), self.layout, source=link.url)
+            briefing = read_transcript(data, publisher_url(link.url), self.layout, source=link.url, charset=charset)
         except ParseError as exc:  # refused for good, unless the page was cut off on the way
             self.fail(link, exc, gone=not exc.reason.startswith("truncated"))
             return

@@ -126,9 +126,9 @@ class Listing:
     page_count: int | None
 
 
-def parse_listing(data: bytes, url: str, layout: Layout) -> Listing:
-    """The transcript links of one listing page, in page order (newest first)."""
-    text = decode(data, url)
+def parse_listing(data: bytes, url: str, layout: Layout, charset: str | None = None) -> Listing:
+    """The transcript links of one listing page, in page order (newest first); ``charset``: the HTTP one."""
+    text = decode(data, url, charset)
     tree = LexborHTMLParser(text)
     links: list[Link] = []
     seen: set[str] = set()
@@ -172,21 +172,23 @@ def publisher_url(url: str) -> str:
     return DEFAULT_BASE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None) -> Briefing:
+def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None,
+                    charset: str | None = None) -> Briefing:
     """Parse a downloaded transcript page and check it is a whole regular press conference; ParseError naming
     the source otherwise. ``url``: the publisher's URL the briefing keeps; ``source``: where it was fetched from.
 
     The format is detected as ``podium ingest`` would detect it, so re-ingesting the archive gives the same parse.
     Today's English pages are read by ``mfa-en-site2022``; one detected as another format is still held to that
-    module's structural check (title, date, body container, the last labelled paragraph an answer)."""
+    module's structural check (title, date, body container, the last labelled paragraph an answer). ``charset``:
+    the one the server declared (HTTP Content-Type)."""
     source = source or url
-    b = parse_bytes(data, source, url=url)
+    b = parse_bytes(data, source, url=url, charset=charset)
     if layout.name == "today" and layout.lang == "en" and b.format != "mfa-en-site2022":
         from ..parse.mfa_en_site2022 import check_page, cross_check
 
-        cross_check(b, check_page(decode(data, source), source), source)
+        cross_check(b, check_page(decode(data, source, charset), source), source)
     elif layout.name == "today" and layout.lang == "zh" and b.format != "mfa-zh-site2022":
-        ref = parse_bytes(data, source, url=url, format="mfa-zh-site2022")  # refuses a page it cannot read whole
+        ref = parse_bytes(data, source, url=url, format="mfa-zh-site2022", charset=charset)  # refuses a partial page
         if (b.date, len(b.exchanges)) != (ref.date, len(ref.exchanges)):
             raise ParseError(source, f"read as {b.format}: {len(b.exchanges)} exchanges dated {b.date}, where the "
                                      f"page in today's layout has {len(ref.exchanges)} dated {ref.date}; not stored")

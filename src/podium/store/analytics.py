@@ -258,7 +258,9 @@ def find_formulation(store: Store, ref: str) -> dict[str, Any] | None:
     ensure_tables(store.conn)
     ref = ref.strip()
     bare = ref[1:] if ref[:1].lower() == "f" and ref[1:].isdigit() else ref
-    if bare.isdigit():
+    if bare.isascii() and bare.isdigit():
+        if int(bare) >= 2**63:  # beyond SQLite's integers: no formulation has that id
+            return None
         row = store.conn.execute("SELECT * FROM formulations WHERE id = ?", (int(bare),)).fetchone()
     else:
         row = store.conn.execute("SELECT * FROM formulations WHERE text = ? COLLATE NOCASE "

@@ -160,9 +160,16 @@ class Store:
     # ---- writing ---------------------------------------------------------------------------------------------
 
     def lookup(self, b: Briefing) -> sqlite3.Row | None:
-        """The stored version of a briefing: same key (its URL when known); or, when only one of the two has a
-        URL, the one with the same series, language, date and title (a page ingested with and without its
-        index.tsv is one briefing)."""
+        """The stored version of a briefing, by this rule:
+
+        1. the same key (its URL when known; else series|language|date|title);
+        2. else, when one of the two has no URL, the one with the same series, language, date and title (a page
+           ingested with and without its index.tsv is one briefing);
+        3. else, for a page without a URL, a stored briefing without a URL of the same series and language
+           whose turns are identical (speaker, role and text of every turn, in order): the same transcript
+           whose date or title was corrected is a revision of it, not a second briefing.
+        A page without a URL whose text also changed, beyond its date or title, is a new briefing: nothing
+        else says it is the same one."""
         return self._lookup(self.conn, b)
 
     def held_urls(self, urls: Iterable[str]) -> set[str]:
@@ -181,7 +188,20 @@ class Store:
         same = ("SELECT * FROM briefings WHERE series = ? AND lang = ? AND date = ? AND title = ?"
                 + (" AND url IS NULL" if b.url else ""))
         rows = c.execute(same, (b.series, b.lang, b.date.isoformat(), b.title)).fetchall()
-        return rows[0] if len(rows) == 1 else None
+        if len(rows) == 1:
+            return rows[0]
+        if b.url or not b.exchanges:
+            return None
+        # rule 3: candidates share the first question (an indexed lookup per briefing), then all turns must agree
+        first = b.exchanges[0].question_text
+        candidates = c.execute(
+            "SELECT b.* FROM briefings b JOIN exchanges e ON e.briefing_id = b.id AND e.n = 1 "
+            "WHERE b.url IS NULL AND b.series = ? AND b.lang = ? AND b.n_exchanges = ? AND e.question = ?",
+            (b.series, b.lang, len(b.exchanges), first)).fetchall()
+        body = [(t.role, t.speaker, t.text) for t in b.turns]
+        same_body = [r for r in candidates if [tuple(t) for t in c.execute(
+            "SELECT role, speaker, text FROM turns WHERE briefing_id = ? ORDER BY pos", (r["id"],))] == body]
+        return same_body[0] if len(same_body) == 1 else None
 
     def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
         """Record the outlet registry (name, type, country)."""
@@ -206,7 +226,9 @@ class Store:
         with self._transaction() as c:
             old = self._lookup(c, b)
             url = b.url or (old["url"] if old is not None else None)
-            key = b.key if b.url or old is None else old["key"]
+            # a page without a URL keeps the natural key of what it now says (rule 3 may have matched it under a
+            # corrected date or title); one with a URL, or matching a stored URL, keeps the URL
+            key = b.key if b.url or old is None or old["url"] is None else old["key"]
             if old is not None and old["content_sha256"] == content:
                 if old["url"] == url:
                     c.execute("ROLLBACK")
