@@ -129,7 +129,7 @@ Trump | trump | 特朗普
 Pompeo | pompeo | 蓬佩奥
 Pence | pence= | 彭斯
 Bolton | bolton | 博尔顿
-Kim Jong Un | kim jong | 金正恩
+Kim Jong Un | kim jong, kim jung | 金正恩
 Moon Jae-in | moon jae | 文在寅
 Abe | abe=, abe's, shinzo | 安倍
 Putin | putin | 普京
@@ -139,7 +139,7 @@ Morrison | morrison | 莫里森
 Trudeau | trudeau | 特鲁多
 Meng Wanzhou | meng wanzhou, ms. meng | 孟晚舟
 Kovrig | kovrig | 康明凯
-Spavor | spavor | 斯帕弗
+Spavor | spavor | 斯帕弗, 迈克尔
 Schellenberg | schellenberg | 谢伦伯格
 Xi Jinping | xi jinping, president xi | 习近平, 习主席
 Li Keqiang | li keqiang | 李克强
@@ -201,7 +201,7 @@ CPEC | cpec, economic corridor | 经济走廊
 Confucius Institute | confucius institute | 孔子学院
 AIIB | aiib, infrastructure investment bank | 亚投行, 亚洲基础设施投资银行
 Olympics | olympic | 奥运, 冬奥
-Expo | expo | 博览会, 进博会
+Expo | expo= | 博览会, 进博会
 Xinjiang | xinjiang | 新疆
 Tibet | tibet | 西藏, 涉藏
 Uygur | uygur, uighur, uyghur | 维吾尔
@@ -269,7 +269,7 @@ killed | killed, died, dead, death, casualt | 死亡, 遇难, 身亡, 丧生, �
 anniversary | anniversary | 周年
 condolence | condolence | 慰问, 哀悼
 congratulat | congratulat | 祝贺, 贺电
-WTO | wto, world trade organization | 世贸
+WTO | wto, world trade organization | 世贸, 入世
 investment | invest | 投资
 technology | technolog | 技术, 科技
 oil | oil | 石油, 原油, 油轮
@@ -329,12 +329,14 @@ _MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", 
 _EN_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
                        r"December)\s+\d{1,2}\b|\b\d{1,2}\s+(January|February|March|April|May|June|July|August|"
                        r"September|October|November|December)\b")
-_NUMBER = re.compile(r"(?<![A-Za-z0-9.\-])(?<!\d,)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![0-9])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])(?<![A-Za-z]-)(?<!\d,)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![0-9])")
 _EN_SCALE = re.compile(r"[\s-]*(thousand|million|billion|trillion)\b", re.I)
-_ZH_SCALE = re.compile(r"\s*[多余]?(万亿|亿|万)")  # "640多亿" is "more than 64 billion"
+_ZH_SCALE = re.compile(r"\s*[多余]?(万亿|万[多余]亿|亿|万)")  # "640多亿": over 64 billion; "2万多亿": over 2 trillion
+_PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.I)
+_PERCENT_RANGE = re.compile(r"\s*(?:to|-|–|至|到)\s*\d+(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b)", re.I)
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
 _SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
-           "万": 1e4, "亿": 1e8, "万亿": 1e12}
+           "万": 1e4, "亿": 1e8, "万亿": 1e12, "万多亿": 1e12, "万余亿": 1e12}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 _EN_WORD = re.compile(r"\S+")
@@ -345,6 +347,7 @@ def _is_zh(text: str) -> bool:
 
 
 _ZH_NUMERAL = re.compile(r"[零一二三四五六七八九十百千两]*[十百千][零一二三四五六七八九十百千两]*")
+_ZH_TENTHS = re.compile(r"([一二三四五六七八九])成")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _EN_WORD_NUMBER = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|hundreds? of|thousands? of|"
@@ -367,13 +370,16 @@ def _zh_numeral(s: str) -> float:
 
 def spelt_numbers(text: str) -> set[str]:
     """Numbers written in words, in the form ``numbers`` gives them: Chinese numerals ("三千多个" -> "3000",
-    "两百万" -> "2000000") and English number words before a scale ("three million" -> "3000000"). Used only to
-    check that a number printed in digits in one version is really missing from the other."""
+    "两百万" -> "2000000", "六成" -> "60%") and English number words before a scale ("three million" ->
+    "3000000"). Used only to check that a number printed in digits in one version is really missing from the
+    other."""
     out: set[str] = set()
     for m in _ZH_NUMERAL.finditer(text):
         value = _zh_numeral(m.group(0))
         scale = _ZH_SCALE.match(text, m.end())
         out.add(_fmt(value * (_SCALES[scale.group(1)] if scale else 1)))
+    for m in _ZH_TENTHS.finditer(text):  # "近六成" is "nearly 60%"
+        out.add(f"{_ZH_DIGITS[m.group(1)] * 10}%")
     for m in _EN_WORD_NUMBER.finditer(text):
         out.add(_fmt(_EN_WORDS.get(m.group(1).lower(), 1) * _SCALES[m.group(2).lower()]))
     return out
@@ -383,14 +389,16 @@ _MONTH_BEFORE = re.compile(r"(?:January|February|March|April|May|June|July|Augus
                            r"December)\s+$")
 
 
-def _is_english_date(text: str, m: re.Match[str]) -> bool:
-    """A day after a month name ("June 12"), a day before one ("12 June") or a year (1900-2099, not "2,000")."""
+def _is_date(text: str, m: re.Match[str]) -> bool:
+    """A day after a month name ("June 12"), a day before one ("12 June") or a year (1500-2099 in either language:
+    "fiscal 2020" / "2020财年", "Vision 2030" / "2030愿景"; not "2,000" or "2000亿")."""
     if _MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start()):
         return True
     if _EN_MONTH.match(text, m.start()):
         return True
     digits = m.group(1)
-    return len(digits) == 4 and digits[:2] in ("19", "20") and not m.group(2)
+    return (len(digits) == 4 and digits[:2] in ("15", "16", "17", "18", "19", "20") and not m.group(2)
+            and not _ZH_SCALE.match(text, m.end()) and not _EN_SCALE.match(text, m.end()))
 
 
 def _fmt(value: float) -> str:
@@ -401,22 +409,23 @@ def _fmt(value: float) -> str:
 
 def numbers(text: str, dates: bool = True) -> dict[str, str]:
     """The numbers a text contains, normalised ("1.3 billion" and "13亿" -> "1300000000"; "June 12" -> "6" and
-    "12"), each with the snippet it came from. Numbers glued to letters ("COVID-19", "G20", "1990s") are left out;
-    with ``dates`` false, so are years, months and days ("2019年11月3日", "November 3, 2019"), which one version
-    often leaves to "today" or "this year"."""
+    "12"; "52 percent" and "52%" -> "52%"), each with the snippet it came from. Numbers glued to letters
+    ("COVID-19", "G20", "1990s") are left out; with ``dates`` false, so are years, months and days ("2019年11月3日",
+    "November 3, 2019"), which one version often leaves to "today" or "this year"."""
     text = unicodedata.normalize("NFKC", text)
     out: dict[str, str] = {}
     for m in _NUMBER.finditer(text):
         after = text[m.end():m.end() + 1]
         if after.isascii() and after.isalpha() and not _ORDINAL.match(text, m.end()):  # "93rd" is 93, "1990s" no
             continue
-        if not dates and (after in "年月日号" and after or _is_english_date(text, m)):
+        if not dates and (after in "年月日" and after or _is_date(text, m)):
             continue
         value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         scale = _EN_SCALE.match(text, m.end()) or _ZH_SCALE.match(text, m.end())
         if scale:
             value *= _SCALES[scale.group(1).lower()]
-        out.setdefault(_fmt(value), text[max(0, m.start() - 25):m.end() + 25].replace("\n", " "))
+        key = _fmt(value) + ("%" if _PERCENT.match(text, m.end()) or _PERCENT_RANGE.match(text, m.end()) else "")
+        out.setdefault(key, text[max(0, m.start() - 25):m.end() + 25].replace("\n", " "))
     for m in _EN_MONTH.finditer(text) if dates else ():
         month = str(_MONTHS[(m.group(1) or m.group(2)).lower()])
         out.setdefault(month, m.group(0))
@@ -676,8 +685,8 @@ def align(a: Briefing, b: Briefing) -> Alignment:
 # ---------------------------------------------------------------------------------------------------------------
 # Differences
 
-#: Numbers below this are left out of "number only in": counts under 100 are often spelt out in one language
-#: ("ten days", "four decades", 二十国集团, 第十五轮) and written in digits in the other.
+#: Numbers below this (percentages apart) are left out of "number only in": counts under 100 are often spelt out
+#: in one language ("ten days", "four decades", 二十国集团, 第十五轮) and written in digits in the other.
 _MIN_NUMBER = 100
 #: Answer length log-ratios beyond this (e ** 0.8 = 2.2 times longer) are reported.
 _LENGTH_LOG_RATIO = 0.8
@@ -770,7 +779,8 @@ def _link_differences(la: str, lb: str, link: Link, xa: list[Exchange], xb: list
     na, nb = numbers(text_a, dates=False), numbers(text_b, dates=False)
     spelt_a, spelt_b = spelt_numbers(text_a), spelt_numbers(text_b)
     for lang, mine, other, spelt in ((la, na, nb, spelt_b), (lb, nb, na, spelt_a)):
-        extra = [k for k in mine if k not in other and k not in spelt and float(k) >= _MIN_NUMBER]
+        extra = [k for k in mine if k not in other and k not in spelt
+                 and (k.endswith("%") or float(k) >= _MIN_NUMBER)]
         if extra:
             out.append(Difference(f"number only in {lang}", lang, link.a, link.b,
                                   f"{where}: " + "; ".join(f"{k} in {mine[k]!r}" for k in extra[:4]),
@@ -784,7 +794,7 @@ def _link_differences(la: str, lb: str, link: Link, xa: list[Exchange], xb: list
         if extra:
             out.append(Difference(f"name only in {lang}", lang, link.a, link.b,
                                   f"{where}: " + "; ".join(f"{k} ({mine[k]!r})" for k in extra[:5]),
-                                  round(min(0.7, 0.25 + 0.1 * len(extra)), 3)))
+                                  round(min(0.4, 0.2 + 0.05 * len(extra)), 3)))
     # answer lengths far apart
     len_a, len_b = length(ans_a), length(ans_b)
     if len_a + len_b > 40:
