@@ -110,7 +110,7 @@ def test_aligner_beats_linking_by_position(shared: Path) -> None:
     cases = [_gold(p) for p in GOLD_FILES if _gold(p)["split"] == "development"]
     p, r, _, _ = _score(cases)
     bp, br, _, _ = _score(cases, baseline=True)
-    assert bp < 0.98 and br < 0.98  # the position baseline fails on merges and talk-back (0.965 / 0.957)
+    assert bp < 0.98 and br < 0.98  # the position baseline fails on merges and talk-back (0.966 / 0.958)
     assert p > bp and r > br
 
 

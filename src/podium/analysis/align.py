@@ -565,6 +565,11 @@ _MERGE_COST = 0.04
 _CHANCE = 0.3
 #: Units alone between two links, one on each side, are linked from this similarity on.
 _GAP_THRESHOLD = 0.2
+#: A k:1 link may be this much less alike than the best of its k units alone (an announcement printed as two
+#: turns in one version: the second, short one barely changes the match).
+_MERGE_TOLERANCE = 0.05
+#: Extra cost of linking two neighbours crosswise (the versions print them in the other order).
+_CROSS_COST = 0.2
 #: The largest k of a k:1 link.
 _MAX_MERGE = 3
 #: Out-of-order links (second pass) need at least this similarity.
@@ -595,20 +600,33 @@ def _dp(xs: Sequence[_Unit], ys: Sequence[_Unit], cross: bool) -> list[tuple[tup
                 # merges only near the diagonal (out-of-order material is for the leftover pass)
                 near = abs(i * m - j * n) <= band * max(n, m)
                 for k in range(2, (_MAX_MERGE if near else 1) + 1):
+                    # a merge must leave the pair about as alike as its best member alone: a unit the other
+                    # version lacks would only dilute the match
                     if i >= k:
                         merged_x = _merge(xs[i - k], merged_x)
                         s2 = _similarity(merged_x, ys[j - 1], cross)
-                        cands.append((best[i - k][j - 1] + s2 - _THRESHOLD - _MERGE_COST * (k - 1), (k, 1, s2)))
+                        if s2 > max(sim[i - q][j - 1] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
+                            cands.append((best[i - k][j - 1] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
+                                          (k, 1, s2)))
                     if j >= k:
                         merged_y = _merge(ys[j - k], merged_y)
                         s2 = _similarity(xs[i - 1], merged_y, cross)
-                        cands.append((best[i - 1][j - k] + s2 - _THRESHOLD - _MERGE_COST * (k - 1), (1, k, s2)))
+                        if s2 > max(sim[i - 1][j - q] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
+                            cands.append((best[i - 1][j - k] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
+                                          (1, k, s2)))
+                if i > 1 and j > 1:
+                    # two neighbours printed in the other order (-1 marks the crossing move)
+                    crossed = sim[i - 2][j - 1] + sim[i - 1][j - 2]
+                    cands.append((best[i - 2][j - 2] + crossed - 2 * _THRESHOLD - _CROSS_COST, (2, 2, -1.0)))
             best[i][j], back[i][j] = max(cands, key=lambda c: c[0])
     out = []
     i, j = n, m
     while i or j:
         di, dj, s = back[i][j]  # type: ignore[misc]
-        if di and dj:
+        if s < 0:
+            out.append(((i - 1,), (j - 2,), sim[i - 1][j - 2]))
+            out.append(((i - 2,), (j - 1,), sim[i - 2][j - 1]))
+        elif di and dj:
             out.append((tuple(range(i - di, i)), tuple(range(j - dj, j)), s))
         i, j = i - di, j - dj
     out.reverse()
