@@ -193,3 +193,22 @@ def test_difference_kinds_are_the_documented_ones(shared: Path) -> None:
     guide = (Path(__file__).resolve().parents[1] / "docs" / "alignment-guide.md").read_text(encoding="utf-8")
     for kind in DIFFERENCE_KINDS:
         assert f"`{kind}`" in guide, kind
+
+
+def test_numbers_meet_across_languages_on_a_real_answer(shared: Path) -> None:
+    """2019-05-21, exchange 6: "more than $64 billion" / "640多亿美元"; 2018-07-09, exchange 9: "as many as 3000
+    items" / "三千多个税目" (spelt out in Chinese)."""
+    from podium.analysis.align import numbers, spelt_numbers
+
+    en = parse_file(CORPUS / "mfa" / "en" / "t1665346.html").exchanges[5]
+    zh = parse_file(CORPUS / "mfa" / "zh" / "t1665274.html").exchanges[5]
+    assert "64000000000" in numbers(en.answer_text) and "64000000000" in numbers(zh.answer_text)
+    en = parse_file(CORPUS / "mfa" / "en" / "t1575371.html").exchanges[8]
+    zh = parse_file(CORPUS / "mfa" / "zh" / "t1575317.html").exchanges[8]
+    assert "3000" in numbers(en.question_text) and "3000" in spelt_numbers(zh.question_text)
+    assert not [d for d in differences(*_versions("t1575371", "t1575317")) if d.kind.startswith("number only")
+                and d.a == (9,)]
+
+
+def _versions(en_id: str, zh_id: str):  # noqa: ANN202
+    return parse_file(CORPUS / "mfa" / "en" / f"{en_id}.html"), parse_file(CORPUS / "mfa" / "zh" / f"{zh_id}.html")

@@ -40,11 +40,16 @@ __all__ = [
     "DIFFERENCE_KINDS",
     "METHOD",
     "VERSION",
+    "ZH_CHARS_PER_WORD",
     "Alignment",
     "Difference",
     "Link",
     "align",
     "differences",
+    "length",
+    "names",
+    "numbers",
+    "spelt_numbers",
 ]
 
 METHOD = "dp-anchors"
@@ -307,7 +312,6 @@ _LEXICON = _read_lexicon(_LEXICON_NAMES) + _read_lexicon(_LEXICON_TOPICS)
 _LEXICON_NAME_CONCEPTS = frozenset(c for c, _, _ in _read_lexicon(_LEXICON_NAMES))
 
 
-
 @functools.cache
 def _lexicon_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
     """(English, Chinese) Aho-Corasick automata over the lexicon's forms -> (form, concept)."""
@@ -322,6 +326,7 @@ def _lexicon_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
     en.make_automaton()
     zh.make_automaton()
     return en, zh
+
 
 _MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                        "september", "october", "november", "december"), 1)}
