@@ -20,6 +20,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from podium.analysis.align import METHOD, VERSION, align
@@ -68,12 +69,8 @@ def corpus_pairs() -> list[tuple[str, Path, Path]]:
     return [(d, v["en"], v["zh"]) for d, v in sorted(by_date.items()) if "en" in v and "zh" in v]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--verbose", action="store_true", help="print every wrong or missed link")
-    args = ap.parse_args()
-
-    cases = gold_cases()
+def score_split(split: str, cases: list[dict], verbose: bool) -> None:
+    """Print precision, recall and F1 of the aligner and of the baseline on some hand-aligned press conferences."""
     totals = {k: [0, 0, 0] for k in ("links", "openings", "base_links", "base_openings")}
     n_links = 0
     for case in cases:
@@ -88,11 +85,12 @@ def main() -> int:
                 t[0] += len(pred & gold)
                 t[1] += len(pred)
                 t[2] += len(gold)
-                if args.verbose and not key and pred != gold:
+                if verbose and not key and pred != gold:
                     print(f"  {case['date']} {name}: wrong {sorted(pred - gold)} missed {sorted(gold - pred)}")
-    print(f"Hand-aligned set: {len(cases)} press conferences (EN/ZH pairs, {cases[0]['date']} .. "
-          f"{cases[-1]['date']}), {n_links} exchange links, "
-          f"{sum(len(c['openings']) for c in cases)} opening links; aligner {METHOD} v{VERSION}")
+    dates = sorted(c["date"] for c in cases)
+    print(f"Hand-aligned set, {split}: {len(cases)} press conferences (EN/ZH pairs, {dates[0]} .. {dates[-1]}), "
+          f"{n_links} exchange links, {sum(len(c['openings']) for c in cases)} opening links; "
+          f"aligner {METHOD} v{VERSION}")
     for label, key in (("aligner", ""), ("baseline (position only)", "base_")):
         for name in ("links", "openings"):
             tp, n_pred, n_gold = totals[key + name]
@@ -100,6 +98,52 @@ def main() -> int:
             unit = "exchange pairs" if name == "links" else "opening pairs"
             print(f"  {label:26s} {unit:15s} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
                   f"({tp} right of {n_pred} predicted, {n_gold} in the gold set)")
+
+
+def stress(cases: list[dict]) -> None:
+    """The gold pairs edited: every 4th Chinese exchange dropped (its English counterparts must come out in
+    only_a, the rest still linked), and two neighbouring Chinese exchanges swapped (both still linked)."""
+    dropped_found = dropped = kept_right = kept = swapped_right = swapped = 0
+    for case in cases:
+        en = parse_file(CORPUS / case["en_file"])
+        zh = parse_file(CORPUS / case["zh_file"])
+        g_links, _ = gold_pairs(case)
+        gone = {e.n for e in zh.exchanges[3::4]}
+        al = align(en, replace(zh, exchanges=tuple(e for e in zh.exchanges if e.n not in gone)))
+        pred, _ = predicted_pairs(al)
+        for a, b in g_links:
+            if b in gone:
+                if not any(x == a for x, y in g_links if y not in gone):  # a has no other counterpart left
+                    dropped += 1
+                    dropped_found += a in al.only_a
+            else:
+                kept += 1
+                kept_right += (a, b) in pred
+        if len(zh.exchanges) >= 4:
+            k = len(zh.exchanges) // 2
+            order = list(zh.exchanges)
+            order[k - 1], order[k] = order[k], order[k - 1]
+            pred, _ = predicted_pairs(align(en, replace(zh, exchanges=tuple(order))))
+            for a, b in g_links:
+                if b in (order[k - 1].n, order[k].n):
+                    swapped += 1
+                    swapped_right += (a, b) in pred
+    print(f"Stress on the {len(cases)} hand-aligned pairs: every 4th Chinese exchange dropped: "
+          f"{dropped_found}/{dropped} English counterparts reported in only_a, {kept_right}/{kept} remaining links "
+          f"kept; two neighbouring Chinese exchanges swapped: {swapped_right}/{swapped} of their links found")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--verbose", action="store_true", help="print every wrong or missed link")
+    args = ap.parse_args()
+
+    cases = gold_cases()
+    for split in ("development", "held-out", "all"):
+        chosen = [c for c in cases if split in ("all", c.get("split", "development"))]
+        if chosen:
+            score_split(split, chosen, args.verbose and split == "all")
+    stress(cases)
 
     pairs = corpus_pairs()
     parsed = []

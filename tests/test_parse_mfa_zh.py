@@ -248,3 +248,14 @@ def test_reply_given_after_the_conference_joins_the_exchange_it_answers(shared):
     assert scmp.answers[-1].speaker == "赵立坚" and scmp.answers[-1].text.startswith("中国是网络大国")
     assert "会后" not in last.answer_text and len(last.answers[0].paragraphs) == 4
     assert any(t.role == STAGE and t.text.startswith("会后，就《南华早报》记者所提问题") for t in b.turns)
+
+
+def test_numbered_questions_after_the_conference_are_separate_exchanges(shared):
+    """"记者：一、……？" then, after its answer, an unlabelled "二、……？": two questions of one journalist (2020-04-03;
+    the English page t1765751 prints them as two exchanges too)."""
+    b = parse_file(ZH / "t1765719.html")
+    first, second = b.exchanges[-2:]
+    assert first.question_text.startswith("一、4月2日，联合国秘书长也门问题特使")
+    assert second.question_text.startswith("二、据报道，4月2日凌晨一艘越南渔船")
+    assert second.asker == first.asker == "记者" and not second.follow_up
+    assert "二、" not in first.answer_text and second.answer_text.startswith("4月2日凌晨，中国海警")

@@ -40,11 +40,16 @@ __all__ = [
     "DIFFERENCE_KINDS",
     "METHOD",
     "VERSION",
+    "ZH_CHARS_PER_WORD",
     "Alignment",
     "Difference",
     "Link",
     "align",
     "differences",
+    "length",
+    "names",
+    "numbers",
+    "spelt_numbers",
 ]
 
 METHOD = "dp-anchors"
@@ -90,7 +95,7 @@ class Difference:
 
     #: One of DIFFERENCE_KINDS, with the language filled in ("exchange only in en", "number only in zh", ...).
     kind: str
-    #: The version that has the extra material ("en", "zh").
+    #: The version that has the extra material ("en", "zh"); "" for "asker differs", where neither has more.
     lang: str
     #: Exchange n's involved, in version a and version b (empty for openings; see ``detail``).
     a: tuple[int, ...]
@@ -109,6 +114,8 @@ DIFFERENCE_KINDS = (
     "number only in {lang}",
     "name only in {lang}",
     "length ratio",
+    "asker differs",
+    "split in {lang}",
 )
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -118,31 +125,32 @@ DIFFERENCE_KINDS = (
 #: in answers).
 ZH_CHARS_PER_WORD = 1.47
 
-#: Names and topics the gazetteer does not cover: "concept | English forms | Chinese forms". English forms match
+#: Names and topics the gazetteer does not cover: "concept | English forms | Chinese forms" (people, companies,
+#: groupings and places in _LEXICON_NAMES, topics in _LEXICON_TOPICS). English forms match
 #: case-insensitively at a word start ("sanction" matches "sanctions"), and at a word end too when they end in "="
 #: ("abe=" is not "abeyance"); Chinese forms match anywhere.
-_LEXICON_TEXT = """
+_LEXICON_NAMES = """
 Trump | trump | 特朗普
 Pompeo | pompeo | 蓬佩奥
-Pence | pence | 彭斯
+Pence | pence= | 彭斯
 Bolton | bolton | 博尔顿
-Kim Jong Un | kim jong | 金正恩
+Kim Jong Un | kim jong, kim jung | 金正恩
 Moon Jae-in | moon jae | 文在寅
 Abe | abe=, abe's, shinzo | 安倍
 Putin | putin | 普京
-Modi | modi | 莫迪
+Modi | modi= | 莫迪
 Imran Khan | imran | 伊姆兰
 Morrison | morrison | 莫里森
 Trudeau | trudeau | 特鲁多
 Meng Wanzhou | meng wanzhou, ms. meng | 孟晚舟
 Kovrig | kovrig | 康明凯
-Spavor | spavor | 斯帕弗
+Spavor | spavor | 斯帕弗, 迈克尔
 Schellenberg | schellenberg | 谢伦伯格
 Xi Jinping | xi jinping, president xi | 习近平, 习主席
 Li Keqiang | li keqiang | 李克强
 Wang Yi | wang yi | 王毅
 Dalai Lama | dalai | 达赖
-Tsai Ing-wen | tsai ing, tsai | 蔡英文
+Tsai Ing-wen | tsai ing, tsai= | 蔡英文
 Carrie Lam | carrie lam | 林郑月娥
 Maduro | maduro | 马杜罗
 Guaido | guaido, guaidó | 瓜伊多
@@ -165,20 +173,20 @@ Liu He | liu he | 刘鹤
 Biden | biden | 拜登
 Bachelet | bachelet | 巴切莱特
 Lavrov | lavrov | 拉夫罗夫
-Kono | kono | 河野
+Kono | kono= | 河野
 Prayut | prayut | 巴育
 Hun Sen | hun sen | 洪森
 Aung San Suu Kyi | aung san, suu kyi | 昂山素季
 Ramaphosa | ramaphosa | 拉马福萨
 Pelosi | pelosi | 佩洛西
-Rubio | rubio | 卢比奥
-Esper | esper | 埃斯珀
+Rubio | rubio= | 卢比奥
+Esper | esper= | 埃斯珀
 Joshua Wong | joshua wong | 黄之锋
 Jimmy Lai | jimmy lai | 黎智英
 Gui Minhai | gui minhai | 桂民海
 Zhao Lijian | zhao lijian | 赵立坚
 Li Wenliang | li wenliang | 李文亮
-Ghani | ghani | 加尼
+Ghani | ghani= | 加尼
 Soleimani | soleimani | 苏莱曼尼
 Khashoggi | khashoggi | 卡舒吉
 Skripal | skripal | 斯克里帕尔
@@ -198,7 +206,7 @@ CPEC | cpec, economic corridor | 经济走廊
 Confucius Institute | confucius institute | 孔子学院
 AIIB | aiib, infrastructure investment bank | 亚投行, 亚洲基础设施投资银行
 Olympics | olympic | 奥运, 冬奥
-Expo | expo | 博览会, 进博会
+Expo | expo= | 博览会, 进博会
 Xinjiang | xinjiang | 新疆
 Tibet | tibet | 西藏, 涉藏
 Uygur | uygur, uighur, uyghur | 维吾尔
@@ -215,6 +223,8 @@ Arctic | arctic | 北极
 Gulf | gulf | 海湾
 Hormuz | hormuz | 霍尔木兹
 Yemen war | houthi | 胡塞
+"""
+_LEXICON_TOPICS = """
 trade | trade, economic and trade | 经贸, 贸易
 tariff | tariff | 关税, 加征
 sanction | sanction | 制裁
@@ -264,7 +274,7 @@ killed | killed, died, dead, death, casualt | 死亡, 遇难, 身亡, 丧生, �
 anniversary | anniversary | 周年
 condolence | condolence | 慰问, 哀悼
 congratulat | congratulat | 祝贺, 贺电
-WTO | wto, world trade organization | 世贸
+WTO | wto, world trade organization | 世贸, 入世
 investment | invest | 投资
 technology | technolog | 技术, 科技
 oil | oil | 石油, 原油, 油轮
@@ -289,11 +299,17 @@ Facebook | facebook | 脸书
 Google | google | 谷歌
 Apple | apple= | 苹果公司
 """
-_LEXICON: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = tuple(
-    (concept.strip(), tuple(f.strip() for f in en.split(",") if f.strip()),
-     tuple(f.strip() for f in zh.split(",") if f.strip()))
-    for concept, en, zh in (line.split("|") for line in _LEXICON_TEXT.strip().splitlines()))
 
+
+def _read_lexicon(text: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    return tuple((concept.strip(), tuple(f.strip() for f in en.split(",") if f.strip()),
+                  tuple(f.strip() for f in zh.split(",") if f.strip()))
+                 for concept, en, zh in (line.split("|") for line in text.strip().splitlines()))
+
+
+_LEXICON = _read_lexicon(_LEXICON_NAMES) + _read_lexicon(_LEXICON_TOPICS)
+#: The lexicon's people, companies, groupings and places: what "name only in" reports (topics are for aligning).
+_LEXICON_NAME_CONCEPTS = frozenset(c for c, _, _ in _read_lexicon(_LEXICON_NAMES))
 
 
 @functools.cache
@@ -311,16 +327,21 @@ def _lexicon_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
     zh.make_automaton()
     return en, zh
 
+
 _MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                        "september", "october", "november", "december"), 1)}
 # "June 12", "12 June": the month's number is an anchor too (Chinese writes 6月12日)
 _EN_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
                        r"December)\s+\d{1,2}\b|\b\d{1,2}\s+(January|February|March|April|May|June|July|August|"
                        r"September|October|November|December)\b")
-_NUMBER = re.compile(r"(?<![A-Za-z0-9.,\-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![0-9])")
-_EN_SCALE = re.compile(r"\s*(thousand|million|billion|trillion)\b", re.I)
-_ZH_SCALE = re.compile(r"\s*(万亿|亿|万)")
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "万": 1e4, "亿": 1e8, "万亿": 1e12}
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])(?<![A-Za-z]-)(?<!\d,)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![0-9])")
+_EN_SCALE = re.compile(r"[\s-]*(thousand|million|billion|trillion)\b", re.I)
+_ZH_SCALE = re.compile(r"\s*[多余]?(万亿|万[多余]亿|亿|万)")  # "640多亿": over 64 billion; "2万多亿": over 2 trillion
+_PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.I)
+_PERCENT_RANGE = re.compile(r"\s*(?:to|-|–|至|到)\s*\d+(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b)", re.I)
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+_SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+           "万": 1e4, "亿": 1e8, "万亿": 1e12, "万多亿": 1e12, "万余亿": 1e12}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 _EN_WORD = re.compile(r"\S+")
@@ -330,25 +351,87 @@ def _is_zh(text: str) -> bool:
     return len(_HAN.findall(text[:400])) > 20 or (bool(_HAN.search(text)) and not re.search(r"[a-z]{4}", text))
 
 
+_ZH_NUMERAL = re.compile(r"[零一二三四五六七八九十百千两]*[十百千][零一二三四五六七八九十百千两]*")
+_ZH_TENTHS = re.compile(r"([一二三四五六七八九])成")
+_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_EN_WORD_NUMBER = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|hundreds? of|thousands? of|"
+                             r"several|dozens? of)\s+(hundred|thousand|million|billion|trillion)\b", re.I)
+_EN_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10}
+
+
+def _zh_numeral(s: str) -> float:
+    """"二十一" -> 21, "三千" -> 3000, "一百零五" -> 105 (a malformed run gives what it can)."""
+    total, digit = 0, 0
+    for ch in s:
+        if ch in _ZH_DIGITS:
+            digit = _ZH_DIGITS[ch]
+        else:
+            total += (digit or 1) * _ZH_UNITS[ch]
+            digit = 0
+    return float(total + digit)
+
+
+def spelt_numbers(text: str) -> set[str]:
+    """Numbers written in words, in the form ``numbers`` gives them: Chinese numerals ("三千多个" -> "3000",
+    "两百万" -> "2000000", "六成" -> "60%") and English number words before a scale ("three million" ->
+    "3000000"). Used only to check that a number printed in digits in one version is really missing from the
+    other."""
+    out: set[str] = set()
+    for m in _ZH_NUMERAL.finditer(text):
+        value = _zh_numeral(m.group(0))
+        scale = _ZH_SCALE.match(text, m.end())
+        out.add(_fmt(value * (_SCALES[scale.group(1)] if scale else 1)))
+    for m in _ZH_TENTHS.finditer(text):  # "近六成" is "nearly 60%"
+        out.add(f"{_ZH_DIGITS[m.group(1)] * 10}%")
+    for m in _EN_WORD_NUMBER.finditer(text):
+        out.add(_fmt(_EN_WORDS.get(m.group(1).lower(), 1) * _SCALES[m.group(2).lower()]))
+    return out
+
+
+_MONTH_BEFORE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+                           r"December)\s+$")
+
+
+def _is_date(text: str, m: re.Match[str]) -> bool:
+    """A day after a month name ("June 12"), a day before one ("12 June") or a year (1500-2099 in either language:
+    "fiscal 2020" / "2020财年", "Vision 2030" / "2030愿景"; not "2,000" or "2000亿")."""
+    if _MONTH_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+        return True
+    if _EN_MONTH.match(text, m.start()):
+        return True
+    digits = m.group(1)
+    return (len(digits) == 4 and digits[:2] in ("15", "16", "17", "18", "19", "20") and not m.group(2)
+            and not _ZH_SCALE.match(text, m.end()) and not _EN_SCALE.match(text, m.end()))
+
+
 def _fmt(value: float) -> str:
+    if value >= 1000:  # 4 significant digits: "19677.9亿" and "1.96779 trillion" meet, float noise does not count
+        value = float(f"{value:.4g}")
     return f"{value:.0f}" if value == int(value) else f"{value:g}"
 
 
-def numbers(text: str) -> dict[str, str]:
+def numbers(text: str, dates: bool = True) -> dict[str, str]:
     """The numbers a text contains, normalised ("1.3 billion" and "13亿" -> "1300000000"; "June 12" -> "6" and
-    "12"), each with the snippet it came from. Numbers glued to letters ("COVID-19", "G20", "1990s") are left out."""
+    "12"; "52 percent" and "52%" -> "52%"), each with the snippet it came from. Numbers glued to letters
+    ("COVID-19", "G20", "1990s") are left out; with ``dates`` false, so are years, months and days ("2019年11月3日",
+    "November 3, 2019"), which one version often leaves to "today" or "this year"."""
     text = unicodedata.normalize("NFKC", text)
     out: dict[str, str] = {}
     for m in _NUMBER.finditer(text):
         after = text[m.end():m.end() + 1]
-        if after.isascii() and after.isalpha():
+        if after.isascii() and after.isalpha() and not _ORDINAL.match(text, m.end()):  # "93rd" is 93, "1990s" no
+            continue
+        if not dates and (after in "年月日" and after or _is_date(text, m)):
             continue
         value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         scale = _EN_SCALE.match(text, m.end()) or _ZH_SCALE.match(text, m.end())
         if scale:
             value *= _SCALES[scale.group(1).lower()]
-        out.setdefault(_fmt(value), text[max(0, m.start() - 25):m.end() + 25].replace("\n", " "))
-    for m in _EN_MONTH.finditer(text):
+        key = _fmt(value) + ("%" if _PERCENT.match(text, m.end()) or _PERCENT_RANGE.match(text, m.end()) else "")
+        out.setdefault(key, text[max(0, m.start() - 25):m.end() + 25].replace("\n", " "))
+    for m in _EN_MONTH.finditer(text) if dates else ():
         month = str(_MONTHS[(m.group(1) or m.group(2)).lower()])
         out.setdefault(month, m.group(0))
     return out
@@ -487,6 +570,11 @@ _MERGE_COST = 0.04
 _CHANCE = 0.3
 #: Units alone between two links, one on each side, are linked from this similarity on.
 _GAP_THRESHOLD = 0.2
+#: A k:1 link may be this much less alike than the best of its k units alone (an announcement printed as two
+#: turns in one version: the second, short one barely changes the match).
+_MERGE_TOLERANCE = 0.05
+#: Extra cost of linking two neighbours crosswise (the versions print them in the other order).
+_CROSS_COST = 0.2
 #: The largest k of a k:1 link.
 _MAX_MERGE = 3
 #: Out-of-order links (second pass) need at least this similarity.
@@ -517,20 +605,33 @@ def _dp(xs: Sequence[_Unit], ys: Sequence[_Unit], cross: bool) -> list[tuple[tup
                 # merges only near the diagonal (out-of-order material is for the leftover pass)
                 near = abs(i * m - j * n) <= band * max(n, m)
                 for k in range(2, (_MAX_MERGE if near else 1) + 1):
+                    # a merge must leave the pair about as alike as its best member alone: a unit the other
+                    # version lacks would only dilute the match
                     if i >= k:
                         merged_x = _merge(xs[i - k], merged_x)
                         s2 = _similarity(merged_x, ys[j - 1], cross)
-                        cands.append((best[i - k][j - 1] + s2 - _THRESHOLD - _MERGE_COST * (k - 1), (k, 1, s2)))
+                        if s2 > max(sim[i - q][j - 1] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
+                            cands.append((best[i - k][j - 1] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
+                                          (k, 1, s2)))
                     if j >= k:
                         merged_y = _merge(ys[j - k], merged_y)
                         s2 = _similarity(xs[i - 1], merged_y, cross)
-                        cands.append((best[i - 1][j - k] + s2 - _THRESHOLD - _MERGE_COST * (k - 1), (1, k, s2)))
+                        if s2 > max(sim[i - 1][j - q] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
+                            cands.append((best[i - 1][j - k] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
+                                          (1, k, s2)))
+                if i > 1 and j > 1:
+                    # two neighbours printed in the other order (-1 marks the crossing move)
+                    crossed = sim[i - 2][j - 1] + sim[i - 1][j - 2]
+                    cands.append((best[i - 2][j - 2] + crossed - 2 * _THRESHOLD - _CROSS_COST, (2, 2, -1.0)))
             best[i][j], back[i][j] = max(cands, key=lambda c: c[0])
     out = []
     i, j = n, m
     while i or j:
         di, dj, s = back[i][j]  # type: ignore[misc]
-        if di and dj:
+        if s < 0:
+            out.append(((i - 1,), (j - 2,), sim[i - 1][j - 2]))
+            out.append(((i - 2,), (j - 1,), sim[i - 2][j - 1]))
+        elif di and dj:
             out.append((tuple(range(i - di, i)), tuple(range(j - dj, j)), s))
         i, j = i - di, j - dj
     out.reverse()
@@ -607,18 +708,19 @@ def align(a: Briefing, b: Briefing) -> Alignment:
 # ---------------------------------------------------------------------------------------------------------------
 # Differences
 
-#: Numbers below this are left out of "number only in": small counts are spelt out in one language ("two
-#: sessions", 两会) and written in digits in the other.
-_MIN_NUMBER = 10
+#: Numbers below this (percentages apart) are left out of "number only in": counts under 100 are often spelt out
+#: in one language ("ten days", "four decades", 二十国集团, 第十五轮) and written in digits in the other.
+_MIN_NUMBER = 100
 #: Answer length log-ratios beyond this (e ** 0.8 = 2.2 times longer) are reported.
 _LENGTH_LOG_RATIO = 0.8
 #: Paragraphs shorter than this (in English words) are not reported as left out.
 _MIN_PARAGRAPH = 25
-#: Names that one version says and the other leaves to a pronoun ("China" / "we", 中方 / "I") or a generic word.
-_IMPLICIT_NAMES = frozenset({"CHN", "journalist", "trade", "epidemic", "killed", "military", "investment",
-                             "technology", "legislation", "ban", "attack", "aircraft", "ambassador", "embassy",
-                             "consular", "fire", "detained", "student", "port", "oil", "summit", "drill", "space",
-                             "protest", "election", "dam", "nuclear", "warship", "fishing", "navigation"})
+#: Names reported by "name only in": a country code other than China's, or a name of the lexicon.
+_COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def _reported_name(key: str) -> bool:
+    return (bool(_COUNTRY_CODE.match(key)) and key != "CHN") or key in _LEXICON_NAME_CONCEPTS
 
 
 def _by_n(b: Briefing) -> dict[int, Exchange]:
@@ -681,24 +783,41 @@ def _link_differences(la: str, lb: str, link: Link, xa: list[Exchange], xb: list
     ans_b = "\n".join(e.answer_text for e in xb)
     text_a = "\n".join(e.question_text for e in xa) + "\n" + ans_a
     text_b = "\n".join(e.question_text for e in xb) + "\n" + ans_b
+    # one version splits into several exchanges what the other prints as one (talk-back it leaves out or runs on
+    # in the answer, two questions under one label)
+    if len(xa) != len(xb):
+        lang, many = (la, xa) if len(xa) > len(xb) else (lb, xb)
+        out.append(Difference(f"split in {lang}", lang, link.a, link.b,
+                              f"{where}: {len(many)} exchanges in {lang}, one in the other; the extra: "
+                              + "; ".join(repr(_head(e.question_text, 60)) for e in many[1:]), 0.35))
+    # the two versions credit the question to different outlets ("RIA Novosti" / 俄罗斯卫星通讯社 = Sputnik)
+    oa = sorted({e.outlet for e in xa if e.outlet and not e.follow_up})
+    ob = sorted({e.outlet for e in xb if e.outlet and not e.follow_up})
+    if oa and ob and not set(oa) & set(ob):
+        out.append(Difference("asker differs", "", link.a, link.b,
+                              f"{where}: asked by {', '.join(oa)} ({la}; printed {xa[0].asker!r}) but by "
+                              f"{', '.join(ob)} ({lb}; printed {xb[0].asker!r})", 0.5))
     # numbers in one version only
-    na, nb = numbers(text_a), numbers(text_b)
-    for lang, mine, other in ((la, na, nb), (lb, nb, na)):
-        extra = [k for k in mine if k not in other and float(k) >= _MIN_NUMBER]
+    # dates left out: "today" and "12月3日" say the same day
+    na, nb = numbers(text_a, dates=False), numbers(text_b, dates=False)
+    spelt_a, spelt_b = spelt_numbers(text_a), spelt_numbers(text_b)
+    for lang, mine, other, spelt in ((la, na, nb, spelt_b), (lb, nb, na, spelt_a)):
+        extra = [k for k in mine if k not in other and k not in spelt
+                 and (k.endswith("%") or float(k) >= _MIN_NUMBER)]
         if extra:
             out.append(Difference(f"number only in {lang}", lang, link.a, link.b,
                                   f"{where}: " + "; ".join(f"{k} in {mine[k]!r}" for k in extra[:4]),
                                   round(min(0.8, 0.3 + 0.1 * len(extra)), 3)))
-    # names in one version only (countries, organisations, lexicon names; not the implicit ones)
+    # names in one version only: countries other than China (which one version often leaves to "we" / 我们) and
+    # the lexicon's people, companies and places; organisations, regions and topics vary with the wording
     ma, mb = names(text_a), names(text_b)
-    ka = {k for k in ma if not k.startswith("w:")}
-    kb = {k for k in mb if not k.startswith("w:")}
+    ka, kb = set(ma), set(mb)
     for lang, mine, keys, other in ((la, ma, ka, kb), (lb, mb, kb, ka)):
-        extra = sorted(keys - other - _IMPLICIT_NAMES)
+        extra = sorted(k for k in keys - other if _reported_name(k))
         if extra:
             out.append(Difference(f"name only in {lang}", lang, link.a, link.b,
                                   f"{where}: " + "; ".join(f"{k} ({mine[k]!r})" for k in extra[:5]),
-                                  round(min(0.7, 0.25 + 0.1 * len(extra)), 3)))
+                                  round(min(0.4, 0.2 + 0.05 * len(extra)), 3)))
     # answer lengths far apart
     len_a, len_b = length(ans_a), length(ans_b)
     if len_a + len_b > 40:

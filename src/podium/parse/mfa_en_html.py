@@ -13,14 +13,16 @@ Decisions:
   series ``REMARKS_SERIES`` so counts of press conferences are not inflated; a remarks page without a question
   or without a date is rejected with a ParseError (it is a statement, not a briefing).
 - "Journalist adds:", "The journalist clarified:" (an asker answering the spokesperson's counter-question), and
-  "Reuters (follow-up):" / "Follow-up from Reuters:" are follow-ups of the exchange they belong to. A plain
-  "Journalist:" reply keeps its printed label (asker "Journalist", not a follow-up), as the hand-checked fixtures do.
+  "Reuters (follow-up):" / "Follow-up from Reuters:" are follow-ups of the exchange they belong to. So is a plain
+  "Journalist:" after an answer (the journalist talking back): a follow-up of the asker it interrupts, the same rule
+  as "记者：" on Chinese pages (docs/alignment-guide.md).
 - Askers: registered outlets (data/outlets*.json), anonymous labels, and title-case labels that look like an outlet
   we have not registered; the last only when the spokesperson answers next (so "Mutual Respect and Win-Win
   Cooperation: these are ..." inside an answer stays prose). A misprinted spokesperson's name ("Geng Shaung",
   "Spokesperson Mao Ning") still labels the spokesperson.
 - Schedule notices after the last answer ("... will be adjourned", "... will start at 2 p.m."), and whatever follows
-  a "*****" row (the spokesperson's closing words, labelled or not), are announcements (role OPENING).
+  a "*****" row (ASCII or full-width "＊＊＊"; the spokesperson's closing words, labelled or not), are announcements
+  (role OPENING), as on Chinese pages.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ same way; the shared corpus holds no page of it, so that path is only checked on
 - "会后，就《南华早报》记者所提问题，赵立坚表示：" is a stage note; the reply after it joins the exchange of the outlet
   it names (an announcement when the outlet is unknown), not the exchange it happens to follow on the page;
 - "彭博社记者追问：" is a follow-up asked by the outlet it names (which may differ from the previous asker);
+- questions numbered "记者：一、……？" (put after the conference): an unlabelled "二、……？" after the answer is the same
+  journalist's next question, not more of the answer (the English pages print each one as its own question);
 - the journalist talking back inside an answer (``记者：是的。``, ``记者回答：``, ``记者澄清：``) opens a
   follow-up exchange (follow_up=True, the asker and outlet of the exchange it interrupts); the spokesperson's words
   after it answer that follow-up. English pages split at ``Journalist:`` the same way (docs/alignment-guide.md).
@@ -180,6 +182,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     speaking: str | None = None  # role of the last labelled speaker
     after_interjection = False
     talked_back: set[str] = set()  # interjection labels used after the first question
+    numbered_asker: str | None = None  # the label of a question numbered "一、" (several questions put in writing)
     for p in body.css("p"):
         para = _text_of(p)
         if para and _SEPARATOR.match(para) and labeller.seen_question:
@@ -210,6 +213,11 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
             after_interjection = False
             if role is not None:
                 speaking = role
+        if label is None and numbered_asker and speaking == SPOKESPERSON and _NEXT_NUMBERED.match(para):
+            # "记者：一、……？" answered, then "二、……？" unlabelled: the same journalist's next question
+            label, rest, role, speaking = numbered_asker, para, ASKER, ASKER
+        elif role == ASKER:
+            numbered_asker = label if rest.startswith("一、") else None
         if role == ASKER:
             m = inline_answer.search(rest)
             if m:
@@ -244,6 +252,9 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
                     spokesperson=spokesperson, url=url, source=source, format=NAME, openings=openings,
                     exchanges=exchanges, turns=tuple(turns))
 
+
+#: The second, third ... of numbered questions ("二、据报道，……？"), printed without a label after the answer to "一、".
+_NEXT_NUMBERED = re.compile(r"^[二三四五六七八九十]、.{0,400}[？?]")
 
 #: A row of asterisks (or dashes) the page prints before the spokesperson's closing words.
 _SEPARATOR = re.compile(r"^[*＊\-－=＝_~·•#※]{3,}$")
