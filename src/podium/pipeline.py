@@ -68,14 +68,49 @@ def sync_spokespersons(db: Database) -> int:
 _LANG_ORDER = {"en": 0, "zh": 1}
 
 
-def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
+#: Below this many version pairs to align, linking runs in this process (a worker pool costs ~1 s to start).
+PARALLEL_ALIGN_MIN = 64
+
+
+def _align_pair(a: Briefing, b: Briefing) -> tuple[Any, list[Any]]:
+    """Align two versions and list their differences (run in a worker process for large batches)."""
+    from .analysis.align import align, differences
+
+    al = align(a, b)
+    return al, differences(a, b, al)
+
+
+def _align_all(pairs: list[tuple[Briefing, Briefing]], workers: int | None) -> list[tuple[Any, list[Any]]]:
+    """``_align_pair`` over many pairs, across processes (bounded: chunks of pairs, at most ``workers``)."""
+    import os
+
+    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if n <= 1 or len(pairs) < PARALLEL_ALIGN_MIN:
+        return [_align_pair(a, b) for a, b in pairs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn, not fork: the parent holds SQLite connections and the index's threads
+    try:
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(pool.map(_align_pair, [a for a, _ in pairs], [b for _, b in pairs],
+                                 chunksize=max(1, len(pairs) // (n * 4))))
+    except (BrokenProcessPool, OSError) as exc:  # e.g. a __main__ a worker cannot import (code piped to python)
+        log.warning("aligning in worker processes failed (%s); aligning here instead", exc)
+        return [_align_pair(a, b) for a, b in pairs]
+
+
+def link_events(db: Database, *, redo: bool = False, workers: int | None = None) -> dict[str, int]:
     """The events corpus pass: put the stored briefings into events (``podium.analysis.events``), align the
     exchanges and openings of every event's versions (``podium.analysis.align``), record what the versions do not
     share, and carry clarity from the English exchange to its counterparts. Only events whose versions changed
-    are re-aligned (``redo`` re-aligns all). Returns counts (events, realigned, links, differences, carried)."""
+    are re-aligned (``redo`` re-aligns all); large batches are aligned across ``workers`` processes (default:
+    the cores, at most 4). Returns counts (events, realigned, links, differences, carried)."""
     from .analysis import events as event_rules
     from .analysis.align import VERSION as ALIGN_VERSION
-    from .analysis.align import align, differences
+    from .analysis.align import align
     from .store import analytics
     from .store import events as store_events
 
@@ -84,7 +119,6 @@ def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
     versions, hashes = store_events.versions(store)
     lang_of = {v.briefing_id: v.lang for v in versions}
     loaded: dict[int, Briefing] = {}
-    alignments: dict[tuple[int, int], Any] = {}
 
     def briefing(bid: int) -> Briefing:
         if bid not in loaded:
@@ -92,19 +126,17 @@ def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
                 loaded[bid] = b
         return loaded[bid]
 
-    def ordered(x: int, y: int) -> tuple[int, int]:
-        return (x, y) if (_LANG_ORDER.get(lang_of[x], 9), lang_of[x]) <= (_LANG_ORDER.get(lang_of[y], 9),
-                                                                            lang_of[y]) else (y, x)
+    def rank(bid: int) -> tuple[int, str]:
+        return _LANG_ORDER.get(lang_of[bid], 9), lang_of[bid]
 
-    def aligned(x: int, y: int) -> Any:
-        key = ordered(x, y)
-        if key not in alignments:
-            alignments[key] = align(briefing(key[0]), briefing(key[1]))
-        return alignments[key]
+    def similarity(x: int, y: int) -> float:  # only for versions the dates alone cannot pair
+        a, b = sorted((x, y), key=rank)
+        return align(briefing(a), briefing(b)).score
 
-    events = event_rules.group(versions, similarity=lambda x, y: aligned(x, y).score)
+    events = event_rules.group(versions, similarity=similarity)
     known = store_events.event_fingerprints(store)
     plan, links, diffs = [], {}, {}
+    todo: list[tuple[str, int, int]] = []  # (event key, version a, version b) to align
     for ev in events:
         fingerprint = hashlib.sha256(json.dumps(
             [ALIGN_VERSION, [(v, hashes[v]) for v in ev.versions]]).encode()).hexdigest()
@@ -115,21 +147,21 @@ def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
         firsts: dict[str, int] = {}
         for v in sorted(ev.versions):  # one copy per language (a page published twice is aligned once)
             firsts.setdefault(lang_of[v], v)
-        vs = sorted(firsts.values(), key=lambda v: (_LANG_ORDER.get(lang_of[v], 9), lang_of[v]))
-        for other in vs[1:]:
-            a, b = vs[0], other
-            al = aligned(a, b)
-            ids_a, ids_b = store_events.exchange_ids(store, a), store_events.exchange_ids(store, b)
-            method = f"{al.method} {al.version}"
-            for link in al.links:
-                la = tuple(ids_a[n] for n in link.a if n in ids_a)
-                lb = tuple(ids_b[n] for n in link.b if n in ids_b)
-                if la and lb:
-                    links[ev.key].append(ExchangeLink(la, lb, link.score, method))
-            for d in differences(briefing(a), briefing(b), al):
-                ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
-                diffs[ev.key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
-                                      "severity": d.severity})
+        vs = sorted(firsts.values(), key=rank)
+        todo += [(ev.key, vs[0], other) for other in vs[1:]]
+    results = _align_all([(briefing(a), briefing(b)) for _, a, b in todo], workers)
+    for (key, a, b), (al, found) in zip(todo, results, strict=True):
+        ids_a, ids_b = store_events.exchange_ids(store, a), store_events.exchange_ids(store, b)
+        method = f"{al.method} {al.version}"
+        for link in al.links:
+            la = tuple(ids_a[n] for n in link.a if n in ids_a)
+            lb = tuple(ids_b[n] for n in link.b if n in ids_b)
+            if la and lb:
+                links[key].append(ExchangeLink(la, lb, link.score, method))
+        for d in found:
+            ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
+            diffs[key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
+                               "severity": d.severity})
     counts = store_events.write_events(store, plan, links, diffs)
     counts["carried"] = store_events.carry_clarity(store)
     return counts

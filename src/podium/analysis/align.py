@@ -30,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 
@@ -413,6 +414,16 @@ def _fmt(value: float) -> str:
 
 
 def numbers(text: str, dates: bool = True) -> dict[str, str]:
+    """See ``_numbers``; memoised, because alignment and differences read the same texts."""
+    return dict(_numbers_cached(text, dates))
+
+
+@lru_cache(maxsize=65536)
+def _numbers_cached(text: str, dates: bool) -> tuple[tuple[str, str], ...]:
+    return tuple(_numbers(text, dates).items())
+
+
+def _numbers(text: str, dates: bool = True) -> dict[str, str]:
     """The numbers a text contains, normalised ("1.3 billion" and "13亿" -> "1300000000"; "June 12" -> "6" and
     "12"; "52 percent" and "52%" -> "52%"), each with the snippet it came from. Numbers glued to letters
     ("COVID-19", "G20", "1990s") are left out; with ``dates`` false, so are years, months and days ("2019年11月3日",
@@ -438,6 +449,16 @@ def numbers(text: str, dates: bool = True) -> dict[str, str]:
 
 
 def names(text: str) -> dict[str, str]:
+    """See ``_names``; memoised, because alignment and differences read the same texts."""
+    return dict(_names_cached(text))
+
+
+@lru_cache(maxsize=65536)
+def _names_cached(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_names(text).items())
+
+
+def _names(text: str) -> dict[str, str]:
     """Countries, organisations (gazetteer codes) and lexicon concepts a text names, each with the form printed."""
     out: dict[str, str] = {}
     for m in find_mentions(text):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ class Gazetteer:
             if end + 1 < len(text) and _wordchar(text[end + 1]) and _wordchar(key[-1]):
                 continue
             cands.append((start, end + 1, prio, countries, orgs))
-        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        if _HAN.search(text):
             for end, (key, countries, orgs, prio) in self._zh.iter(text):
                 cands.append((end - len(key) + 1, end + 1, prio, countries, orgs))
         # longest first, then the higher priority, then the leftmost; a position is taken once
@@ -138,6 +139,9 @@ def _english_variants(form: str) -> list[str]:
     if "'" in form:
         out.append(form.replace("'", "’"))
     return out
+
+
+_HAN = re.compile("[\u4e00-\u9fff]")
 
 
 def _wordchar(ch: str) -> bool:
