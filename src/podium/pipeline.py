@@ -89,7 +89,6 @@ def _align_all(pairs: list[tuple[Briefing, Briefing]], workers: int | None) -> l
         return [_align_pair(a, b) for a, b in pairs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
     from concurrent.futures.process import BrokenProcessPool
 
     # spawn, not fork: the parent holds SQLite connections and the index's threads
