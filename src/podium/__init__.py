@@ -11,7 +11,18 @@ from .errors import (
     SourceError,
     StoreError,
 )
-from .model import Annotation, Briefing, Exchange, IngestReport, IngestResult, Turn
+from .model import (
+    Annotation,
+    Briefing,
+    Event,
+    Exchange,
+    ExchangeLink,
+    IngestReport,
+    IngestResult,
+    Spokesperson,
+    Turn,
+    Version,
+)
 from .parse import parse_bytes, parse_file
 
 __version__ = "0.1.0"
@@ -30,7 +41,9 @@ __all__ = [
     "AnalysisError",
     "Annotation",
     "Briefing",
+    "Event",
     "Exchange",
+    "ExchangeLink",
     "FetchError",
     "IngestReport",
     "IngestResult",
@@ -41,8 +54,10 @@ __all__ = [
     "PodiumError",
     "QueryError",
     "SourceError",
+    "Spokesperson",
     "StoreError",
     "Turn",
+    "Version",
     "parse_bytes",
     "parse_file",
 ]
