@@ -10,6 +10,8 @@ under 30 s on the 2-core development machine. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -21,19 +23,26 @@ sys.path.insert(0, str(ROOT / "src"))
 from podium import Podium  # noqa: E402
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the alignment workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
+    load = os.getloadavg()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "mfa")
     ap.add_argument("--no-analyse", action="store_true", help="ingest without the analysis passes")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="podium-bench-ingest-") as tmp:
         with Podium(Path(tmp) / "bench.db") as pod:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             report = pod.ingest([args.corpus], analyse=not args.no_analyse, link=False)
-            stored = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            stored, stored_cpu = time.perf_counter() - t0, _cpu() - c0
+            t0, c0 = time.perf_counter(), _cpu()
             linked = pod.link_events()
-            link_s = time.perf_counter() - t0
+            link_s, link_cpu = time.perf_counter() - t0, _cpu() - c0
             first = stored + link_s
             pages = sum(report.count(s) for s in ("added", "updated", "unchanged", "failed"))
             t0 = time.perf_counter()
@@ -45,11 +54,14 @@ def main() -> None:
     print(f"corpus: {args.corpus}  ({'no analysis' if args.no_analyse else 'with analysis'})")
     print(f"first ingest: {pages} pages ({counts}) -> {stats['briefings']} briefings, {stats['exchanges']} exchanges")
     print(f"  {first:.1f} s total, {pages / first:.0f} pages/s, {stats['exchanges'] / first:.0f} exchanges/s")
-    print(f"  of which parse + {'analysis + ' if not args.no_analyse else ''}store + index {stored:.1f} s; "
-          f"linking versions into events and aligning them {link_s:.1f} s ({linked['events']} events, "
+    print(f"  of which parse + {'analysis + ' if not args.no_analyse else ''}store + index {stored:.1f} s "
+          f"({stored_cpu:.1f} CPU s); linking versions into events and aligning them {link_s:.1f} s "
+          f"({link_cpu:.1f} CPU s in this process and its workers; {linked['events']} events, "
           f"{linked['realigned']} aligned, {linked['links']} exchange links, {linked['differences']} differences, "
           f"clarity carried to {linked['carried']} exchanges)")
     print(f"re-ingest (unchanged {again.count('unchanged')}): {second:.1f} s, {pages / second:.0f} pages/s")
+    print(f"load average before/after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} (2 cores: above ~2, wall "
+          "seconds stretch with the other jobs; CPU seconds do not)")
     print(f"database + index on disk: {size / 1e6:.0f} MB; annotations: {stats['annotations']}")
 
 
