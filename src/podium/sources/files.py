@@ -7,18 +7,20 @@ silently. A file named on the command line is always tried, whatever its name.
 ``index.tsv`` (as the MFA corpus and ``podium fetch`` write it: tab-separated with a header holding at least
 ``file`` and ``url``, optionally ``kind``) in the page's folder or up to three folders above gives each page its
 publisher URL; its ``file`` column is relative to the folder of the index.tsv or to the folder above it. A page
-whose row says ``kind`` = ``list`` is a section's listing page, not a briefing: it is reported as skipped.
+whose row says ``kind`` = ``list`` is a section's listing page, not a briefing: it is reported as skipped. Indexes
+(that one, a ``lists/`` folder of listing pages beside the pages, or one the user names) are read by
+``sources.indexes``; each Page carries its entry (URL, date, title, evidence).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
+from .indexes import IndexEntry, Indexes
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt"})
 IGNORED_NAMES = frozenset({"robots.txt", "index.tsv"})
@@ -32,65 +34,30 @@ class Page:
     url: str | None = None
     #: Why the page is not a briefing (then it is reported as skipped, not parsed).
     skip: str | None = None
+    #: What an index says about the page (URL, date, title, and where it says so).
+    index: IndexEntry | None = None
 
     @property
     def source(self) -> str:
         return str(self.path)
 
 
-class _IndexTsv:
-    """URLs and kinds of pages listed in index.tsv files, loaded once per folder."""
-
-    def __init__(self) -> None:
-        self._by_dir: dict[str, dict[str, dict[str, str]] | None] = {}
-        self._near: dict[str, dict[str, dict[str, str]]] = {}
-
-    def _load(self, folder: str) -> dict[str, dict[str, str]] | None:
-        if folder not in self._by_dir:
-            tsv = os.path.join(folder, "index.tsv")
-            rows: dict[str, dict[str, str]] | None = None
-            if os.path.isfile(tsv):
-                rows = {}
-                try:
-                    with open(tsv, encoding="utf-8", newline="") as fh:
-                        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                            f = (row.get("file") or "").strip()
-                            if not f:
-                                continue
-                            for base in (folder, os.path.dirname(folder)):
-                                rows[os.path.normpath(os.path.join(base, f))] = row
-                except (OSError, csv.Error, UnicodeDecodeError):
-                    rows = None  # an unreadable index only costs the URLs
-            self._by_dir[folder] = rows
-        return self._by_dir[folder]
-
-    def row(self, path: Path) -> dict[str, str] | None:
-        key = os.path.normpath(os.path.abspath(path))
-        folder = os.path.dirname(key)
-        for _ in range(4):
-            rows = self._load(folder)
-            if rows is not None and key in rows:
-                return rows[key]
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        return None
-
-
-def _page(path: Path, tsv: _IndexTsv) -> Page:
-    row = tsv.row(path)
-    if row is None:
+def _page(path: Path, tsv: Indexes) -> Page:
+    if tsv.is_index_file(path):
+        return Page(path, skip="listing page read as the index of the pages beside it, not a briefing")
+    entry = tsv.entry(path)
+    if entry is None:
         return Page(path)
-    url = (row.get("url") or "").strip() or None
-    kind = (row.get("kind") or "").strip().lower()
-    return Page(path, url, "listing page (index.tsv kind=list), not a briefing" if kind == "list" else None)
+    kind = (entry.kind or "").lower()
+    return Page(path, entry.url, "listing page (index.tsv kind=list), not a briefing" if kind == "list" else None,
+                entry)
 
 
-def pages(paths: Iterable[str | Path]) -> Iterator[Page]:
+def pages(paths: Iterable[str | Path], indexes: Indexes | None = None) -> Iterator[Page]:
     """Every page under the given files and folders, in a stable order; SourceError for a path that does
-    not exist is raised only when that path is reached, as a Page cannot stand for it."""
-    tsv = _IndexTsv()
+    not exist is raised only when that path is reached, as a Page cannot stand for it. ``indexes``: the user's
+    indexes (``sources.indexes``); those beside the pages are found either way."""
+    tsv = indexes if indexes is not None else Indexes()
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -115,13 +82,14 @@ def pages(paths: Iterable[str | Path]) -> Iterator[Page]:
             raise SourceError(str(path), "no such file or folder")
 
 
-def expand(paths: Iterable[str | Path]) -> tuple[list[Page], list[SourceError]]:
+def expand(paths: Iterable[str | Path], indexes: Indexes | None = None) -> tuple[list[Page], list[SourceError]]:
     """All pages, and an error for each path that does not exist (the rest are still returned)."""
     out: list[Page] = []
     errors: list[SourceError] = []
+    indexes = indexes if indexes is not None else Indexes()
     for p in paths:
         try:
-            out.extend(pages([p]))
+            out.extend(pages([p], indexes))
         except SourceError as exc:
             errors.append(exc)
     return out, errors
