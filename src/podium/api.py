@@ -87,13 +87,16 @@ class Podium:
     # ---- store area ---------------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
-               progress: bool = False) -> IngestReport:
+               progress: bool = False, indexes: Iterable[str | Path] = (),
+               columns: dict[str, str] | None = None) -> IngestReport:
         """Parse and store files or folders (recursively). Each file is its own transaction; a bad file is
-        reported in the IngestReport and the batch goes on."""
+        reported in the IngestReport and the batch goes on. ``indexes``: index files (CSV/TSV of file, url,
+        date[, title]) or listing pages that give pages their URL and date; Q&A tables among ``paths`` (.csv, .tsv,
+        .xlsx, .jsonl, .parquet) are read with ``columns`` (field -> column name; see ``podium.sources.tables``)."""
         from .pipeline import ingest
 
         return ingest(self._db, [paths] if isinstance(paths, (str, Path)) else paths, format=format,
-                      analyse=analyse, progress=progress)
+                      analyse=analyse, progress=progress, indexes=indexes, columns=columns)
 
     def search(self, query: str, *, exact: bool = False, date_from: str | None = None,
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,

@@ -1,8 +1,9 @@
 """Pages on disk: expand files and folders into the pages to ingest, with their URLs from an ``index.tsv``.
 
 A folder is walked recursively in sorted order. Inside folders, only page-like files are taken (``.html``,
-``.htm``, ``.shtml``, ``.xhtml``, ``.txt``); hidden files, ``robots.txt`` and ``index.tsv`` are passed over
-silently. A file named on the command line is always tried, whatever its name.
+``.htm``, ``.shtml``, ``.xhtml``, ``.txt``, and ``.md`` files that open with front matter); hidden files,
+``robots.txt`` and ``index.tsv`` are passed over silently. A file named on the command line is always tried,
+whatever its name.
 
 ``index.tsv`` (as the MFA corpus and ``podium fetch`` write it: tab-separated with a header holding at least
 ``file`` and ``url``, optionally ``kind``) in the page's folder or up to three folders above gives each page its
@@ -22,7 +23,7 @@ from pathlib import Path
 from ..errors import SourceError
 from .indexes import IndexEntry, Indexes
 
-PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt"})
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt", ".md"})
 IGNORED_NAMES = frozenset({"robots.txt", "index.tsv"})
 
 
@@ -40,6 +41,15 @@ class Page:
     @property
     def source(self) -> str:
         return str(self.path)
+
+
+def _front_matter(path: Path) -> bool:
+    """A Markdown file is a page when it opens with front matter (a README is not)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"---\n", b"---\r")
+    except OSError:
+        return False
 
 
 def _page(path: Path, tsv: Indexes) -> Page:
@@ -72,7 +82,8 @@ def pages(paths: Iterable[str | Path], indexes: Indexes | None = None) -> Iterat
                 for name in sorted(files):
                     if name.startswith(".") or name.lower() in IGNORED_NAMES:
                         continue
-                    if os.path.splitext(name)[1].lower() in PAGE_SUFFIXES:
+                    suffix = os.path.splitext(name)[1].lower()
+                    if suffix in PAGE_SUFFIXES and (suffix != ".md" or _front_matter(Path(root) / name)):
                         found.append(Path(root) / name)
             for f in found:
                 yield _page(f, tsv)

@@ -27,6 +27,7 @@ date cannot be read has ``date=None``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -181,6 +182,29 @@ def read_listing_pages(paths: Iterable[str | Path]) -> list[IndexEntry]:
             out.append(IndexEntry(_key(pages_dir / f"{n}.html"), url, parse_date(created.group(1)) if created else None,
                                   _unescape(link.group(2)) if link else None,
                                   f"listing page {f.parent.name}/{f.name} row {i + 1}"))
+    return _shared_links_dropped(out)
+
+
+def _shared_links_dropped(entries: list[IndexEntry]) -> list[IndexEntry]:
+    """Links that several rows share. Rows of one date are one briefing listed twice (the mirror's pages shifted
+    while it was crawled: the last row of one page is the first of the next; the pages saved are identical): the link
+    stays, and the store keeps one briefing. Rows of different dates are different briefings under one link (two
+    Gibbs gaggles "aboard Air Force One", 2009 and 2010): the link alone would make the store take them for one
+    briefing, so each keeps it with its listing date as a fragment ("...#2010-05-02"), and the evidence says so."""
+    rows: dict[str, list[int]] = {}
+    for i, e in enumerate(entries):
+        if e.url:
+            rows.setdefault(e.url, []).append(i)
+    out = list(entries)
+    for url, ids in rows.items():
+        if len(ids) > 1 and len({entries[i].date for i in ids}) > 1:
+            for i in ids:
+                e = entries[i]
+                others = ", ".join(entries[j].evidence.removeprefix("listing page ") for j in ids if j != i)
+                out[i] = dataclasses.replace(
+                    e, url=f"{url}#{e.date.isoformat()}" if e.date else None,
+                    evidence=f"{e.evidence} (its link is also that of {others}, of another date: the link is "
+                             f"marked with this row's date)")
     return out
 
 
