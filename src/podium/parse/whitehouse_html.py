@@ -374,6 +374,12 @@ def read_script(paras: list[str], source: str, *, no_speaker: type[ParseError] =
                 started = True
                 roles.setdefault(label, ASKER if label == "Q" else STAGE if label.upper() in _STAGE_SPEAKERS
                                  else SPOKESPERSON)
+        if label is None and labelled and labelled[-1][0] is not None and roles.get(labelled[-1][0]) == STAGE \
+                and labelled[-1][0].upper() in _STAGE_SPEAKERS:
+            # a moderator's words go on after a paragraph break ("Great. If anyone has any questions ..." / "All
+            # right. Let's go to Shannon Pettypiece from NBC"): still the moderator's, not the last official's
+            labelled[-1] = (labelled[-1][0], f"{labelled[-1][1]} {rest}".strip())
+            continue
         labelled.append((label, rest))
     if not any(role in (ASKER, SPOKESPERSON) for role in roles.values()):
         raise no_speaker(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
@@ -468,13 +474,23 @@ _THANKS = re.compile(r"^[^?]{0,20}\b(?:thanks?|thank you)\b[^?]{0,40}$", re.I | 
 
 
 def _parting_remark(turns: list[Turn]) -> list[Turn]:
-    """A reporter's "Thank you." after the last answer is a parting remark, not a question: make it a stage turn.
+    """A reporter's "Thank you." that no answer follows is a parting remark, not a question: make it a stage turn.
 
-    Around 90 pages end so; the turn stays in Briefing.turns but opens no exchange.
+    Around 90 mirror pages end so; on calls the moderator then calls the next reporter ("Q Thank you." / "MODERATOR:
+    Next we'll go to ..."), and the remark would otherwise open that reporter's question. The turn stays in
+    Briefing.turns but opens no exchange.
     """
-    if turns and turns[-1].role == ASKER and _THANKS.match(turns[-1].text):
-        return [*turns[:-1], Turn(STAGE, turns[-1].speaker, turns[-1].paragraphs)]
-    return turns
+    out = list(turns)
+    for i, t in enumerate(turns):
+        if t.role != ASKER or not _THANKS.match(t.text):
+            continue
+        nxt = next((u for u in turns[i + 1:] if u.role != STAGE), None)
+        # right before another "Q" the thanks may open that reporter's question ("Q Thanks, Bill." / "Q Bill, did
+        # ..."): only a moderator's turn between them says a new reporter is asking
+        if nxt is None or (nxt.role == ASKER and i + 1 < len(turns) and turns[i + 1].role == STAGE
+                           and (turns[i + 1].speaker or "").upper() in _STAGE_SPEAKERS):
+            out[i] = Turn(STAGE, t.speaker, t.paragraphs)
+    return out
 
 
 def _upper(m: re.Match[str]) -> str:
