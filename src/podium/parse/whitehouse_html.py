@@ -481,10 +481,11 @@ def _parting_remark(turns: list[Turn]) -> list[Turn]:
     Briefing.turns but opens no exchange.
     """
     out = list(turns)
-    for i, t in enumerate(turns):
+    for i in range(len(turns) - 1, -1, -1):  # from the end: "Q Thanks, Karine." / "Q Thank you." are both parting
+        t = turns[i]
         if t.role != ASKER or not _THANKS.match(t.text):
             continue
-        nxt = next((u for u in turns[i + 1:] if u.role != STAGE), None)
+        nxt = next((u for u in out[i + 1:] if u.role != STAGE), None)
         # right before another "Q" the thanks may open that reporter's question ("Q Thanks, Bill." / "Q Bill, did
         # ..."): only a moderator's turn between them says a new reporter is asking
         if nxt is None or (nxt.role == ASKER and i + 1 < len(turns) and turns[i + 1].role == STAGE

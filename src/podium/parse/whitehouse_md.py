@@ -121,6 +121,8 @@ _TAG = re.compile(r"</?(?:figure|img|figcaption|em|strong|span|sup|sub|u|br)\b[^
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _EMPH = re.compile(r"(?<![\w*])\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?![\w*])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_HIDE = 0xF000  # escaped ASCII characters live in the private use area until the markup is gone
+_HIDDEN = re.compile("[\uf000-\uf07f]")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _FIGURE = re.compile(r"^<figure\b", re.I)
 #: the COVID-19 team briefings' pointer to their slides, after the transcript's END or closing time
@@ -135,10 +137,13 @@ def paragraphs(body: str) -> list[str]:
             continue
         if "<" in block:
             block = _AUTOLINK.sub(r"\1", _TAG.sub("", _STRUCK.sub("", block)))
+        escaped = "\\" in block
+        if escaped:  # escaped characters are kept apart from the markup while it is undone
+            block = _MD_ESCAPE.sub(lambda m: chr(_HIDE + ord(m.group(1))), block)
         if "*" in block:
             block = _EMPH.sub("", block)
-        if "\\" in block:
-            block = _MD_ESCAPE.sub(r"\1", block)
+        if escaped:
+            block = _HIDDEN.sub(lambda m: chr(ord(m.group(0)) - _HIDE), block)
         para = _HEADING.sub("", clean(block))
         if para and not _SLIDES.match(para):
             out.append(para)
