@@ -171,9 +171,9 @@ def _lang(text: str) -> str:
 # "Reuters: ...", "路透社记者：..." (a label before a colon, as the pages print them)
 _PREFIX = re.compile(r"^([^:：。，,?？!！\"“”]{2,40}?)\s*[:：]\s*(?=\S)")
 # "An AFP reporter asked ...", "A journalist from Reuters asked ...", "路透社记者问……"
-_ASKED_EN = re.compile(r"^(?:(?:an?|the)\s+)?([A-Z][\w.&'’ -]{1,40}?)\s+(?:reporter|journalist|correspondent)s?\s+"
-                       r"(?:asked|raised|wanted|inquired|posed)\b")
-_ASKED_FROM = re.compile(r"^(?:an?|the)\s+(?:reporter|journalist|correspondent)\s+(?:from|with|of)\s+"
+_ASKED_EN = re.compile(r"^(?:(?:[Aa]n?|[Tt]he)\s+)?([A-Z][\w.&'’ -]{1,40}?)\s+"
+                       r"(?:reporter|journalist|correspondent)s?\s+(?:asked|raised|wanted|inquired|posed)\b")
+_ASKED_FROM = re.compile(r"^(?:[Aa]n?|[Tt]he)\s+(?:reporter|journalist|correspondent)\s+(?:from|with|of)\s+"
                          r"(?:the\s+)?([A-Z][\w.&'’ -]{1,40}?)\s+(?:asked|raised|wanted|inquired|posed)\b")
 _ASKED_ZH = re.compile(r"^([\u4e00-\u9fff·（）()A-Za-z]{2,20}?记者)(?:提?问|追问|询问)")
 
