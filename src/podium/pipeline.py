@@ -91,16 +91,21 @@ def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: It
 
 def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, dict[str, Any] | None]:
     """Parse a page with what its index says (URL; date, for formats that take one), and the evidence for the date
-    when an index gives one: {"index": "listing page lists/12.html row 4", "date": ..., "url": ..., "dated_by":
-    "index" (the page has no date of its own) | "page" (the index agrees) | "page, index differs"}."""
+    when an index gives one and it could matter: {"index": "listing page lists/12.html row 4", "date": ...,
+    "url": ..., "dated_by": "index" (the page has no date of its own) | "page" (the index agrees) | "page, index
+    differs"}. None for formats that date every page themselves when the index agrees (the MFA pages and their
+    index.tsv)."""
     entry = page.index
     briefing = parse_bytes(data, page.source, format=format, url=page.url, date=entry.date if entry else None)
     if entry is None or entry.date is None:
         return briefing, None
+    takes_date = formats()[briefing.format].takes_date
+    if briefing.date == entry.date and not takes_date:
+        return briefing, None  # a format that dates every page itself (MFA): the index only agrees
     dated_by = "page, index differs"
     if briefing.date == entry.date:
         dated_by = "page"
-        if formats()[briefing.format].takes_date:
+        if takes_date:
             try:  # did the page date itself, or did the index?
                 parse_bytes(data, page.source, format=briefing.format)
             except ParseError as exc:
@@ -246,7 +251,9 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 briefing, evidence = _parse_page(page, data, format)
                 result = ingest_briefing(db, briefing, data, passes=passes)
                 if evidence is not None:
-                    db.store.set_meta(provenance_key(briefing.key), json.dumps(evidence, ensure_ascii=False))
+                    value = json.dumps(evidence, ensure_ascii=False)
+                    if db.store.meta(provenance_key(briefing.key)) != value:
+                        db.store.set_meta(provenance_key(briefing.key), value)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))
                 continue
