@@ -115,7 +115,7 @@ def test_stats(pod):
     df = pod.exchanges()
     assert s["briefings"] == 12 and s["exchanges"] == len(df)
     assert s["date_from"] == df["date"].min() and s["date_to"] == df["date"].max()
-    assert sum(s["by_spokesperson"].values()) == 12
+    assert sum(v["versions"] for v in s["by_spokesperson"].values()) == 12
     assert s["annotations"] == {"clarity": len(df), "countries": len(df)}
 
 

@@ -105,7 +105,7 @@ def test_show_briefing_and_exchange(db):
 def test_stats_and_export(db, tmp_path):
     s = json.loads(run("stats", "--db", db, "--json").output)
     assert s["briefings"] == 15
-    assert run("stats", "--db", db).output.startswith(f"15 briefings, {s['exchanges']} exchanges")
+    assert run("stats", "--db", db).output.startswith(f"15 briefings (published versions), {s['exchanges']} exchanges")
     csv_text = run("export", "--db", db, "--lang", "zh").output
     assert csv_text.startswith("exchange_id,briefing_id,date,lang") and ",zh," in csv_text
     run("export", "--db", db, "--format", "parquet", "-o", tmp_path / "x.parquet")

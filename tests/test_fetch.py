@@ -541,8 +541,8 @@ def test_robots_txt_unreachable_stops_before_any_page(site, tmp_path) -> None:
 
 def test_listing_page_errors_stop_the_run_with_a_message(site, tmp_path) -> None:
     site.routes.pop(TODAY + "index.html")
-    result = CliRunner().invoke(main, ["fetch", "mfa", "--base-url", site.url, "--rate", "0", "--no-analyse",
-                                       "--db", str(tmp_path / "t.db")])
+    result = CliRunner().invoke(main, ["fetch", "mfa", "--layout", "today", "--base-url", site.url, "--rate", "0",
+                                       "--no-analyse", "--db", str(tmp_path / "t.db")])
     assert result.exit_code == 1
     assert re.search(r"could not read a listing page: http://127\.0\.0\.1:\d+/eng/xw/fyrbt/lxjzh/index\.html: "
                      r"HTTP 404 Not Found", result.output)

@@ -522,3 +522,12 @@ def test_menu_lines_before_the_title_and_labels_on_their_own_lines() -> None:
     assert (b.series, b.date.isoformat(), b.spokesperson) == (SERIES, "2024-03-15", "Mao Ning")
     assert [t.text for t in b.openings] == ["At the invitation of X, Y will visit China."]
     assert [(e.asker, e.question_text, e.answer_text) for e in b.exchanges] == [("AFP", "Any comment?", "No comment.")]
+
+
+def test_closing_words_after_a_full_width_separator_are_announcements(shared: Path) -> None:
+    """2020-06-16: a full-width "＊＊＊" row, then clarifications about earlier questions; the Chinese page
+    (t1789191) files them as announcements after its "***********" row, and so does the English one now."""
+    b = parse_file(CORPUS / "mfa" / "en" / "t1789220.html")
+    assert [len(a.paragraphs) for a in b.exchanges[-1].answers] == [1]
+    assert b.openings[-1].text.startswith("I have some clarifications to make regarding yesterday")
+    assert not any(p.startswith(("*", "＊")) for t in b.turns for p in t.paragraphs)

@@ -57,11 +57,28 @@ def test_stage_notes_stay_out_of_the_answer(shared):
     assert "（记者点头）" in notes and any(n.startswith("（记者：日本媒体") for n in notes)
 
 
-def test_journalist_talking_back_does_not_split_the_answer(shared):
-    e = parse_file(ZH / "t1681160.html").exchanges[3]
-    assert e.question.text.endswith("？") and len(e.question.paragraphs) == 1
-    assert e.answer_text.startswith("你这是问了几个问题？")
-    assert "关于第一个问题" in e.answer_text and "三个。" not in e.answer_text
+def test_journalist_talking_back_is_a_follow_up_in_both_languages(shared):
+    """"记者：三个。" mid-answer opens a follow-up exchange of the interrupted asker, as "Journalist: Three." does on
+    the English page of the same press conference (2019-07-15): one rule, the same exchanges in both versions."""
+    zh = parse_file(ZH / "t1681160.html").exchanges
+    en = parse_file(CORPUS / "mfa" / "en" / "t1681206.html").exchanges
+    assert [(e.question.speaker, e.follow_up) for e in zh[3:6]] == [("问", False), ("记者", True), ("记者", True)]
+    assert [(e.question.speaker, e.follow_up) for e in en[3:6]] == [("Q", False), ("Journalist", True),
+                                                                     ("Journalist", True)]
+    assert zh[3].answer_text == "你这是问了几个问题？" and en[3].answer_text == "How many questions did you ask?"
+    assert zh[4].question_text == "三个。" and en[4].question_text == "Three."
+    assert zh[5].question_text.startswith("好。") and zh[5].answer_text.startswith("关于第一个问题")
+    assert en[5].answer_text.startswith("On your first question")
+    assert all(e.asker == "问" for e in zh[3:6]) and all(e.asker == "Q" for e in en[3:6])
+
+
+def test_journalist_laughing_while_talking_back_is_a_follow_up_too(shared):
+    """"记者笑：我希望你的回答也长一些。" is printed "Journalist: I hope your answer is long, too." in English."""
+    zh = [e for e in parse_file(ZH / "t1672311.html").exchanges if e.question.speaker == "记者笑"]
+    en = [e for e in parse_file(CORPUS / "mfa" / "en" / "t1672341.html").exchanges
+          if e.question.speaker == "Journalist"]
+    assert [e.question_text for e in zh] == ["我希望你的回答也长一些。"] and zh[0].follow_up
+    assert [e.question_text for e in en] == ["I hope your answer is long, too."] and en[0].follow_up
 
 
 def test_follow_ups_inherit_the_asker(shared):
@@ -189,8 +206,8 @@ def test_closing_words_and_schedule_notices_are_not_part_of_the_last_answer(shar
     b = parse_file(ZH / "t1539018.html")
     assert len(b.exchanges[-1].answers[0].paragraphs) == 1
     assert b.openings[-1].text.startswith("如无其他问题，今天记者会到此结束")
-    b = parse_file(ZH / "t1735570.html")  # notice, then New Year wishes, after an answer with a talk-back
-    assert [len(a.paragraphs) for a in b.exchanges[-1].answers] == [1, 1]
+    b = parse_file(ZH / "t1735570.html")  # notice, then New Year wishes, after the answer to a talk-back
+    assert b.exchanges[-1].follow_up and [len(a.paragraphs) for a in b.exchanges[-1].answers] == [1]
     assert b.openings[-1].text.startswith("根据2020年春节假期放假安排") and len(b.openings[-1].paragraphs) == 5
     # a labelled farewell after "*****" is an announcement, not a second answer to the last question
     b = parse_file(ZH / "t1786225.html")

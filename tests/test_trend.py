@@ -26,16 +26,20 @@ def pod(analysed_db):
 
 @pytest.fixture(scope="module")
 def rows(pod) -> pd.DataFrame:
+    """Exchanges of the press conferences (remarks pages are not press conferences held), each with the month
+    of its event: the earliest date any version of the event prints."""
     df = pod.exchanges()
-    df["month"] = df["date"].str.slice(0, 7)
+    df = df[df["series"] == "China MFA regular press conference"].copy()
+    df["month"] = df.groupby("event_id")["date"].transform("min").str.slice(0, 7)
     return df
 
 
 def _independent(rows: pd.DataFrame, hit: pd.Series) -> pd.DataFrame:
-    """briefings held and matching per month, counted from the exchanges table."""
+    """press conferences held and matching per month, counted from the exchanges table: an event is held when
+    any of its versions has an exchange in ``rows`` and matches when any of those exchanges does."""
     d = rows.assign(_hit=hit.to_numpy())
-    per_b = d.groupby(["month", "briefing_id"])["_hit"].any().reset_index()
-    return per_b.groupby("month")["_hit"].agg(["size", "sum"]).rename(
+    per_event = d.groupby(["month", "event_id"])["_hit"].any().reset_index()
+    return per_event.groupby("month")["_hit"].agg(["size", "sum"]).rename(
         columns={"size": "briefings_held", "sum": "briefings_matching"})
 
 
@@ -92,12 +96,16 @@ def test_formulation_trend_uses_the_tagged_answers(pod, rows):
 
 
 def test_trend_per_spokesperson(pod, rows):
+    from podium.parse.spokespersons import person
+
     df = pod.trend('"shared future"', per="spokesperson", by="year")
-    assert list(df.columns) == ["period", "spokesperson", "briefings_held", "briefings_matching", "share"]
-    en = rows[rows["lang"] == "en"].assign(year=lambda d: d["date"].str.slice(0, 4))
+    assert list(df.columns) == ["period", "spokesperson", "briefings_held", "briefings_matching", "share", "partial"]
+    en = rows[rows["lang"] == "en"].assign(year=lambda d: d["month"].str.slice(0, 4))
+    en = en.assign(person=en["spokesperson_id"].map(lambda k: person(k).display if person(k) else k))
+    assert set(df["spokesperson"]) == set(en["person"])  # one row per person, named in both languages
     for r in df.itertuples():
-        mine = en[(en["year"] == r.period) & (en["spokesperson"].fillna("(unknown)") == r.spokesperson)]
-        assert r.briefings_held == mine["briefing_id"].nunique()
+        mine = en[(en["year"] == r.period) & (en["person"] == r.spokesperson)]
+        assert r.briefings_held == mine["event_id"].nunique()
 
 
 @pytest.mark.parametrize("kwargs, error", [

@@ -241,9 +241,12 @@ def test_trends_are_normalised_with_explicit_zeros(client):
     data = client.get("/trends.json", params=[("term", "Taiwan"), ("term", '"shared future"')]).json()
     assert [s["label"] for s in data["series"]] == ["Taiwan", '"shared future"']
     assert data["periods"] == sorted(data["periods"])
+    held = sum(n for kind in ("MFA press conference", "MFA online press conference")
+               for langs, n in stats["events"]["by_kind"][kind].items() if "en" in langs.split(","))
     for s in data["series"]:
-        # every English briefing is held in exactly one month: the months add up to all of them
-        assert sum(p["briefings_held"] for p in s["points"]) == stats["by_lang"]["en"]["briefings"]
+        # every press conference with an English version is held in exactly one month: the months add up to all
+        assert sum(p["briefings_held"] for p in s["points"]) == held
+        assert s["counted"]["unit"] == "press conferences" and s["counted"]["languages"] == ["en"]
         for p in s["points"]:
             assert p["share"] == pytest.approx(p["briefings_matching"] / p["briefings_held"], abs=1e-6)
     shared = data["series"][1]["points"]
@@ -261,7 +264,7 @@ def test_trends_are_normalised_with_explicit_zeros(client):
 def test_trends_split_by_spokesperson(client):
     data = client.get("/trends.json", params={"term": "Huawei", "per": "spokesperson"}).json()
     groups = {s["group"] for s in data["series"]}
-    assert {"Hua Chunying", "Geng Shuang"} <= groups
+    assert {"Hua Chunying (华春莹)", "Geng Shuang (耿爽)"} <= groups  # one series per person, both languages
     assert all(s["label"] == f"Huawei — {s['group']}" for s in data["series"])
     html = client.get("/trends", params={"term": "Huawei", "per": "spokesperson"}).text
     assert 'id="trend-chart"' in html and 'src="/static/vendor/chartjs/chart.umd.min.js"' in html
@@ -468,3 +471,25 @@ def test_serve_command_refuses_a_missing_database(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--db", str(db), "--admin-token", "short"])
     assert result.exit_code == 2 and "at least 12 characters" in result.output  # refused before serving
     assert "--admin-token" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+# ---- events: versions side by side ------------------------------------------------------------------------------
+
+def test_event_page_shows_both_versions_side_by_side(client):
+    from podium import Podium
+
+    with Podium(client.app.state.web.pod.path, create=False) as pod:
+        ev = pod.events(date_from="2019-06-03", date_to="2019-06-03").iloc[0]
+    data = client.get(f"/events/{ev['event_id']}.json").json()
+    assert [v["lang"] for v in data["versions"]] == ["en", "zh"]
+    paired = [r for r in data["rows"] if r["a"] and r["b"]]
+    assert len(paired) >= 10
+    for row in paired:  # each row: the same exchange, English left, Chinese right, same event
+        assert {x["lang"] for x in row["a"]} == {"en"} and {x["lang"] for x in row["b"]} == {"zh"}
+    page = client.get(f"/events/{ev['event_id']}").text
+    assert page.count('class="sbs-row') == len(data["rows"])
+    en_id = data["versions"][0]["briefing_id"]
+    reader = client.get(f"/briefings/{en_id}").text
+    assert f'href="/events/{ev["event_id"]}"' in reader and 'hreflang="zh"' in reader
+    assert client.get("/events/99999999.json").status_code == 404
+    assert client.get("/events/abc.json").status_code in (400, 404)

@@ -25,17 +25,81 @@ def default_db_path() -> str:
     return os.environ.get("PODIUM_DB", "podium.db")
 
 
+_ID_KINDS = {"b": "briefing", "e": "exchange", "v": "event"}
+
+
 def parse_id(value: str | int, kind: str) -> int:
-    """An id as the user wrote it: 123, "123" or with its prefix ("b123" for a briefing, "e123" for an exchange)."""
+    """An id as the user wrote it: 123, "123" or with its prefix ("b123" for a briefing, "e123" for an exchange,
+    "v123" for an event).
+
+    QueryError for anything else; NotFound for a number no stored id can have (over SQLite's 2**63 - 1)."""
+    what = _ID_KINDS.get(kind, kind)
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text[:1] == kind:
-        text = text[1:]
-    if not text.isdigit():
-        raise QueryError(f"{value!r} is not a {'briefing' if kind == 'b' else 'exchange'} id; "
-                         f"write {kind}123 or 123")
-    return int(text)
+        number = value
+    else:
+        text = str(value).strip().lower()
+        if text[:1] == kind:
+            text = text[1:]
+        if not (text.isascii() and text.isdigit()) or len(text) > 40:
+            shown = repr(value) if len(str(value)) <= 60 else repr(str(value)[:60]) + "..."
+            raise QueryError(f"{shown} is not a{'n' if what[0] in 'ae' else ''} {what} id; write {kind}123 or 123")
+        number = int(text)
+    if not 0 <= number < 2**63:
+        from .errors import NotFound
+
+        raise NotFound(f"no {what} {kind}{number}" if number < 10**30 else f"no {what} with an id that large")
+    return number
+
+
+def _unknown(what: str, value: Any, known: Iterable[str]) -> str:
+    """The message for a filter value that matches nothing: the closest known values, or all of a short list."""
+    import difflib
+
+    known = [k for k in known if k]
+    by_lower = {k.casefold(): k for k in known}
+    close = [by_lower[k] for k in difflib.get_close_matches(str(value).casefold(), list(by_lower), n=5, cutoff=0.5)]
+    close += [k for k in known if str(value).casefold() in k.casefold() and k not in close][:5]
+    if close:
+        hint = "did you mean " + ", ".join(repr(k) for k in close[:5]) + "?"
+    elif len(known) <= 12:
+        hint = "known: " + ", ".join(repr(k) for k in sorted(known))
+    else:
+        hint = f"{len(known)} are known; list them with `podium stats`"
+    return f"no {what} {value!r} in this database; {hint}"
+
+
+def query_languages(query: str) -> list[str]:
+    """The languages a search query's words are written in: ["en"], ["zh"] or ["en", "zh"]."""
+    import re
+
+    words = re.sub(r"\b(?:AND|OR|NOT)\b", " ", query)
+    langs = []
+    if re.search(r"[A-Za-z]", words):
+        langs.append("en")
+    if re.search(r"[\u3400-\u9fff]", words):
+        langs.append("zh")
+    return langs or ["en"]
+
+
+def _one_per_pair(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Exchanges with an English counterpart are dropped (the pair counts once, as its English exchange); an
+    English exchange printed as a bare "Q" takes the outlet its counterpart names."""
+    has_en = rows["counterpart_langs"].map(lambda langs: "en" in langs) & (rows["lang"] != "en")
+    dropped = rows[has_en]
+    named = {}
+    for cps, outlet, otype in zip(dropped["counterparts"], dropped["outlet"], dropped["outlet_type"], strict=True):
+        if outlet:
+            for cp in cps:
+                named.setdefault(cp, (outlet, otype))
+    kept = rows[~has_en].reset_index(drop=True)
+    outlets, types = [], []
+    for eid, outlet, otype in zip(kept["exchange_id"], kept["outlet"], kept["outlet_type"], strict=True):
+        if (outlet is None or outlet != outlet) and eid in named:
+            outlet, otype = named[eid]
+        outlets.append(outlet)
+        types.append(otype)
+    kept = kept.assign(outlet=pd.Series(outlets, dtype=object), outlet_type=pd.Series(types, dtype=object))
+    return kept, int(has_en.sum())
 
 
 def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
@@ -87,16 +151,18 @@ class Podium:
     # ---- store area ---------------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
-               progress: bool = False, indexes: Iterable[str | Path] = (),
+               progress: bool = False, link: bool = True, indexes: Iterable[str | Path] = (),
                columns: dict[str, str] | None = None) -> IngestReport:
         """Parse and store files or folders (recursively). Each file is its own transaction; a bad file is
-        reported in the IngestReport and the batch goes on. ``indexes``: index files (CSV/TSV of file, url,
-        date[, title]) or listing pages that give pages their URL and date; Q&A tables among ``paths`` (.csv, .tsv,
-        .xlsx, .jsonl, .parquet) are read with ``columns`` (field -> column name; see ``podium.sources.tables``)."""
+        reported in the IngestReport and the batch goes on. Afterwards (unless ``link=False``) the language
+        versions of each press conference are linked into events and aligned (``report.events`` counts).
+        ``indexes``: index files (CSV/TSV of file, url, date[, title]) or listing pages that give pages their URL
+        and date; Q&A tables among ``paths`` (.csv, .tsv, .xlsx, .jsonl, .parquet) are read with ``columns``
+        (field -> column name; see ``podium.sources.tables``)."""
         from .pipeline import ingest
 
         return ingest(self._db, [paths] if isinstance(paths, (str, Path)) else paths, format=format,
-                      analyse=analyse, progress=progress, indexes=indexes, columns=columns)
+                      analyse=analyse, progress=progress, link=link, indexes=indexes, columns=columns)
 
     def search(self, query: str, *, exact: bool = False, date_from: str | None = None,
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,
@@ -119,15 +185,26 @@ class Podium:
         "quoted phrases" never do. The query "*" alone matches every exchange (browse by filters, with facets
         and paging from the index).
         """
-        return self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets,
-                               date_from=date_from, date_to=date_to, spokesperson=spokesperson, outlet=outlet,
-                               outlet_type=outlet_type, lang=lang, country=country, clarity=clarity)
+        filters = self._filters({"date_from": date_from, "date_to": date_to, "spokesperson": spokesperson,
+                                 "outlet": outlet, "outlet_type": outlet_type, "lang": lang, "country": country,
+                                 "clarity": clarity})
+        out = self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **filters)
+        for hit in out["hits"]:
+            hit["spokesperson_id"] = hit.get("spokesperson_id")
+        if facets and "spokesperson" in out.get("facets", {}):
+            # one row per person: the index holds the person key (registry id)
+            merged: dict[str, int] = {}
+            for key, n in out["facets"]["spokesperson"].items():
+                name = self._person_name(key) or key
+                merged[name] = merged.get(name, 0) + n
+            out["facets"]["spokesperson"] = dict(sorted(merged.items(), key=lambda kv: -kv[1]))
+        return out
 
     def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100,
              **filters: Any) -> list[dict[str, Any]]:
         """Keyword-in-context lines: [{"exchange_id", "date", "field" ("question"|"answer"), "left",
         "keyword", "right"}], window = words each side, or the whole sentence with sentence=True."""
-        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, **filters)
+        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, **self._filters(filters))
 
     def exchanges(self, **filters: Any) -> pd.DataFrame:
         """One row per exchange with briefing fields and every annotation (same filters as search, plus
@@ -136,7 +213,7 @@ class Podium:
 
         query = filters.pop("query", None)
         exact = bool(filters.pop("exact", False))
-        filters = {k: v for k, v in filters.items() if v not in (None, "")}
+        filters = self._filters(filters)
         ids = self._db.matching_ids(query, exact=exact, **filters) if query else None
         return exchanges_frame(self._db.store, filters, ids)
 
@@ -148,9 +225,21 @@ class Podium:
         """One exchange with its briefing fields and annotations."""
         return self._db.store.exchange(parse_id(exchange_id, "e"))
 
+    def data_version(self) -> tuple[int, ...]:
+        """A token that changes whenever the database may have changed (for caches of aggregate results)."""
+        return self._db.data_version()
+
     def stats(self) -> dict[str, Any]:
-        """Briefings, exchanges, date range, counts by spokesperson, outlet, language."""
-        return self._db.store.stats()
+        """Briefings (published versions), exchanges, date range, counts by language, outlet; events (press
+        conferences, whatever their versions) by kind and by the languages published; spokespersons one row per
+        person ({"name": {"events", "versions"}})."""
+        from .store import analytics
+
+        d = self._db.store.stats()
+        ev = analytics.event_stats(self._db.store)
+        d["events"] = ev
+        d["by_spokesperson"] = {self._person_name(k) or k: v for k, v in ev.pop("by_spokesperson").items()}
+        return d
 
     def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | None:
         """Write exchanges as csv, jsonl or parquet to output (or return the text for csv/jsonl)."""
@@ -183,6 +272,11 @@ class Podium:
             counts["formulations_mined"] = self._mine(redo=redo)
             tagger = FormulationsPass(analytics.read_formulations(self._db.store))
             counts["formulations"] = self._run_pass(tagger, redo=redo)
+        self._db.flush()
+        # events last: clarity is carried from each English exchange to its counterparts
+        from .pipeline import link_events
+
+        counts["clarity_carried"] = link_events(self._db)["carried"]
         self._db.flush()
         return counts
 
@@ -243,19 +337,24 @@ class Podium:
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
 
     def trend(self, term: str | None = None, *, country: str | None = None, formulation: str | None = None,
-              by: str = "month", per: str | None = None, **filters: Any) -> pd.DataFrame:
-        """Briefings per period mentioning it, normalised by briefings held, with explicit zeros.
+              by: str = "month", per: str | None = None, kinds: Iterable[str] | str | None = None,
+              **filters: Any) -> pd.DataFrame:
+        """Press conferences per period mentioning it, normalised by press conferences held, with explicit zeros.
 
-        Exactly one of: ``term`` (a search query, matched through the full-text index, ``exact=`` as in search),
-        ``country`` (ISO3 code or a name: matched in the countries annotations of question or answer) or
-        ``formulation`` (id or text of a mined formulation: matched in the formulations annotations, i.e. in
-        answers; opening announcements are not exchanges, so the formulation's own "briefings" count, which
-        includes them, can be a little higher; held counts the briefings of the series it was mined from).
-        A term or formulation counts briefings of its own language only (Chinese if it has Chinese characters,
-        else English) unless ``lang`` is given.
-        ``by``: month, quarter or year; ``per``: None, "spokesperson" or "outlet_type". Returns columns
-        period, [spokesperson|outlet_type], briefings_held, briefings_matching, share; a briefing is held in a
-        group when it has an exchange there (per outlet_type: a question from that kind of outlet)."""
+        The unit is the event: a press conference published in English and in Chinese counts once, and matches
+        when any of its versions in the languages counted matches. Exactly one of: ``term`` (a search query,
+        matched through the full-text index, ``exact=`` as in search), ``country`` (ISO3 code or a name:
+        matched in the countries annotations of question or answer) or ``formulation`` (id or text of a mined
+        formulation: matched in the formulations annotations, i.e. in answers).
+        Languages counted: ``lang`` when given (then the unit is that language's versions); otherwise for a term
+        the languages its words are written in ('Taiwan' English, '台湾' Chinese, 'Taiwan OR 台湾' both), for a
+        formulation its language, for a country every language. Held = events of the counted kinds with a
+        version in those languages. ``kinds``: event kinds to count (default the press conferences:
+        ``podium.analysis.events.COUNTED_KINDS``; "all" for every kind, remarks included).
+        ``by``: month, quarter or year; ``per``: None, "spokesperson" (one row per person) or "outlet_type".
+        Returns columns period, [spokesperson|outlet_type], briefings_held, briefings_matching, share, partial
+        (the corpus starts or ends inside the period); ``df.attrs`` says what was counted: unit, languages,
+        kinds, date_from, date_to, events."""
         from .analysis.countries import resolve_country
         from .analysis.stats import PERIODS, trend_table
         from .errors import NotFound
@@ -271,68 +370,211 @@ class Podium:
         if group == "?":
             raise QueryError(f"cannot trend per {per!r}; use spokesperson or outlet_type")
         exact = bool(filters.pop("exact", False))
-        filters = {k: v for k, v in filters.items() if v not in (None, "")}
+        filters = self._filters(filters)
+        lang = filters.pop("lang", None)
+        kind_list = self._kinds(kinds)
         store = self._db.store
         if term:
-            # briefings in a language the term cannot occur in would only dilute the share
-            filters.setdefault("lang", "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in term) else "en")
+            langs = [lang] if lang else query_languages(term)
             ids = self._db.matching_ids(term, exact=exact, **filters)
         elif country:
             code = resolve_country(country)
             if code is None:
                 raise QueryError(f"{country!r} is not a country podium knows; give an ISO 3166 alpha-3 code "
                                  "(USA, JPN, TWN) or a name")
+            langs = [lang] if lang else None
             ids = analytics.exchanges_with_country(store, code)
         else:
             f = analytics.find_formulation(store, str(formulation))
             if f is None:
                 raise NotFound(f"no mined formulation {formulation!r}; list them with `podium formulations` "
                                "(run `podium analyse` first if the list is empty)")
-            filters.setdefault("lang", f["lang"])
-            filters["series"] = f["series"]  # held = briefings of the series it was mined from
+            if lang and lang != f["lang"]:
+                raise QueryError(f"formulation {formulation!r} is {f['lang']}; it cannot occur in {lang} versions")
+            langs = [f["lang"]]
             ids = analytics.exchanges_with_formulation(store, f["text"])
-        units = pd.DataFrame(analytics.exchange_units(store, filters))
-        return trend_table(units, ids, by=by, group=group)
+        units = pd.DataFrame(analytics.event_units(store, filters, langs=langs, kinds=kind_list))
+        df = trend_table(units, ids, by=by, group=group)
+        if group == "spokesperson" and not df.empty:
+            df["spokesperson"] = df["spokesperson"].map(self._person_name)
+        all_langs = sorted(units["lang"].unique()) if not units.empty else []
+        df.attrs.update({
+            "unit": ("press conferences" if lang is None else f"{lang} versions of press conferences"),
+            "languages": langs or all_langs, "kinds": kind_list,
+            "date_from": None if units.empty else str(units["date"].min()),
+            "date_to": None if units.empty else str(units["date"].max()),
+            "events": 0 if units.empty else int(units["event_id"].nunique())})
+        return df
 
-    def outlets(self) -> pd.DataFrame:
+    def outlets(self, *, lang: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                min_questions: int = 1) -> pd.DataFrame:
         """Per outlet type and per outlet (``level``): questions, answers labelled for clarity, share of each
         clarity class with its 95% Wilson interval (``clear_reply_share``, ``clear_reply_lo``, ``_hi``, same for
         ambivalent and clear_non_reply), median answer length (``median_answer_words_en``: words of English
-        answers; ``median_answer_chars_zh``: characters of Chinese answers) and the countries asked about most."""
+        answers; ``median_answer_chars_zh``: characters of Chinese answers) and the countries asked about most.
+
+        Without ``lang`` an exchange and its translation count once (the English version: its clarity is the
+        better-measured one; its outlet is taken from the other version when the English page prints only "Q");
+        with ``lang`` only that language's versions count. ``df.attrs`` says what was counted."""
         from .analysis.stats import outlet_table
         from .store import analytics
 
-        return outlet_table(pd.DataFrame(analytics.outlet_rows(self._db.store)))
+        filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
+        rows = pd.DataFrame(analytics.outlet_rows(self._db.store, filters))
+        pairs = 0
+        if not rows.empty and lang is None:
+            rows, pairs = _one_per_pair(rows)
+        df = outlet_table(rows, min_questions=min_questions)
+        df.attrs.update({
+            "unit": "exchanges" + ("" if lang else " (an exchange and its translation counted once)"),
+            "languages": [filters["lang"]] if lang else sorted(rows["lang"].unique()) if not rows.empty else [],
+            "date_from": None if rows.empty else str(rows["date"].min()),
+            "date_to": None if rows.empty else str(rows["date"].max()),
+            "exchanges": len(rows), "pairs_counted_once": pairs,
+            "anonymous": 0 if rows.empty else int(rows["outlet"].isna().sum())})
+        return df
+
+    # ---- events: the language versions of one press conference ------------------------------------------
+
+    def link_events(self, *, redo: bool = False) -> dict[str, int]:
+        """Put the stored briefings into events, align their versions' exchanges and carry clarity across
+        (runs after every ingest; only what changed unless ``redo``)."""
+        from .pipeline import link_events
+
+        counts = link_events(self._db, redo=redo)
+        self._db.flush()
+        return counts
+
+    def events(self, *, date_from: str | None = None, date_to: str | None = None,
+               kind: str | None = None) -> pd.DataFrame:
+        """One row per event: event_id, kind, date, spokesperson, langs, versions (briefing ids), linked_by,
+        exchanges per version, links and differences."""
+        from .store import events as store_events
+
+        filters = self._filters({"date_from": date_from, "date_to": date_to})
+        df = pd.DataFrame(store_events.event_rows(self._db.store, date_from=filters.get("date_from"),
+                                                  date_to=filters.get("date_to"), kinds=self._kinds(kind or "all")))
+        if not df.empty:
+            df["spokesperson"] = df["spokesperson_id"].map(self._person_name)
+        return df
+
+    def versions(self, event: str | int) -> dict[str, Any]:
+        """One event side by side: its versions (briefing id, lang, title, url), the openings and exchanges of
+        each, aligned (rows: {"a": [exchange...], "b": [exchange...], "score"}; an exchange in one version only
+        has an empty side), and the differences found between the versions."""
+        from .store import events as store_events
+
+        eid = parse_id(event, "v")
+        data = store_events.event(self._db.store, eid)
+        data["spokesperson"] = self._person_name(data["spokesperson_id"])
+        return data
+
+    def differences(self, *, date_from: str | None = None, date_to: str | None = None,
+                    kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """What the versions of events do not share, one row per difference: event_id, date, kind (e.g.
+        "exchange only in zh", "number only in en"), lang (the version with the extra material), exchanges,
+        detail, severity; most severe first."""
+        from .store import events as store_events
+
+        filters = self._filters({"date_from": date_from, "date_to": date_to})
+        rows = store_events.difference_rows(self._db.store, date_from=filters.get("date_from"),
+                                            date_to=filters.get("date_to"), kind=kind, limit=limit)
+        cols = ["event_id", "date", "kind", "lang", "exchanges", "detail", "severity"]
+        return pd.DataFrame(rows, columns=cols)
+
+    # ---- filter values ------------------------------------------------------------------------------------
+
+    def _person_name(self, key: str | None) -> str | None:
+        from .parse.spokespersons import person
+
+        p = person(key)
+        return p.display if p else key
+
+    def _kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
+        """Event kinds to count: None -> the press conferences; "all" -> None (every kind); else validated."""
+        from .analysis.events import COUNTED_KINDS
+        from .store import analytics
+
+        if kinds is None:
+            return list(COUNTED_KINDS)
+        wanted = [kinds] if isinstance(kinds, str) else list(kinds)
+        if any(k == "all" for k in wanted):
+            return None
+        known = list(analytics.event_kinds(self._db.store)) or list(COUNTED_KINDS)
+        out = []
+        for k in wanted:
+            match = next((x for x in known if x.casefold() == k.casefold()), None)
+            if match is None:
+                raise QueryError(_unknown("event kind", k, known))
+            out.append(match)
+        return out
+
+    def _filters(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """Filter values checked against what the database holds and put in their stored form: a spokesperson
+        by any registered name, alias or id (-> person key), outlets, outlet types, languages and clarity
+        labels in any case, a country by ISO3 code or name. Unknown values raise QueryError with suggestions."""
+        from .parse import spokespersons
+        from .store import events as store_events
+
+        out = {k: v for k, v in filters.items() if v not in (None, "")}
+        store = self._db.store
+        if "spokesperson" in out:
+            names = store_events.spokesperson_names(store)
+            key = spokespersons.find(str(out["spokesperson"]), [n for ns in names.values() for n in ns])
+            if key is None or key not in names:
+                known = sorted({self._person_name(k) or k for k in names})
+                raise QueryError(_unknown("spokesperson", out["spokesperson"], known))
+            out["spokesperson"] = key
+        for col, what in (("outlet", "outlet"), ("outlet_type", "outlet type"), ("lang", "language"),
+                          ("clarity", "clarity class")):
+            if col in out:
+                known = store.distinct(col)
+                value = str(out[col]).strip()
+                match = next((k for k in known if k.casefold() == value.casefold()), None)
+                if match is None:
+                    raise QueryError(_unknown(what, value, known))
+                out[col] = match
+        if "country" in out:
+            from .analysis.countries import resolve_country
+
+            code = resolve_country(str(out["country"]))
+            if code is None:
+                raise QueryError(f"{out['country']!r} is not a country podium knows; give an ISO 3166 alpha-3 "
+                                 "code (USA, JPN, TWN) or a name (Japan, 日本)")
+            out["country"] = code
+        return out
 
     # ---- fetch area ---------------------------------------------------------------------------------------
 
     def fetch(self, site: str = "mfa", **options: Any) -> dict[str, Any]:
         """Bring the database up to date from a publisher's site; returns the run's summary.
 
-        Options: lang ("en" | "zh"), layout ("today" | "site2020"), since / until (YYYY-MM-DD), base_url (a mirror
-        or a test server; default the real site), rate (requests a second, default 1; 0 = no limit),
-        max_requests (hard cap for the run), archive (folder; default ``<db>.archive``), analyse (default True),
-        timeout, retries, backoff (seconds), on_event (callback(kind, data) for progress).
+        Options: lang ("en" | "zh"), layout ("today" | "site2020"; default: detected from the site), since / until
+        (YYYY-MM-DD), base_url (a mirror or a test server; default the real site), rate (requests a second, default
+        1; 0 = no limit), max_requests (cap for the run; default ``DEFAULT_MAX_REQUESTS``, 2,000), archive (folder;
+        default ``<db>.archive``), analyse (default True), timeout, retries, backoff (seconds), deadline (seconds
+        one request may take in all), max_wait (longest Retry-After waited for, seconds), max_run_time (seconds
+        for the whole run), on_event (callback(kind, data) for progress).
         Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
         "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
         from .pipeline import analysis_passes, ingest_briefing
         from .sources.archive import Archive
-        from .sources.fetch import run_fetch
+        from .sources.fetch import DEFAULT_MAX_REQUESTS, run_fetch
         from .sources.http import DEFAULT_RATE, HttpClient
         from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
         from .store.sqlite import check_date
 
         known = {"lang", "layout", "since", "until", "base_url", "rate", "max_requests", "archive", "analyse",
-                 "timeout", "retries", "backoff", "on_event"}
+                 "timeout", "retries", "backoff", "on_event", "deadline", "max_wait", "max_run_time"}
         unknown = set(options) - known
         if unknown:
             raise QueryError(f"unknown fetch option(s): {', '.join(sorted(unknown))}")
         if site != "mfa":
             raise QueryError(f"no fetcher for site {site!r}; podium can fetch: mfa")
         lang = options.get("lang") or "en"
-        layout_name = options.get("layout") or "today"
-        layout = LAYOUTS.get((layout_name, lang))
-        if layout is None:
+        layout_name = options.get("layout")
+        layout = LAYOUTS.get((layout_name, lang)) if layout_name else None
+        if lang not in ("en", "zh") or (layout_name and layout is None):
             raise QueryError(f"no MFA layout {layout_name!r} for language {lang!r}; layouts: "
                              f"{', '.join(LAYOUT_NAMES)}; languages: en, zh")
         import datetime as dt
@@ -342,11 +584,16 @@ class Podium:
         rate = options.get("rate")
         rate = DEFAULT_RATE if rate is None else float(rate)
         max_requests = options.get("max_requests")
-        if rate < 0 or (max_requests is not None and int(max_requests) < 1):
+        max_requests = DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
+        if rate < 0 or int(max_requests) < 1:
             raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
-        client = HttpClient(rate=rate, max_requests=None if max_requests is None else int(max_requests),
+        client = HttpClient(rate=rate, max_requests=int(max_requests),
                             timeout=float(options.get("timeout") or 20.0),
-                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)))
+                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)),
+                            **{name: float(options[key]) for key, name in (("deadline", "deadline"),
+                                                                          ("max_wait", "max_retry_after"),
+                                                                          ("max_run_time", "run_seconds"))
+                               if options.get(key) is not None})
         archive = Archive(options.get("archive") or f"{self.path}.archive")
         passes = analysis_passes() if options.get("analyse", True) else []
 
@@ -354,12 +601,17 @@ class Podium:
             return ingest_briefing(self._db, briefing, data, passes=passes).status
 
         try:
-            summary = run_fetch(layout=layout, base_url=options.get("base_url") or DEFAULT_BASE_URL, client=client,
-                                archive=archive, held=self._db.store.held_urls, store=store,
+            summary = run_fetch(layout=layout, lang=lang, base_url=options.get("base_url") or DEFAULT_BASE_URL,
+                                client=client, archive=archive, held=self._db.store.held_urls, store=store,
                                 since=dt.date.fromisoformat(since) if since else None,
                                 until=dt.date.fromisoformat(until) if until else None,
                                 on_event=options.get("on_event"))
         finally:
             client.close()
+            self._db.flush()
+        if summary.get("added") or summary.get("updated"):
+            from .pipeline import link_events
+
+            summary["events"] = link_events(self._db)
             self._db.flush()
         return summary

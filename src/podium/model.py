@@ -11,7 +11,6 @@ ASKER = "asker"
 SPOKESPERSON = "spokesperson"
 OPENING = "opening"  # announcement the spokesperson makes before taking questions
 STAGE = "stage"  # stage note standing alone ("(Laughter.)", "（记者会结束）")
-ROLES = (ASKER, SPOKESPERSON, OPENING, STAGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +134,70 @@ class Annotation:
 
 
 @dataclass(frozen=True, slots=True)
+class Spokesperson:
+    """One person who answers for a publisher, whatever language the page is in (see the spokesperson registry)."""
+
+    #: Stable, language-neutral id ("hua-chunying").
+    id: str
+    publisher: str
+    name_en: str | None
+    name_zh: str | None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """"Hua Chunying (华春莹)"; the one name a record has otherwise."""
+        if self.name_en and self.name_zh:
+            return f"{self.name_en} ({self.name_zh})"
+        return self.name_en or self.name_zh or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A stored briefing as the event linker sees it: one published version (language) of an event."""
+
+    briefing_id: int
+    series: str
+    lang: str
+    date: dt.date
+    title: str
+    #: Registry id (or the name as printed when the registry does not know the person).
+    spokesperson_id: str | None
+    n_exchanges: int = 0
+    #: Hash of what was parsed (podium.store.content_hash): equal for two copies of one page.
+    content_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One press conference (or other occasion), whatever the number of versions it was published in."""
+
+    #: "MFA press conference", "MFA online press conference", "MFA remarks", "White House press briefing", ...
+    kind: str
+    #: The date the event was held: the earliest date its versions print.
+    date: dt.date
+    #: Briefing ids of its versions (at most one per language).
+    versions: tuple[int, ...]
+    spokesperson_id: str | None = None
+    #: How the versions were linked ("single version", "same date", "date +2 days, alignment 0.64").
+    linked_by: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}|{self.date.isoformat()}|{min(self.versions)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeLink:
+    """The same exchange in two language versions of one event (several ids where a version merges turns)."""
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    score: float
+    method: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     """What happened to one input during ingest."""
 
@@ -150,6 +213,8 @@ class IngestReport:
     """Summary of an ingest batch."""
 
     results: list[IngestResult] = field(default_factory=list)
+    #: What linking the language versions into events did afterwards (counts), when it ran.
+    events: dict[str, int] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)

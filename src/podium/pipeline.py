@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotABriefing, ParseError, PodiumError, SourceError
-from .model import Annotation, Briefing, IngestReport, IngestResult
+from .model import Annotation, Briefing, ExchangeLink, IngestReport, IngestResult
 from .parse import formats, parse_bytes
 from .sources.files import Page, expand
 from .sources.indexes import Indexes
@@ -60,6 +60,84 @@ def annotate(briefing: Briefing, passes: Iterable[Any]) -> list[Annotation]:
     return out
 
 
+def sync_spokespersons(db: Database) -> int:
+    """Record the spokesperson registry in the store and give every briefing and exchange its person key."""
+    from .parse import spokespersons
+    from .store import events as store_events
+
+    return store_events.sync_spokespersons(db.store, spokespersons.registry()[0].values(), spokespersons.key_of)
+
+
+_LANG_ORDER = {"en": 0, "zh": 1}
+
+
+def link_events(db: Database, *, redo: bool = False) -> dict[str, int]:
+    """The events corpus pass: put the stored briefings into events (``podium.analysis.events``), align the
+    exchanges and openings of every event's versions (``podium.analysis.align``), record what the versions do not
+    share, and carry clarity from the English exchange to its counterparts. Only events whose versions changed
+    are re-aligned (``redo`` re-aligns all). Returns counts (events, realigned, links, differences, carried)."""
+    from .analysis import events as event_rules
+    from .analysis.align import VERSION as ALIGN_VERSION
+    from .analysis.align import align, differences
+    from .store import analytics
+    from .store import events as store_events
+
+    store = db.store
+    sync_spokespersons(db)
+    versions, hashes = store_events.versions(store)
+    lang_of = {v.briefing_id: v.lang for v in versions}
+    loaded: dict[int, Briefing] = {}
+    alignments: dict[tuple[int, int], Any] = {}
+
+    def briefing(bid: int) -> Briefing:
+        if bid not in loaded:
+            for _, b in analytics.load_briefings(store, [bid]):
+                loaded[bid] = b
+        return loaded[bid]
+
+    def ordered(x: int, y: int) -> tuple[int, int]:
+        return (x, y) if (_LANG_ORDER.get(lang_of[x], 9), lang_of[x]) <= (_LANG_ORDER.get(lang_of[y], 9),
+                                                                            lang_of[y]) else (y, x)
+
+    def aligned(x: int, y: int) -> Any:
+        key = ordered(x, y)
+        if key not in alignments:
+            alignments[key] = align(briefing(key[0]), briefing(key[1]))
+        return alignments[key]
+
+    events = event_rules.group(versions, similarity=lambda x, y: aligned(x, y).score)
+    known = store_events.event_fingerprints(store)
+    plan, links, diffs = [], {}, {}
+    for ev in events:
+        fingerprint = hashlib.sha256(json.dumps(
+            [ALIGN_VERSION, [(v, hashes[v]) for v in ev.versions]]).encode()).hexdigest()
+        plan.append((ev, fingerprint))
+        if not redo and known.get(ev.key) == fingerprint:
+            continue
+        links[ev.key], diffs[ev.key] = [], []
+        firsts: dict[str, int] = {}
+        for v in sorted(ev.versions):  # one copy per language (a page published twice is aligned once)
+            firsts.setdefault(lang_of[v], v)
+        vs = sorted(firsts.values(), key=lambda v: (_LANG_ORDER.get(lang_of[v], 9), lang_of[v]))
+        for other in vs[1:]:
+            a, b = vs[0], other
+            al = aligned(a, b)
+            ids_a, ids_b = store_events.exchange_ids(store, a), store_events.exchange_ids(store, b)
+            method = f"{al.method} {al.version}"
+            for link in al.links:
+                la = tuple(ids_a[n] for n in link.a if n in ids_a)
+                lb = tuple(ids_b[n] for n in link.b if n in ids_b)
+                if la and lb:
+                    links[ev.key].append(ExchangeLink(la, lb, link.score, method))
+            for d in differences(briefing(a), briefing(b), al):
+                ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
+                diffs[ev.key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
+                                      "severity": d.severity})
+    counts = store_events.write_events(store, plan, links, diffs)
+    counts["carried"] = store_events.carry_clarity(store)
+    return counts
+
+
 def _sync_outlets(db: Database) -> None:
     try:
         from .parse.outlets import registry
@@ -79,13 +157,15 @@ def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: It
     this parse (nothing is written, no pass runs), else "added"/"updated" after the passes annotate it. Used by
     ``ingest`` for each file and by ``podium fetch`` for each downloaded transcript. ``extra``: annotations that
     come with the source (a table row's provenance), stored with the passes' ones."""
+    from .parse.spokespersons import key_of
+
     content = content_hash(briefing)
     known = db.store.lookup(briefing)
     if known is not None and known["content_sha256"] == content and (known["url"] or not briefing.url):
         return IngestResult(briefing.source, "unchanged", briefing.key)
     annotations = annotate(briefing, passes) + list(extra)
     status, _ = db.store.write_briefing(briefing, page_sha256=hashlib.sha256(data).hexdigest(),
-                                        annotations=annotations, content_sha256=content)
+                                        annotations=annotations, content_sha256=content, spokesperson_key=key_of)
     return IngestResult(briefing.source, status, briefing.key)
 
 
@@ -96,7 +176,8 @@ def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, 
     differs"}. None for formats that date every page themselves when the index agrees (the MFA pages and their
     index.tsv)."""
     entry = page.index
-    briefing = parse_bytes(data, page.source, format=format, url=page.url, date=entry.date if entry else None)
+    briefing = parse_bytes(data, page.source, format=format, url=page.url, charset=page.charset,
+                           date=entry.date if entry else None)
     if entry is None or entry.date is None:
         return briefing, None
     takes_date = formats()[briefing.format].takes_date
@@ -107,7 +188,7 @@ def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, 
         dated_by = "page"
         if takes_date:
             try:  # did the page date itself, or did the index?
-                parse_bytes(data, page.source, format=briefing.format)
+                parse_bytes(data, page.source, format=briefing.format, charset=page.charset)
             except ParseError as exc:
                 if not (exc.reason or "").startswith("no date"):
                     raise
@@ -205,14 +286,15 @@ def provenance_key(briefing_key: str) -> str:
 
 def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
            progress: bool = False, on_result: Callable[[IngestResult], None] | None = None,
-           passes: Iterable[Any] | None = None, indexes: Iterable[str | Path] = (),
+           passes: Iterable[Any] | None = None, link: bool = True, indexes: Iterable[str | Path] = (),
            columns: dict[str, str] | None = None) -> IngestReport:
     """Ingest files and folders into ``db``; a bad file is recorded in the report and the batch goes on.
 
-    ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``indexes``: index files
-    or folders of listing pages that give pages their URL and date (``sources.indexes``; those beside the pages are
-    found anyway); the evidence for a date an index gave is recorded in the store's meta table under
-    ``provenance_key(briefing.key)``. Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
+    ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``link``: afterwards
+    put the versions of each press conference into events and align them (``link_events``; only what changed).
+    ``indexes``: index files or folders of listing pages that give pages their URL and date (``sources.indexes``;
+    those beside the pages are found anyway); the evidence for a date an index gave is recorded in the store's meta
+    table under ``provenance_key(briefing.key)``. Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
     ``sources.tables`` with ``columns`` (field -> column name).
     """
     report = IngestReport()
@@ -275,5 +357,11 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
     finally:
         if bar is not None:
             bar.close()
+        db.flush()
+    if link:
+        try:
+            report.events = link_events(db)
+        except PodiumError as exc:  # the briefings are stored; linking can be redone with `podium analyse`
+            log.warning("linking language versions into events failed: %s", exc)
         db.flush()
     return report

@@ -13,6 +13,8 @@ __all__ = ["CLARITY_LABELS", "outlet_table", "period_of", "trend_table", "wilson
 
 CLARITY_LABELS = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 PERIODS = ("month", "quarter", "year")
+#: A period is partial when the counted material starts or ends more than this many days inside it.
+PARTIAL_SLACK_DAYS = 4
 
 
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -39,31 +41,47 @@ def period_of(dates: pd.Series, by: str) -> pd.Series:
 
 
 def trend_table(units: pd.DataFrame, matching: Iterable[int], *, by: str = "month",
-                group: str | None = None) -> pd.DataFrame:
-    """Briefings held and briefings matching per period (and group), with the share.
+                group: str | None = None, unit: str | None = None,
+                coverage: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Units held and units matching per period (and group), with the share and whether the period is partial.
 
-    ``units``: one row per exchange (or per briefing) with ``briefing_id``, ``date`` and, when grouping, the
-    ``group`` column; ``matching``: ids of the matching exchanges (``exchange_id`` column) or, when ``units`` has
-    no ``exchange_id`` column, of the matching briefings. A briefing counts as held in a (period, group) when it
-    has a row there, and as matching when one of those rows matches. Every (period, group) with a briefing held
-    gets a row, so periods without a match show 0 rather than vanishing.
+    ``units``: one row per exchange (or per version) with the ``unit`` column (default ``event_id`` when present,
+    else ``briefing_id``), ``date`` and, when grouping, the ``group`` column; ``matching``: ids of the matching
+    exchanges (``exchange_id`` column) or, when ``units`` has no ``exchange_id`` column, of the matching units.
+    A unit counts as held in a (period, group) when it has a row there, and as matching when one of those rows
+    matches. Every (period, group) with a unit held gets a row, so periods without a match show 0 rather than
+    vanishing. ``coverage`` (first, last date the counted material covers): periods that start before or end
+    after it are marked ``partial`` (the corpus begins or ends inside them).
     """
-    cols = ["period"] + ([group] if group else []) + ["briefings_held", "briefings_matching", "share"]
+    cols = ["period"] + ([group] if group else []) + ["briefings_held", "briefings_matching", "share", "partial"]
     if units.empty:
         return pd.DataFrame(columns=cols)
     df = units.copy()
     df["period"] = period_of(df["date"], by)
-    key = "exchange_id" if "exchange_id" in df.columns else "briefing_id"
+    unit = unit or ("event_id" if "event_id" in df.columns else "briefing_id")
+    key = "exchange_id" if "exchange_id" in df.columns else unit
     match = set(matching)
     df["_match"] = df[key].isin(match)
     keys = ["period"] + ([group] if group else [])
     if group:
         df[group] = df[group].fillna("(unknown)")
-    per_briefing = df.groupby(keys + ["briefing_id"], sort=True)["_match"].any().reset_index()
-    out = per_briefing.groupby(keys, sort=True)["_match"].agg(["size", "sum"]).reset_index()
+    per_unit = df.groupby(keys + [unit], sort=True)["_match"].any().reset_index()
+    out = per_unit.groupby(keys, sort=True)["_match"].agg(["size", "sum"]).reset_index()
     out = out.rename(columns={"size": "briefings_held", "sum": "briefings_matching"})
     out["briefings_matching"] = out["briefings_matching"].astype(int)
     out["share"] = out["briefings_matching"] / out["briefings_held"]
+    if coverage is None:
+        dates = pd.to_datetime(df["date"])
+        coverage = (dates.min().date().isoformat(), dates.max().date().isoformat())
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[by]
+    first, last = pd.Timestamp(coverage[0]), pd.Timestamp(coverage[1])
+    partial = []
+    for label in out["period"]:
+        per = pd.Period(label, freq)
+        # a few days' slack: a corpus that starts on the first working day of a month covers that month
+        partial.append(bool((first - per.start_time.normalize()).days > PARTIAL_SLACK_DAYS
+                            or (per.end_time.normalize() - last).days > PARTIAL_SLACK_DAYS))
+    out["partial"] = partial
     return out[cols].reset_index(drop=True)
 
 

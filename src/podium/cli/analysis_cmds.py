@@ -31,7 +31,9 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
     with Podium(db, create=False) as pod:
         counts = pod.analyse(redo=redo, passes=list(passes) or None)
     for name, n in counts.items():
-        what = "formulations in the mined list" if name == "formulations_mined" else "annotations written"
+        what = {"formulations_mined": "formulations in the mined list",
+                "clarity_carried": "clarity labels carried from English exchanges to their counterparts"}.get(
+            name, "annotations written")
         click.echo(f"{name:<20} {n:>8}  {what}")
 
 
@@ -64,6 +66,20 @@ def formulations_command(db: str, new_since: str | None, lang: str | None, limit
             click.echo(f"{'':8}{'':>16}peak month share {r.peak_share:.0%}; used by {speakers}")
 
 
+def describe(attrs: dict[str, Any], n_label: str = "events") -> str:
+    """One line saying what a table counts: unit, languages, kinds, dates and on how many cases it rests."""
+    parts = [f"unit: {attrs.get('unit', '?')}"]
+    if attrs.get("languages"):
+        parts.append("languages: " + "+".join(attrs["languages"]))
+    if attrs.get("kinds"):
+        parts.append("kinds: " + ", ".join(attrs["kinds"]))
+    if attrs.get("date_from"):
+        parts.append(f"{attrs['date_from']} .. {attrs['date_to']}")
+    if n_label in attrs:
+        parts.append(f"{attrs[n_label]} {n_label.replace('_', ' ')}")
+    return "; ".join(parts)
+
+
 @main.command("trend")
 @db_option
 @click.argument("term", required=False)
@@ -71,32 +87,46 @@ def formulations_command(db: str, new_since: str | None, lang: str | None, limit
 @click.option("--formulation", metavar="ID|TEXT", help="Trend a mined formulation (see `podium formulations`).")
 @click.option("--by", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
 @click.option("--per", type=click.Choice(["spokesperson", "outlet-type"]), help="One series per group.")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Event kinds to count (repeatable; 'all' for every kind, remarks included). Default: the press "
+                   "conferences.")
 @click.option("--exact", is_flag=True, help="Match the term's words exactly (no stemming).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: what was counted and the rows.")
 @briefing_filter_options
 def trend_command(db: str, term: str | None, country: str | None, formulation: str | None, by: str,
-                  per: str | None, exact: bool, as_csv: bool, **filters: Any) -> None:
-    """Share of briefings per period that mention TERM (a search query, e.g. '"one China"'), a country
-    (--country JPN) or a formulation (--formulation f12), normalised by the briefings held in that period.
+                  per: str | None, kinds: tuple[str, ...], exact: bool, as_csv: bool, as_json: bool,
+                  **filters: Any) -> None:
+    """Share of press conferences per period that mention TERM (a search query, e.g. '"one China"'), a country
+    (--country JPN) or a formulation (--formulation f12), normalised by the press conferences held then.
 
-    Every period with a briefing gets a row, so a period without a match shows 0. A term or formulation counts
-    briefings of its own language only unless --lang is given.
+    A press conference published in English and Chinese counts once, and matches when any of its versions does.
+    Languages: --lang if given (then the unit is that language's versions), else the languages the term is
+    written in ('Taiwan OR 台湾' counts both), a formulation's own language, or all for a country. Every period
+    with a press conference gets a row (a period without a match shows 0); periods the corpus starts or ends
+    inside are marked partial.
     """
     if sum(x is not None for x in (term, country, formulation)) != 1:
         raise click.UsageError("give exactly one of TERM, --country or --formulation")
     with Podium(db, create=False) as pod:
         df = pod.trend(term, country=country, formulation=formulation, by=by,
-                       per=per.replace("-", "_") if per else None, exact=exact, **filters)
+                       per=per.replace("-", "_") if per else None, kinds=list(kinds) or None, exact=exact, **filters)
     if as_csv:
         click.echo(df.to_csv(index=False), nl=False)
         return
+    if as_json:
+        click.echo(json.dumps({**df.attrs, "rows": df.to_dict(orient="records")}, ensure_ascii=False, indent=2,
+                              default=str))
+        return
+    click.echo(describe(df.attrs))
     if df.empty:
-        click.echo("No briefings match the filters.")
+        click.echo("No press conferences match the filters.")
         return
     out = df.copy()
     out["share"] = out["share"].map(lambda x: f"{x:6.1%}")
     out["bar"] = df["share"].map(lambda x: "#" * round(x * 40))
-    click.echo(out.to_string(index=False))
+    out["partial"] = df["partial"].map(lambda x: "partial" if x else "")
+    click.echo(out.rename(columns={"briefings_held": "held", "briefings_matching": "matching"}).to_string(index=False))
 
 
 def _ci(share: float, lo: float, hi: float) -> str:
@@ -108,17 +138,25 @@ def _ci(share: float, lo: float, hi: float) -> str:
 @main.command("outlets")
 @db_option
 @click.option("--min-questions", default=5, show_default=True, help="Leave out outlets with fewer questions.")
+@click.option("--lang", help="Only this language's versions (default: both, an exchange and its translation "
+                             "counted once).")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only exchanges on or after this date.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only exchanges on or before this date.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print every column as CSV.")
-def outlets_command(db: str, min_questions: int, as_csv: bool) -> None:
+def outlets_command(db: str, min_questions: int, lang: str | None, date_from: str | None, date_to: str | None,
+                    as_csv: bool) -> None:
     """Per outlet type and per outlet: questions asked, the clarity of the answers (share of Clear Reply,
     Ambivalent, Clear Non-Reply with 95% Wilson intervals), median answer length (words for English answers,
-    characters for Chinese ones) and the countries asked about most."""
+    characters for Chinese ones) and the countries asked about most. An exchange published in English and Chinese
+    counts once, with the English version's clarity, unless --lang picks one language."""
     with Podium(db, create=False) as pod:
-        df = pod.outlets()
+        df = pod.outlets(lang=lang, date_from=date_from, date_to=date_to)
+    attrs = dict(df.attrs)
     df = df[df["questions"] >= min_questions] if not df.empty else df
     if as_csv:
         click.echo(df.to_csv(index=False), nl=False)
         return
+    click.echo(describe(attrs, "exchanges") + f"; {attrs.get('anonymous', 0)} with no named outlet")
     if df.empty:
         click.echo("No exchanges stored.")
         return

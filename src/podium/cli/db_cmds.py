@@ -79,7 +79,9 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     Q&A tables (research datasets, one question-answer pair a row) are grouped into briefings by date; a
     briefing already held from pages (same date, language and series) is linked, not stored twice.
 
-    Prints every failure and skip (file and reason) and a summary; exit status 1 if any file failed.
+    Only regular files are read: a named pipe, a device or a file over the size limit ($PODIUM_MAX_PAGE_MB,
+    default 20) is skipped and named. Prints a summary, every skipped or linked input and every failure (file and
+    reason) — with --quiet, the summary only, failures counted by reason; exit status 1 if any file failed.
     """
     from ..sources.tables import parse_columns
 
@@ -95,8 +97,7 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     if not quiet:
         for r in report.results:
             if r.status in ("failed", "skipped", "linked"):
-                tag = {"failed": "FAILED", "skipped": "skipped", "linked": "linked"}[r.status]
-                click.echo(f"{tag} {r.source}: {r.error}", err=True)
+                click.echo(f"{r.status.upper()} {r.source}: {r.error}", err=True)
     counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "linked", "skipped", "failed")}
     if not counts["linked"]:
         del counts["linked"]
@@ -255,15 +256,27 @@ def stats_command(db: str, as_json: bool) -> None:
 
 
 def _print_stats(s: dict[str, Any], top: int = 10) -> None:
-    click.echo(f"{s['briefings']} briefings, {s['exchanges']} exchanges, {s['date_from']} .. {s['date_to']}")
+    ev = s.get("events") or {}
+    click.echo(f"{s['briefings']} briefings (published versions), {s['exchanges']} exchanges, "
+               f"{s['date_from']} .. {s['date_to']}")
     for lang, d in s["by_lang"].items():
-        click.echo(f"  [{lang}] {d['briefings']} briefings, {d['exchanges']} exchanges")
-    for title, key in (("spokesperson (briefings)", "by_spokesperson"), ("outlet (questions)", "by_outlet"),
-                       ("outlet type (questions)", "by_outlet_type")):
+        click.echo(f"  [{lang}] {d['briefings']} versions, {d['exchanges']} exchanges")
+    if ev.get("events"):
+        click.echo(f"{ev['events']} events (a press conference counts once, whatever its language versions), "
+                   f"{ev['date_from']} .. {ev['date_to']}")
+        for kind, by_langs in ev["by_kind"].items():
+            parts = ", ".join(f"{n} in {'+'.join(langs.split(','))}" for langs, n in by_langs.items())
+            click.echo(f"  {kind}: {sum(by_langs.values())} ({parts})")
+        click.echo(f"  exchanges linked to their counterpart in another version: {ev['linked_exchanges']}")
+    people = list(s["by_spokesperson"].items())[:top]
+    if people:
+        click.echo("by spokesperson (events / versions): "
+                   + ", ".join(f"{k} {v['events']}/{v['versions']}" for k, v in people))
+    for title, key in (("outlet (questions)", "by_outlet"), ("outlet type (questions)", "by_outlet_type")):
         items = list(s[key].items())[:top]
         if items:
             click.echo(f"by {title}: " + ", ".join(f"{k} {v}" for k, v in items))
-    click.echo(f"anonymous questions: {s['anonymous_questions']}")
+    click.echo(f"questions with no named outlet: {s['anonymous_questions']}")
     if s["annotations"]:
         click.echo("annotations: " + ", ".join(f"{k} {v}" for k, v in s["annotations"].items()))
 

@@ -18,7 +18,10 @@ from . import db_option, main
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--admin-token", "admin_token", envvar="PODIUM_ADMIN_TOKEN", default=None, metavar="TOKEN",
               help="Enable writes (POST /api/ingest, /api/analyse) for requests sending "
-                   "'Authorization: Bearer TOKEN'. Without it the server is read-only. Also $PODIUM_ADMIN_TOKEN.")
+                   "'Authorization: Bearer TOKEN'. Without it the server is read-only. Prefer $PODIUM_ADMIN_TOKEN "
+                   "or --admin-token-file: a token on the command line is visible to every user (ps).")
+@click.option("--admin-token-file", "admin_token_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Read the admin token from this file (its first line), e.g. one only you can read.")
 @click.option("--timeout", "query_timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds a request may spend in the database before it is stopped with a message (503).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
@@ -27,23 +30,41 @@ from . import db_option, main
               help="Seconds an idle keep-alive connection stays open.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve_command(db: str, host: str, port: int, admin_token: str | None, query_timeout: float, workers: int,
-                  keep_alive: int, log_level: str) -> None:
+def serve_command(db: str, host: str, port: int, admin_token: str | None, admin_token_file: str | None,
+                  query_timeout: float, workers: int, keep_alive: int, log_level: str) -> None:
     """Serve the database as a web application: search, briefing reader, trends, outlets, formulations, and
     the same data as JSON (add .json to any page's path; /openapi.json describes the API).
 
     \b
     podium serve --db podium.db                 # http://127.0.0.1:8000/
-    podium serve --admin-token "$(openssl rand -hex 16)"   # allow uploads and re-analysis
+    PODIUM_ADMIN_TOKEN="$(openssl rand -hex 16)" podium serve   # allow uploads and re-analysis
+    podium serve --admin-token-file ~/.podium-token
     """
     import uvicorn
 
     from ..web import create_app
 
+    if admin_token_file is not None:
+        if admin_token is not None:
+            raise click.BadParameter("give the admin token once: --admin-token-file, or --admin-token / "
+                                     "$PODIUM_ADMIN_TOKEN", param_hint="--admin-token-file")
+        try:
+            with open(admin_token_file, encoding="utf-8") as fh:
+                admin_token = fh.readline().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {admin_token_file}: {getattr(exc, 'strerror', None) or exc}",
+                                     param_hint="--admin-token-file") from None
+    elif admin_token is not None:
+        source = click.get_current_context().get_parameter_source("admin_token")
+        if source is not None and source.name == "COMMANDLINE":
+            click.echo("podium: warning: --admin-token on the command line is visible to other users of this "
+                       "machine (ps); use $PODIUM_ADMIN_TOKEN or --admin-token-file", err=True)
+
     if not Path(db).exists():
         raise StoreError(f"no database at {db}; create one with `podium ingest PATH` (or `podium demo`)")
     if admin_token is not None and len(admin_token) < 12:
-        raise click.BadParameter("use an admin token of at least 12 characters", param_hint="--admin-token")
+        raise click.BadParameter("use an admin token of at least 12 characters",
+                                 param_hint="--admin-token-file" if admin_token_file else "--admin-token")
     app = create_app(db, admin_token=admin_token, query_timeout=query_timeout, workers=workers)
     mode = "admin writes enabled" if admin_token else "read-only"
     click.echo(f"podium: serving {os.path.abspath(db)} ({mode}) on http://{host}:{port}/", err=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,8 @@ class Format:
 
 
 # module names under podium.parse, in the order ties are broken
-_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022", "whitehouse_md")
+_MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022", "mfa_zh_site2022",
+            "mfa_zh_text", "whitehouse_md")
 
 _formats: dict[str, Format] | None = None
 
@@ -74,10 +77,11 @@ def detect(text: str, source: str = "<input>") -> Format:
 
 
 def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = None,
-                url: str | None = None, date: dt.date | None = None) -> Briefing:
-    """Parse raw bytes (HTML or text, any declared charset) into a Briefing. ``date``: what an index says the
-    date is, for formats that take it (used only when the page itself gives none)."""
-    text = decode(data, source)
+                url: str | None = None, charset: str | None = None, date: dt.date | None = None) -> Briefing:
+    """Parse raw bytes (HTML or text, any declared charset) into a Briefing. ``charset``: what the server that
+    sent the page declared (HTTP Content-Type); it wins over the page's own declaration. ``date``: what an index
+    says the date is, for formats that take it (used only when the page itself gives none)."""
+    text = decode(data, source, charset)
     if format is None:
         fmt = detect(text, source)
     else:
@@ -94,6 +98,8 @@ def parse_file(path: str | Path, *, format: str | None = None, url: str | None =
     """Read and parse one file."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not path.is_dir():  # a pipe or a device would never end
+            raise SourceError(str(path), "not a regular file (a named pipe, a device or a socket): not read")
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(str(path), "no such file") from None

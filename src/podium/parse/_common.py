@@ -255,16 +255,21 @@ def build_turns(paragraphs: Iterable[tuple[str | None, str] | str], classify: Ca
 
 
 def _split_unanswered(turns: list[Turn]) -> list[Turn]:
+    # one pass from the end, remembering the next non-stage turn: linear in the number of turns (a page of
+    # 30,000 questions must cost three times one of 10,000, not nine)
     out: list[Turn] = []
-    for i, t in enumerate(turns):
-        nxt = next((u for u in turns[i + 1:] if u.role != STAGE), None)
+    nxt: Turn | None = None
+    for t in reversed(turns):
         if t.role == ASKER and len(t.paragraphs) > 1 and (nxt is None or nxt.role == ASKER):
             asks = [k for k, p in enumerate(t.paragraphs) if p.rstrip().endswith(("?", "？"))]
             cut = asks[-1] + 1 if asks and asks[-1] < len(t.paragraphs) - 1 else 1
-            out.append(Turn(ASKER, t.speaker, t.paragraphs[:cut]))
             out.append(Turn(SPOKESPERSON, None, t.paragraphs[cut:]))
+            out.append(Turn(ASKER, t.speaker, t.paragraphs[:cut]))
         else:
             out.append(t)
+        if t.role != STAGE:
+            nxt = t
+    out.reverse()
     return out
 
 
@@ -307,7 +312,8 @@ def assemble(turns: Iterable[Turn], spokesperson: str | None = None, *,
     prev_outlet: tuple[str | None, str | None] = (None, None)
     for n, (question, answers) in enumerate(pending, 1):
         label = question.speaker
-        is_follow = label is not None and label.lower() in follow
+        # a follow-up label on the first exchange follows nothing up: its label is the asker
+        is_follow = label is not None and label.lower() in follow and n > 1
         if is_follow:
             asker, (outlet, outlet_type) = prev_asker, prev_outlet
         else:

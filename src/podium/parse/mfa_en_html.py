@@ -31,8 +31,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
-from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Turn
+from ..errors import NotABriefing, ParseError
+from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from . import outlets as _outlets
 from ._common import FOLLOW_UP_LABELS, assemble, build_turns, clean, main_spokesperson, split_label, ymd_date
@@ -81,6 +81,9 @@ _TITLE_RE = re.compile(
     r"Conference|Daily\s+Briefing\s+Online|Remarks|Press\s+Conference|Online\s+Press\s+Conference)", re.I)
 _TITLE_KIND_RE = re.compile(r"(?P<kind>Regular\s+Press\s+Conference|Daily\s+Briefing\s+Online|Remarks|"
                             r"Online\s+Press\s+Conference|Press\s+Conference)", re.I)
+_TITLE_NAME_FIRST_RE = re.compile(
+    r"(?P<name>[A-Z][a-z]+(?:[\s-][A-Z]?[a-z]+){1,2})\s*['’`]s\s+(?P<kind>Regular\s+Press\s+Conference|"
+    r"Daily\s+Briefing\s+Online|Remarks|Online\s+Press\s+Conference)\b")
 _TITLE_NAME_AFTER_RE = re.compile(r"Spokesperson\s+(?P<name>[A-Z][a-z]+\s+[A-Z][a-z]+)")
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _PARA_SEP = "\u2029"
@@ -133,6 +136,12 @@ def parse_title(title: str) -> tuple[str | None, str | None]:
     if m:
         name: str | None = " ".join(m.group("name").split())
         name = _KNOWN.get(name.casefold(), name)
+        kind = m.group("kind").lower()
+    elif (m := _TITLE_NAME_FIRST_RE.match(clean(title))) and (
+            m.group("name").casefold() in _KNOWN or m.group("kind").lower().startswith("regular")):
+        # today's site: "Lin Jian’s Regular Press Conference on July 28, 2026" (no "Spokesperson"); a name not
+        # known as a spokesperson's only before "Regular Press Conference" (anyone's "Remarks" are not a briefing)
+        name = _KNOWN.get(" ".join(m.group("name").split()).casefold(), " ".join(m.group("name").split()))
         kind = m.group("kind").lower()
     else:  # "Foreign Ministry Spokesperson's Regular Press Conference on ...": no name
         m = _TITLE_KIND_RE.search(title)
@@ -258,7 +267,7 @@ _SCHEDULE_NOTICE = re.compile(
 
 
 #: A row of asterisks the page prints before the spokesperson's closing words.
-_SEPARATOR = re.compile(r"^[*\-=_~·•#※]{3,}$")
+_SEPARATOR = re.compile(r"^[*＊\-－=＝_~·•#※]{3,}$")
 
 
 def _is_notice(p: str) -> bool:
@@ -327,11 +336,22 @@ def _screen_labels(paragraphs: list[str], classify) -> list[str | tuple[None, st
     return out
 
 
+#: A bare "Journalist:" after an answer is the journalist talking back to the spokesperson (the "Q:" pages name
+#: askers "Q", the 2020 pages by outlet): a follow-up of the exchange it interrupts, as "记者：" on Chinese pages.
+_TALK_BACK = frozenset({"journalist", "reporter"})
+
+
 def _follow_up_labels(turns) -> set[str]:
     labels = set(FOLLOW_UP_LABELS)
+    prev_role = None
     for t in turns:
         if t.role == ASKER and t.speaker and (_JOURNALIST_AGAIN.match(t.speaker) or _NAMED_FOLLOW_UP.match(t.speaker)):
             labels.add(t.speaker.lower())
+        elif (t.role == ASKER and t.speaker and prev_role == SPOKESPERSON
+              and " ".join(t.speaker.split()).casefold() in _TALK_BACK):
+            labels.add(t.speaker.lower())
+        if t.role != STAGE:
+            prev_role = t.role
     return labels
 
 
@@ -440,6 +460,9 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     if date is None:
         date = date_from_stamps(title, content.html or "")
     if date is None:
+        if kind == "remarks":  # a statement, not a press conference: a page without its date is left out
+            raise NotABriefing(source, f"spokesperson's remarks with no date in the title or the page's date field "
+                                       f"(title {title!r}); not stored, as a briefing needs its date")
         raise ParseError(source, f"no date in the title or the page's date field (title {title!r})")
     paragraphs = _paragraphs(content)
     if not paragraphs:

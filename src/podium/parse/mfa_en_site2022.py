@@ -6,8 +6,11 @@ What it looks for: a complete HTML document; a title naming a spokesperson's reg
 ``<h2>``, the ``ArticleTitle``/``og:title`` meta or ``<title>``); the date in that title (else the ``PubDate``
 meta); the body container, i.e. the innermost element holding (nearly) every ``Label: text`` paragraph of the
 page (the seed's layout: ``AFP: ...`` / ``Wang Wenbin: ...``), so a sidebar full of paragraphs cannot pass for
-it; at least one answer labelled with a spokesperson's name; and a last labelled paragraph that is an answer, not
-a question left hanging by a cut-off page. The paragraphs then go through ``mfa_en_text.parse_text_layout``.
+it, read up to the site footer ("Links: State Council ... Copyright© www.fmprc.gov.cn"), which may share it; at
+least one answer labelled with a spokesperson's name; and a last labelled paragraph that is an answer, not a
+question left hanging by a cut-off page. Titles come as "Foreign Ministry Spokesperson Wang Wenbin’s Regular Press
+Conference on July 13, 2023" or, today, "Lin Jian’s Regular Press Conference on July 28, 2026". The paragraphs
+then go through ``mfa_en_text.parse_text_layout``.
 
 Sniffing: pages carrying the current site's ``PubDate`` meta and a spokesperson's press-conference title; other
 HTML pages in the 2023 layout stay with ``mfa-en-text``.
@@ -26,7 +29,7 @@ from ..model import Briefing
 from . import Format
 from ._common import clean
 from .mfa_en_html import KNOWN_SPOKESPERSONS, normalise_title, parse_date, parse_title
-from .mfa_en_text import is_furniture, parse_text_layout
+from .mfa_en_text import is_footer, is_furniture, parse_text_layout
 
 __all__ = ["FORMAT", "PageCheck", "check_page", "parse", "sniff"]
 
@@ -108,6 +111,8 @@ def check_page(text: str, source: str) -> PageCheck:
     paragraphs: list[str] = []
     for p in body.css("p"):
         t = clean(p.text())
+        if paragraphs and is_footer(t):
+            break  # the site footer ("Links: State Council ... Copyright©") may share the transcript's container
         if not t or is_furniture(t) or normalise_title(t) == title:
             continue
         paragraphs.append(t)

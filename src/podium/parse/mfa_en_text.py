@@ -25,7 +25,7 @@ from . import Format
 from ._common import clean, ymd_date
 from .mfa_en_html import REMARKS_SERIES, SERIES, normalise_title, parse_date, parse_paragraphs, parse_title
 
-__all__ = ["FORMAT", "is_furniture", "parse", "parse_text_layout", "sniff"]
+__all__ = ["FORMAT", "is_footer", "is_furniture", "parse", "parse_text_layout", "sniff"]
 
 NAME = "mfa-en-text"
 
@@ -49,6 +49,8 @@ _FURNITURE = re.compile(
 _FOOTER = re.compile(
     r"^(?:(?:[\[【]\s*(?:suggest\s+to\s+a\s+friend|print|close)\s*[\]】]\s*)+"
     r"|related\s+(?:news|links|articles|stories)\s*:?|copyright\s*(?:©|\(c\)|\d).*|©.*"
+    # today's site footer, right after the transcript: "Links: State Council ... Copyright© www.fmprc.gov.cn"
+    r"|links\s*[:：]\s*(?:the\s+)?state\s+council\b.*"
     r"|print\s+close|suggest\s+to\s+a\s+friend)$",
     re.I,
 )
@@ -61,6 +63,11 @@ _DATE_LINE = re.compile(r"^(?:(?:updated|published|release\s+time|date|time)\s*[
 _LANG_BAR = re.compile(r"(?:简体中文|中文|Español|Русский|Français|عربي|Deutsch|Português|日本語)")
 #: How far into the page the title may sit (after site headers, language bars, breadcrumbs).
 _TITLE_WINDOW = 60
+
+
+def is_footer(line: str) -> bool:
+    """A line from which nothing is transcript: the page's tools, related links, the site footer."""
+    return bool(_FOOTER.match(line.strip()))
 
 
 def is_furniture(line: str) -> bool:
@@ -185,6 +192,26 @@ def sniff(text: str, source: str) -> float:
     return 0.9 if _find_title(lines) is not None else 0.0
 
 
+_CONTAINERS = frozenset({"div", "article", "section", "td"})
+
+
+def _paragraph_counts(tree: LexborHTMLParser) -> list[tuple[int, object]]:
+    """(number of <p> inside, element) for every container element, in document order: one walk over the
+    tree, summing each element's count into its parent from the last element back (linear however deep the
+    nesting; asking each container for its paragraphs costs the square of the depth)."""
+    root = tree.root
+    if root is None:
+        return []
+    nodes = list(root.traverse(include_text=False))
+    count: dict[int, int] = {}
+    parent_of = [n.parent.mem_id if n.parent is not None else 0 for n in nodes]
+    for n, parent in zip(reversed(nodes), reversed(parent_of), strict=True):
+        own = count.get(n.mem_id, 0) + (n.tag == "p")
+        count[n.mem_id] = own
+        count[parent] = count.get(parent, 0) + own
+    return [(count[n.mem_id], n) for n in nodes if n.tag in _CONTAINERS]
+
+
 def _html_paragraphs(text: str, source: str) -> tuple[str | None, list[str]]:
     tree = LexborHTMLParser(text)
     node = tree.css_first("h1") or tree.css_first("title")
@@ -194,11 +221,13 @@ def _html_paragraphs(text: str, source: str) -> tuple[str | None, list[str]]:
         title = clean(alt.text()) if alt is not None else title
     # the transcript is the innermost element holding (nearly) all the paragraphs: not a page-wide wrapper that
     # also holds the footer's
-    counted = [(len(c.css("p")), c) for c in tree.css("div, article, section, td")]
+    counted = _paragraph_counts(tree)
     most = max((n for n, _ in counted), default=0)
     if not most:
         raise ParseError(source, "no paragraphs: not an MFA English transcript page")
-    best = min((c for n, c in counted if n >= 0.8 * most), key=lambda c: len(c.html or ""))
+    # the containers holding >= 80% of the paragraphs are nested in one another (two disjoint ones would hold
+    # more than all), so the innermost is the last of them in document order
+    best = [c for n, c in counted if n >= 0.8 * most][-1]
     paras: list[str] = []
     for p in best.css("p"):
         t = p.text()

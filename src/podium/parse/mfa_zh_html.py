@@ -17,8 +17,10 @@ same way; the shared corpus holds no page of it, so that path is only checked on
 - "会后，就《南华早报》记者所提问题，赵立坚表示：" is a stage note; the reply after it joins the exchange of the outlet
   it names (an announcement when the outlet is unknown), not the exchange it happens to follow on the page;
 - "彭博社记者追问：" is a follow-up asked by the outlet it names (which may differ from the previous asker);
-- the journalist talking back inside an answer (``记者：是的。``, ``记者解释：``, ``记者澄清：``, ``（记者：……）``) is a
-  stage turn: it stays in Briefing.turns, and the spokesperson's answer around it remains one exchange.
+- the journalist talking back inside an answer (``记者：是的。``, ``记者回答：``, ``记者澄清：``) opens a
+  follow-up exchange (follow_up=True, the asker and outlet of the exchange it interrupts); the spokesperson's words
+  after it answer that follow-up. English pages split at ``Journalist:`` the same way (docs/alignment-guide.md).
+  A parenthesised ``（记者：……）`` is a stage note and stays out of the exchanges.
 
 Decision on the 发言人表态 items (index subtype "remarks-or-qa"): a page with at least one question (答记者问, usually
 one or two questions) is parsed as series "China MFA spokesperson's remarks"; a statement with no question at all
@@ -57,6 +59,9 @@ _POST_CONFERENCE = re.compile(
     r"^(会后[，,]?\s*有?([^，,。：:]{0,12}?)记者(?:问及|问|提问)[^：:，,。]{0,4})[：:，,]\s*(.*)$", re.S)
 _NAME_SAYS = re.compile(r"^(?:外交部发言人)?([\u4e00-\u9fff]{2,4}?)(?:表示|宣布|说)[：:，,]\s*(.*)$", re.S)
 _FOLLOW_UP = re.compile(r"^(?:追问[一二三四五六七八九十\d]*|(?:.{1,30})?记者追问)$")
+#: The journalist talking back inside an answer ("记者：是的。", "记者澄清："): after the first question such a turn
+#: opens a follow-up exchange of the journalist being answered (the rule of docs/alignment-guide.md, the same as
+#: "Journalist:" on English pages); before it, "记者：" is an anonymous asker.
 _INTERJECTION = {"记者", "记者解释", "记者澄清", "记者回答", "记者笑", "记者补充", "记者插话"}
 _ASKER_LABEL = re.compile(r"^(?:[^，,。？?！!；;“”]{1,30}?)?记者(?:提问)?$")
 _ANON_ASKERS = {"问", "有记者问", "记者问"}
@@ -117,8 +122,7 @@ class _Labeller:
             self.seen_question = True
             return ASKER
         if label in _INTERJECTION:
-            if self.seen_question:
-                return STAGE
+            # after the first question: the journalist talking back mid-answer, a follow-up (see _INTERJECTION)
             self.seen_question = True
             return ASKER
         if _ASKER_LABEL.match(label) and not _ADDRESSED.match(label):
@@ -175,6 +179,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     paragraphs: list[tuple[str | None, str]] = []
     speaking: str | None = None  # role of the last labelled speaker
     after_interjection = False
+    talked_back: set[str] = set()  # interjection labels used after the first question
     for p in body.css("p"):
         para = _text_of(p)
         if para and _SEPARATOR.match(para) and labeller.seen_question:
@@ -183,14 +188,20 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
             continue
         if not para or not _HAS_WORDS.search(para):  # empty or a "****" separator
             continue
+        seen_question = labeller.seen_question
         label, rest = labeller.split(para)
         role = labeller.classify(label) if label is not None else None
-        if role == STAGE or (label is None and para.startswith("（记者") and is_stage_note(para)):
+        interjection = seen_question and role == ASKER and label in _INTERJECTION
+        if (role == STAGE or interjection
+                or (label is None and para.startswith("（记者") and is_stage_note(para))):
             after_interjection = True
             if speaking == ASKER and paragraphs and paragraphs[-1][0] is None:
                 # the journalist answers someone: the unlabelled paragraph before was the spokesperson asking back
                 paragraphs[-1] = (_UNLABELLED_ANSWER, paragraphs[-1][1])
                 speaking = SPOKESPERSON
+            if interjection:
+                talked_back.add(label)
+                speaking = ASKER
         elif label is None and after_interjection and speaking == ASKER:
             # the journalist answered the spokesperson's question back; who speaks on unlabelled is the spokesperson
             label, after_interjection = _UNLABELLED_ANSWER, False
@@ -217,6 +228,7 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     turns, later = _split_later_answers(_split_notices(turns), spokespersons)
 
     follow_ups = {lab for lab, role in labeller.roles.items() if role == ASKER and _FOLLOW_UP.match(lab)}
+    follow_ups |= talked_back
     openings, exchanges = assemble([t for t in turns if id(t) not in later], title_spokesperson,
                                    follow_up_labels=follow_ups, lookup=lookup)
     exchanges = tuple(_normalise_asker(e, labeller) for e in exchanges)

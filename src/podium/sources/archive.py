@@ -190,8 +190,14 @@ def iter_archive(path: str | Path) -> Iterator[tuple[bytes, str, str]]:
 def archive_pages(path: str | Path) -> Iterator[Any]:
     """The archive's transcripts as ``sources.files.Page`` objects (newest version per URL, in fetch order), for
     ``podium ingest ARCHIVE_DIR``."""
-    from .files import Page
+    from .files import Page, _not_regular, max_page_bytes
+    from .http import charset_of
 
     path = Path(path)
+    limit = max_page_bytes()
     for rec in _newest_transcripts(path):
-        yield Page(path / rec["object"], rec.get("publisher_url") or rec["url"])
+        # the same rule as for any folder: an object that is not a regular file or is over the size limit is
+        # named and skipped, never read
+        obj = path / rec["object"]
+        yield Page(obj, rec.get("publisher_url") or rec["url"], _not_regular(obj, limit),
+                   charset=charset_of((rec.get("headers") or {}).get("content-type")))

@@ -12,6 +12,16 @@ transcripts that failed for a passing reason (5xx, timeout, a body or page cut o
 next runs, wherever their walk stops, and given up after ``MAX_ATTEMPTS`` runs. A run with ``since`` remembers that
 date as the section's floor: later runs without ``since`` do not backfill below it.
 
+Without a layout, the run detects it (``detect_layout``): it reads the first listing page of each layout in
+``LAYOUT_NAMES`` order (the one found last time first) and takes the first that lists transcript links; that page
+is the walk's first page, so detection costs a request only when the first guess is wrong. A site where no layout
+fits stops the run with a message naming each URL tried and what it answered.
+
+Two guards bound a run whatever the site does. A listing page whose transcript links were all on earlier pages of
+this walk (a site that serves the same page for every page number, or pages that repeat) ends the walk with a
+message saying which page repeated. And every run stops after ``DEFAULT_MAX_REQUESTS`` requests unless the caller
+sets another cap (``--max-requests``); the next run goes on where it stopped.
+
 The database is reached only through two callables (``held`` and ``store``), so this module needs no store.
 """
 
@@ -27,10 +37,10 @@ from urllib.parse import urljoin
 from ..errors import FetchError, ParseError, PodiumError
 from ..model import Briefing
 from .archive import Archive
-from .http import HttpClient, RequestCapReached, RobotsDisallowed
-from .mfa import Layout, Link, parse_listing, publisher_url, read_transcript
+from .http import HttpClient, RequestCapReached, RobotsDisallowed, charset_of
+from .mfa import LAYOUT_NAMES, LAYOUTS, Layout, Link, parse_listing, publisher_url, read_transcript
 
-__all__ = ["run_fetch"]
+__all__ = ["DEFAULT_MAX_REQUESTS", "run_fetch"]
 
 log = logging.getLogger(__name__)
 
@@ -38,30 +48,72 @@ log = logging.getLogger(__name__)
 GONE_STATUSES = frozenset({404, 410})
 #: Runs in which a transcript may fail for a passing reason (5xx, timeout, truncation) before it is given up.
 MAX_ATTEMPTS = 5
+#: Requests one run makes at most unless told otherwise: about 35 minutes at the default rate of 1 a second, room
+#: for a year of both languages' transcripts and their listing pages; a run cut short goes on next time.
+DEFAULT_MAX_REQUESTS = 2000
 
 
 class _Run:
-    def __init__(self, *, layout: Layout, base_url: str, since: dt.date | None, until: dt.date | None,
-                 client: HttpClient, archive: Archive, held: Callable[[Iterable[str]], set[str]],
+    def __init__(self, *, layout: Layout | None, lang: str, base_url: str, since: dt.date | None,
+                 until: dt.date | None, client: HttpClient, archive: Archive, held: Callable[[Iterable[str]], set[str]],
                  store: Callable[[Briefing, bytes], str], on_event: Callable[[str, dict[str, Any]], None] | None):
-        self.layout, self.base_url, self.since, self.until = layout, base_url.rstrip("/"), since, until
+        self.lang, self.base_url, self.since, self.until = lang, base_url.rstrip("/"), since, until
         self.client, self.archive, self.held, self.store = client, archive, held, store
         self.on_event = on_event
-        self.key = f"{layout.name}|{layout.lang}|{self.base_url}"
         self.state_all = archive.load_state()
-        self.state: dict[str, Any] = self.state_all.setdefault(self.key, {})
-        self.gone: dict[str, str] = self.state.setdefault("gone", {})
-        self.retry: dict[str, dict[str, Any]] = self.state.setdefault("retry", {})
         self.tried: set[str] = set()
         self.summary: dict[str, Any] = {
-            "site": "mfa", "lang": layout.lang, "layout": layout.name, "base_url": self.base_url,
-            "archive": str(archive.path), "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None, "resumed": bool(self.state.get("in_progress")),
+            "site": "mfa", "lang": lang, "layout": None, "layout_detected": layout is None,
+            "base_url": self.base_url, "archive": str(archive.path), "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None, "resumed": False,
             "listing_pages": 0, "listing_not_modified": 0, "links": 0, "other_links": 0, "held": 0,
             "known_gone": 0, "outside_range": 0, "downloaded": 0, "from_archive": 0, "retried": 0, "added": 0,
             "updated": 0, "unchanged": 0, "failed": [], "requests": 0, "complete": False, "stopped": None,
             "error": None,
         }
+        if layout is not None:
+            self.bind(layout)
+
+    def bind(self, layout: Layout) -> None:
+        """Walk ``layout``: its state in the archive is keyed by layout, language and host."""
+        self.layout = layout
+        self.key = f"{layout.name}|{layout.lang}|{self.base_url}"
+        self.state: dict[str, Any] = self.state_all.setdefault(self.key, {})
+        self.gone: dict[str, str] = self.state.setdefault("gone", {})
+        self.retry: dict[str, dict[str, Any]] = self.state.setdefault("retry", {})
+        self.summary["layout"] = layout.name
+        self.summary["resumed"] = bool(self.state.get("in_progress"))
+
+    def detect_layout(self) -> tuple[Layout, bytes]:
+        """The layout whose first listing page lists transcript links (the one found last time tried first), with
+        that page's body; FetchError naming every URL tried and its answer when none does."""
+        memo_key = f"{self.lang}|{self.base_url}"
+        last = self.state_all.get("detected", {}).get(memo_key)
+        tried: list[str] = []
+        for name in sorted(LAYOUT_NAMES, key=lambda n: n != last):
+            layout = LAYOUTS[(name, self.lang)]
+            url = layout.listing_url(self.base_url, 0)
+            try:
+                body = self.listing(url, layout)
+            except RequestCapReached:
+                raise
+            except FetchError as exc:
+                status = getattr(exc, "http_status", None)
+                if not isinstance(exc, RobotsDisallowed) and (status is None or status >= 500):
+                    raise  # the site is down or unreachable: no ground to tell one layout from another
+                tried.append(f"{name}: {url} answers {getattr(exc, 'reason', exc)}")
+                continue
+            if body is None:
+                tried.append(f"{name}: {url} redirects out of the section")
+                continue
+            if not parse_listing(body, url, layout).links:
+                tried.append(f"{name}: {url} lists no transcript link of that layout")
+                continue
+            self.state_all.setdefault("detected", {})[memo_key] = name
+            self.event("layout", layout=name, url=url)
+            return layout, body
+        raise FetchError(self.base_url, "could not tell the site's layout (" + "; ".join(tried) + "); pass --layout "
+                         "today or --layout site2020")
 
     def event(self, kind: str, **data: Any) -> None:
         log.info("%s %s", kind, data)
@@ -73,9 +125,10 @@ class _Run:
 
     # ---- listing pages -----------------------------------------------------------------------------------------
 
-    def listing(self, url: str) -> bytes | None:
+    def listing(self, url: str, layout: Layout | None = None) -> bytes | None:
         """The listing page's body (from the archive when the server says it has not changed); None when the page
         redirects out of the listing (how today's site ends its archive)."""
+        layout = layout or self.layout
         rec = self.archive.latest(url)
         hdrs = rec["headers"] if rec else {}
         resp = self.client.get(url, etag=hdrs.get("etag"), last_modified=hdrs.get("last-modified"),
@@ -83,7 +136,7 @@ class _Run:
         self.summary["listing_pages"] += 1
         if resp.status in (301, 302, 303, 307, 308):
             target = urljoin(url, resp.headers.get("location", ""))
-            if not self.layout.is_listing(target):
+            if not layout.is_listing(target):
                 return None
             resp = self.client.get(target)  # the listing moved within the section: read it there
         if resp.not_modified and rec is not None:
@@ -115,6 +168,7 @@ class _Run:
         rec = None if link.url in self.retry else self.archive.latest(link.url)
         if rec is not None:
             data = self.archive.body(rec)
+            charset = charset_of(rec.get("headers", {}).get("content-type"))
             self.summary["from_archive"] += 1
         else:
             try:
@@ -128,10 +182,10 @@ class _Run:
             self.archive.store(url=link.url, final_url=resp.final_url, status=resp.status, body=resp.body,
                                headers=resp.headers, fetched_at=resp.fetched_at, kind="transcript",
                                publisher_url=publisher_url(link.url))
-            data = resp.body
+            data, charset = resp.body, resp.charset
             self.summary["downloaded"] += 1
         try:
-            briefing = read_transcript(data, publisher_url(link.url), self.layout, source=link.url)
+            briefing = read_transcript(data, publisher_url(link.url), self.layout, source=link.url, charset=charset)
         except ParseError as exc:  # refused for good, unless the page was cut off on the way
             self.fail(link, exc, gone=not exc.reason.startswith("truncated"))
             return
@@ -153,6 +207,19 @@ class _Run:
     # ---- the walk ------------------------------------------------------------------------------------------------
 
     def walk(self) -> dict[str, Any]:
+        first: bytes | None = None
+        if self.summary["layout"] is None:
+            try:
+                layout, first = self.detect_layout()
+            except (RequestCapReached, FetchError) as exc:
+                self.summary["stopped"] = (exc.reason if isinstance(exc, RequestCapReached)
+                                           else f"could not read a listing page: {exc}")
+                self.summary["error"] = None if isinstance(exc, RequestCapReached) else str(exc)
+                self.summary["requests"] = self.client.requests_made
+                self.archive.save_state(self.state_all)
+                self.archive.write_index()
+                return self.summary
+            self.bind(layout)
         resuming = bool(self.state.get("in_progress"))
         frontier = int(self.state.get("frontier", -1)) if resuming else -1
         self.state["in_progress"] = True
@@ -169,6 +236,7 @@ class _Run:
         self.summary["since"] = since.isoformat() if since else None
         page_count: int | None = None
         n = 0
+        seen_links: dict[str, int] = {}  # transcript link -> the listing page it was first on (loop detection)
         try:
             while True:
                 if page_count is not None and n >= page_count:
@@ -176,7 +244,7 @@ class _Run:
                     break
                 url = self.layout.listing_url(self.base_url, n)
                 try:
-                    body = self.listing(url)
+                    body = first if n == 0 and first is not None else self.listing(url)
                 except RequestCapReached:
                     raise
                 except FetchError as exc:
@@ -191,6 +259,12 @@ class _Run:
                 page_count = listing.page_count or page_count
                 if not listing.links:
                     self.finish(f"end of the listing (listing page {n} has no transcript links)", end=True)
+                    break
+                repeated = self.repeats(listing.links, seen_links, n)
+                if repeated:
+                    self.event("loop", url=url, page=n, message=repeated)
+                    self.finish(f"end of the listing: listing page {n} ({url}) {repeated}; the walk stops here",
+                                end=True)
                     break
                 regular = [ln for ln in listing.links if ln.regular]
                 self.summary["links"] += len(regular)
@@ -243,6 +317,20 @@ class _Run:
             self.archive.write_index()
         return self.summary
 
+    @staticmethod
+    def repeats(links: tuple[Link, ...], seen: dict[str, int], n: int) -> str | None:
+        """Why listing page ``n`` repeats earlier pages (every link already on them), or None; records its links."""
+        pages = {seen.get(ln.url) for ln in links}
+        for ln in links:
+            seen.setdefault(ln.url, n)
+        if n == 0 or None in pages:
+            return None
+        if len(pages) == 1:
+            k = pages.pop()
+            return f"lists the same {len(links)} transcript link(s) as listing page {k}"
+        return (f"lists only transcript links already seen on earlier listing pages ({len(links)} link(s), "
+                f"from pages {', '.join(str(k) for k in sorted(pages))})")
+
     def retry_failed(self) -> None:
         """Transcripts that failed for a passing reason in earlier runs and were not reached by this walk."""
         todo = [(url, r) for url, r in self.retry.items() if url not in self.tried]
@@ -269,13 +357,17 @@ class _Run:
         self.state["completed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_fetch(*, layout: Layout, base_url: str, client: HttpClient, archive: Archive,
+def run_fetch(*, layout: Layout | None, base_url: str, client: HttpClient, archive: Archive,
               held: Callable[[Iterable[str]], set[str]], store: Callable[[Briefing, bytes], str],
-              since: dt.date | None = None, until: dt.date | None = None,
+              lang: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
               on_event: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Walk one section and store what is new; returns the run's summary (counts, failures, why it stopped).
 
-    ``held(urls)``: the URLs the database already holds; ``store(briefing, raw_page)``: store one transcript and
-    return "added" / "updated" / "unchanged" (raise a PodiumError to record a failure)."""
-    return _Run(layout=layout, base_url=base_url, since=since, until=until, client=client, archive=archive,
-                held=held, store=store, on_event=on_event).walk()
+    ``layout``: None to detect it from the site (``lang`` then says which section). ``held(urls)``: the URLs the
+    database already holds; ``store(briefing, raw_page)``: store one transcript and return "added" / "updated" /
+    "unchanged" (raise a PodiumError to record a failure). The client's request cap bounds the run (callers pass
+    ``DEFAULT_MAX_REQUESTS`` when the user set none)."""
+    if layout is None and lang is None:
+        raise ValueError("run_fetch needs a layout or a language to detect one for")
+    return _Run(layout=layout, lang=layout.lang if layout is not None else str(lang), base_url=base_url, since=since,
+                until=until, client=client, archive=archive, held=held, store=store, on_event=on_event).walk()

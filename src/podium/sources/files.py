@@ -1,21 +1,28 @@
 """Pages on disk: expand files and folders into the pages to ingest, with their URLs from an ``index.tsv``.
 
 A folder is walked recursively in sorted order. Inside folders, only page-like files are taken (``.html``,
-``.htm``, ``.shtml``, ``.xhtml``, ``.txt``, and ``.md`` files that open with front matter); hidden files,
-``robots.txt`` and ``index.tsv`` are passed over silently. A file named on the command line is always tried,
-whatever its name.
+``.htm``, ``.shtml``, ``.xhtml``, ``.txt``); hidden files, ``robots.txt`` and ``index.tsv`` are passed over
+silently. A file named on the command line is always tried, whatever its name.
 
 ``index.tsv`` (as the MFA corpus and ``podium fetch`` write it: tab-separated with a header holding at least
 ``file`` and ``url``, optionally ``kind``) in the page's folder or up to three folders above gives each page its
 publisher URL; its ``file`` column is relative to the folder of the index.tsv or to the folder above it. A page
 whose row says ``kind`` = ``list`` is a section's listing page, not a briefing: it is reported as skipped. Indexes
 (that one, a ``lists/`` folder of listing pages beside the pages, or one the user names) are read by
-``sources.indexes``; each Page carries its entry (URL, date, title, evidence).
+``sources.indexes``; each Page carries its entry (URL, date, title, evidence). ``.md`` files are pages when they
+open with front matter (a README is passed over).
+
+Only regular files are read (a link to one is followed). What cannot be read is named, never waited on: a named
+pipe, a device (a link to ``/dev/zero``), a socket or a dangling link is reported as skipped whatever its name; a
+page-like file over the size limit (``MAX_PAGE_BYTES``, 20 MB; ``$PODIUM_MAX_PAGE_MB`` or ``max_bytes=`` changes
+it) is skipped with its size; a folder that cannot be listed is an error naming it, and the walk goes on. File
+names that are not UTF-8 are reported with the undecodable bytes shown as U+FFFD.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +32,31 @@ from .indexes import IndexEntry, Indexes
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt", ".md"})
 IGNORED_NAMES = frozenset({"robots.txt", "index.tsv"})
+#: Largest page read by default, in bytes (real transcripts weigh under 1 MB; the largest saved page is 0.4 MB).
+MAX_PAGE_BYTES = 20_000_000
+
+
+def max_page_bytes() -> int:
+    """The page size limit: ``$PODIUM_MAX_PAGE_MB`` (megabytes, may be fractional) or ``MAX_PAGE_BYTES``."""
+    value = os.environ.get("PODIUM_MAX_PAGE_MB", "").strip()
+    if value:
+        try:
+            mb = float(value)
+        except ValueError:
+            raise SourceError("$PODIUM_MAX_PAGE_MB", f"{value!r} is not a number of megabytes") from None
+        if mb > 0:
+            return int(mb * 1_000_000)
+    return MAX_PAGE_BYTES
+
+
+def printable(path: str | Path) -> str:
+    """A path as text that can be printed and stored: bytes of a non-UTF-8 name become U+FFFD."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -35,12 +67,14 @@ class Page:
     url: str | None = None
     #: Why the page is not a briefing (then it is reported as skipped, not parsed).
     skip: str | None = None
+    #: The charset the server declared when the page was fetched (from the archive's record), if any.
+    charset: str | None = None
     #: What an index says about the page (URL, date, title, and where it says so).
     index: IndexEntry | None = None
 
     @property
     def source(self) -> str:
-        return str(self.path)
+        return printable(self.path)
 
 
 def _front_matter(path: Path) -> bool:
@@ -60,13 +94,72 @@ def _page(path: Path, tsv: Indexes) -> Page:
         return Page(path)
     kind = (entry.kind or "").lower()
     return Page(path, entry.url, "listing page (index.tsv kind=list), not a briefing" if kind == "list" else None,
-                entry)
+                index=entry)
 
 
-def pages(paths: Iterable[str | Path], indexes: Indexes | None = None) -> Iterator[Page]:
+def _not_regular(path: Path, max_bytes: int | None) -> str | None:
+    """Why a path cannot be read as a page (not a regular file, too large, gone), or None."""
+    try:
+        st = os.stat(path)  # follows links: a link to a regular file is fine, one to /dev/zero is not
+    except FileNotFoundError:
+        return "a link to nothing (dangling symbolic link)" if os.path.islink(path) else "no such file"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    mode = st.st_mode
+    if not stat.S_ISREG(mode):
+        what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+                else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
+        via = f" (a link to {printable(os.path.realpath(path))})" if os.path.islink(path) else ""
+        return f"{what}{via}, not a regular file: not read"
+    if max_bytes is not None and st.st_size > max_bytes:
+        return (f"{st.st_size / 1e6:,.1f} MB, over the page size limit of {max_bytes / 1e6:,.1f} MB: not read "
+                "(set $PODIUM_MAX_PAGE_MB to raise it)")
+    return None
+
+
+def _folder(path: Path, tsv: Indexes, max_bytes: int | None, errors: list[SourceError] | None) -> Iterator[Page]:
+    def unreadable(exc: OSError) -> None:
+        err = SourceError(printable(exc.filename or path), f"folder cannot be read: {exc.strerror or exc}")
+        if errors is None:
+            raise err
+        errors.append(err)
+
+    found: list[Page] = []
+    for root, dirs, files in os.walk(path, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or name.lower() in IGNORED_NAMES:
+                continue
+            f = Path(root) / name
+            suffix = os.path.splitext(name)[1].lower()
+            page_like = suffix in PAGE_SUFFIXES and (suffix != ".md" or _front_matter(f))
+            try:
+                regular = stat.S_ISREG(os.lstat(f).st_mode) or os.path.islink(f)
+            except OSError:
+                regular = False
+            if not page_like and regular and not os.path.islink(f):
+                continue  # another kind of file (README.md, a picture): not a page, passed over
+            why = _not_regular(f, max_bytes)
+            if why is not None:
+                found.append(Page(f, None, why))
+            elif page_like:
+                found.append(_page(f, tsv))
+    yield from found
+
+
+def pages(paths: Iterable[str | Path], indexes: Indexes | None = None, *, max_bytes: int | None = -1,
+          errors: list[SourceError] | None = None) -> Iterator[Page]:
     """Every page under the given files and folders, in a stable order; SourceError for a path that does
-    not exist is raised only when that path is reached, as a Page cannot stand for it. ``indexes``: the user's
-    indexes (``sources.indexes``); those beside the pages are found either way."""
+    not exist is raised only when that path is reached, as a Page cannot stand for it.
+
+    ``max_bytes``: the page size limit (-1: ``max_page_bytes()``; None: no limit). A file that is not regular
+    or over the limit comes as a Page with ``skip`` saying why. ``errors``: where folders that cannot be listed
+    go (without it, the first one raises SourceError). ``indexes``: the user's indexes (``sources.indexes``); those
+    beside the pages are found either way.
+    """
+    if max_bytes == -1:
+        max_bytes = max_page_bytes()
     tsv = indexes if indexes is not None else Indexes()
     for p in paths:
         path = Path(p)
@@ -76,31 +169,26 @@ def pages(paths: Iterable[str | Path], indexes: Indexes | None = None) -> Iterat
             if is_archive(path):  # a `podium fetch` archive: its transcripts, newest version of each URL
                 yield from archive_pages(path)
                 continue
-            found: list[Path] = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith(".") or name.lower() in IGNORED_NAMES:
-                        continue
-                    suffix = os.path.splitext(name)[1].lower()
-                    if suffix in PAGE_SUFFIXES and (suffix != ".md" or _front_matter(Path(root) / name)):
-                        found.append(Path(root) / name)
-            for f in found:
-                yield _page(f, tsv)
-        elif path.exists():
-            yield _page(path, tsv)
+            yield from _folder(path, tsv, max_bytes, errors)
+        elif path.exists() or path.is_symlink():
+            why = _not_regular(path, max_bytes)
+            yield Page(path, None, why) if why is not None else _page(path, tsv)
         else:
-            raise SourceError(str(path), "no such file or folder")
+            raise SourceError(printable(path), "no such file or folder")
 
 
-def expand(paths: Iterable[str | Path], indexes: Indexes | None = None) -> tuple[list[Page], list[SourceError]]:
-    """All pages, and an error for each path that does not exist (the rest are still returned)."""
+def expand(paths: Iterable[str | Path], indexes: Indexes | None = None, *,
+           max_bytes: int | None = -1) -> tuple[list[Page], list[SourceError]]:
+    """All pages, and an error for each path that does not exist or folder that cannot be read (the rest are
+    still returned). Pages that cannot be read come with ``skip`` saying why (see ``pages``)."""
+    if max_bytes == -1:
+        max_bytes = max_page_bytes()  # a bad $PODIUM_MAX_PAGE_MB stops here, once, with its message
     out: list[Page] = []
     errors: list[SourceError] = []
     indexes = indexes if indexes is not None else Indexes()
     for p in paths:
         try:
-            out.extend(pages([p], indexes))
+            out.extend(pages([p], indexes, max_bytes=max_bytes, errors=errors))
         except SourceError as exc:
             errors.append(exc)
     return out, errors

@@ -1,18 +1,26 @@
 """The MFA site adapter: walk the spokesperson section's listing pages, yield regular press conference transcripts.
 
-Two layouts (``LAYOUTS``):
+Two layouts (``LAYOUTS``; ``LAYOUT_NAMES`` is the order ``podium.sources.fetch`` tries them in when none is given):
 
+- ``today``: the current site. English: ``/eng/xw/fyrbt/lxjzh/index.html``, ``index_N.html`` (about 7 transcripts
+  a page, newest first), reaching back to about mid-2022 (older index pages redirect away or answer 404, which ends
+  the walk); titles "Lin Jian’s Regular Press Conference on July 28, 2026" (earlier "Foreign Ministry Spokesperson
+  Wang Wenbin’s ..."); transcript URLs of three eras: ``/eng/xw/fyrbt/lxjzh/YYYYMM/tYYYYMMDD_N.html`` (today),
+  ``/eng/xwfw_665399/s2510_665401/2511_665403/YYYYMM/t....html`` (2024) and ``/mfa_eng/xwfw_665399/.../2511_665403/
+  YYYYMM/t....html`` (2021). Chinese: ``/fyrbt_673021/jzhsl_673025/index.shtml``, ``index_N.shtml`` linking
+  ``./YYYYMM/tYYYYMMDD_N.shtml``, titles "2026年7月28日外交部发言人郭嘉昆主持例行记者会" with "（2026-07-28）" after
+  them (or inside the link). Transcripts are read by ``mfa-en-site2022`` / ``mfa-zh-site2022``.
 - ``site2020``: the fmprc.gov.cn site of 2018-2020: ``.../2511_665403/default.shtml``, ``default_N.shtml``
   (English) and ``/web/wjdt_674879/fyrbt_674889/default.shtml`` (Chinese), linking ``./tNNNNNNN.shtml``; the page
   count is in the page's script (``countPage = 13``).
-- ``today``: the current site: ``/eng/xw/fyrbt/lxjzh/index.html``, ``index_N.html`` (about 7 transcripts a page,
-  newest first) linking ``./YYYYMM/tYYYYMMDD_NNNNNNNN.html``; older index pages redirect away, which ends the
-  walk. Chinese: ``/web/fyrbt_673021/jzhsl_673025/index.shtml`` (parsed by the Chinese parser; no saved page of
-  that layout exists to test it on, so a page it cannot read fails loudly).
 
-``Walker`` goes newest first and yields ``Link`` items; the caller (``podium.sources.fetch``) decides what is
-held, downloads, archives and ingests. Transcript pages are checked here (``read_transcript``) so that a page the
-parsers cannot fully read is refused with a ParseError naming its URL, never stored in half.
+No saved page of today's site exists: its readers are tested on pages constructed after the facts we hold
+(tests/fixtures/fetch/), and a page they cannot read fails loudly.
+
+``parse_listing`` reads one listing page into ``Link`` items, newest first; the caller (``podium.sources.fetch``)
+walks the pages, detects the layout, decides what is held, downloads, archives and ingests. Transcript pages are
+checked here (``read_transcript``) so that a page the parsers cannot fully read is refused with a ParseError naming
+its URL, never stored in half.
 """
 
 from __future__ import annotations
@@ -31,13 +39,13 @@ from ..parse import parse_bytes
 from ..parse._common import ymd_date
 from ..parse._text import decode
 from ..parse.mfa_en_html import SERIES, parse_date, parse_title
+from ..parse.mfa_zh_text import zh_date
 
 __all__ = ["DEFAULT_BASE_URL", "LAYOUTS", "Layout", "Link", "Listing", "check_briefing", "parse_listing",
            "publisher_url", "read_transcript"]
 
 DEFAULT_BASE_URL = "https://www.fmprc.gov.cn"
 
-_ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _URL_DATE = re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+\.s?html?$")
 _PAGE_COUNT = re.compile(r"(?:countPage\s*=\s*|createPageHTML\(\s*['\"]?)(\d+)")
 
@@ -53,8 +61,8 @@ def _zh_regular(title: str) -> bool:
 
 
 def _title_date(title: str, lang: str) -> dt.date | None:
-    if lang == "zh":
-        return ymd_date(_ZH_DATE.search(title))
+    if lang == "zh":  # "2026年7月28日…" or "…主持例行记者会（2026-07-28）"
+        return zh_date(title)
     return parse_date(title)
 
 
@@ -89,9 +97,10 @@ LAYOUTS: dict[tuple[str, str], Layout] = {
                                "/web/wjdt_674879/fyrbt_674889/default_{n}.shtml",
                                re.compile(r"/fyrbt_674889/t\d+\.shtml$"), _zh_regular),
     ("today", "en"): Layout("today", "en", "/eng/xw/fyrbt/lxjzh/index.html", "/eng/xw/fyrbt/lxjzh/index_{n}.html",
-                            re.compile(r"/eng/xw/fyrbt/lxjzh/\d{6}/t\d{8}_\d+\.html$"), _en_regular),
-    ("today", "zh"): Layout("today", "zh", "/web/fyrbt_673021/jzhsl_673025/index.shtml",
-                            "/web/fyrbt_673021/jzhsl_673025/index_{n}.shtml",
+                            re.compile(r"(?:/eng/xw/fyrbt/lxjzh|/(?:mfa_)?eng/xwfw_665399/s2510_665401/2511_665403)"
+                                       r"/\d{6}/t\d+(?:_\d+)?\.s?html$"), _en_regular),
+    ("today", "zh"): Layout("today", "zh", "/fyrbt_673021/jzhsl_673025/index.shtml",
+                            "/fyrbt_673021/jzhsl_673025/index_{n}.shtml",
                             re.compile(r"/fyrbt_673021/jzhsl_673025/\d{6}/t\d{8}_\d+\.s?html$"), _zh_regular),
 }
 LAYOUT_NAMES = ("today", "site2020")
@@ -117,9 +126,9 @@ class Listing:
     page_count: int | None
 
 
-def parse_listing(data: bytes, url: str, layout: Layout) -> Listing:
-    """The transcript links of one listing page, in page order (newest first)."""
-    text = decode(data, url)
+def parse_listing(data: bytes, url: str, layout: Layout, charset: str | None = None) -> Listing:
+    """The transcript links of one listing page, in page order (newest first); ``charset``: the HTTP one."""
+    text = decode(data, url, charset)
     tree = LexborHTMLParser(text)
     links: list[Link] = []
     seen: set[str] = set()
@@ -133,6 +142,8 @@ def parse_listing(data: bytes, url: str, layout: Layout) -> Listing:
         seen.add(target)
         title = " ".join((a.attributes.get("title") or a.text() or "").split())
         date = _title_date(title, layout.lang)
+        if date is None and a.parent is not None:  # "（2026-07-28）" printed after the link, in its row
+            date = _title_date(a.parent.text(), layout.lang)
         if date is None:
             date = ymd_date(_URL_DATE.search(urlsplit(target).path))
         links.append(Link(target, title, date, layout.regular(title)))
@@ -161,17 +172,24 @@ def publisher_url(url: str) -> str:
     return DEFAULT_BASE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None) -> Briefing:
+def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None,
+                    charset: str | None = None) -> Briefing:
     """Parse a downloaded transcript page and check it is a whole regular press conference; ParseError naming
     the source otherwise. ``url``: the publisher's URL the briefing keeps; ``source``: where it was fetched from.
 
     The format is detected as ``podium ingest`` would detect it, so re-ingesting the archive gives the same parse.
     Today's English pages are read by ``mfa-en-site2022``; one detected as another format is still held to that
-    module's structural check (title, date, body container, the last labelled paragraph an answer)."""
+    module's structural check (title, date, body container, the last labelled paragraph an answer). ``charset``:
+    the one the server declared (HTTP Content-Type)."""
     source = source or url
-    b = parse_bytes(data, source, url=url)
+    b = parse_bytes(data, source, url=url, charset=charset)
     if layout.name == "today" and layout.lang == "en" and b.format != "mfa-en-site2022":
         from ..parse.mfa_en_site2022 import check_page, cross_check
 
-        cross_check(b, check_page(decode(data, source), source), source)
+        cross_check(b, check_page(decode(data, source, charset), source), source)
+    elif layout.name == "today" and layout.lang == "zh" and b.format != "mfa-zh-site2022":
+        ref = parse_bytes(data, source, url=url, format="mfa-zh-site2022", charset=charset)  # refuses a partial page
+        if (b.date, len(b.exchanges)) != (ref.date, len(ref.exchanges)):
+            raise ParseError(source, f"read as {b.format}: {len(b.exchanges)} exchanges dated {b.date}, where the "
+                                     f"page in today's layout has {len(ref.exchanges)} dated {ref.date}; not stored")
     return check_briefing(b, source)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Exchange, Turn
-from .sqlite import Store
+from .sqlite import SPOKESPERSON_KEY, Store
 
 FORMULATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS formulations (
@@ -96,6 +96,51 @@ def load_briefings(store: Store, ids: Iterable[int]) -> Iterator[tuple[int, Brie
                             format=b["format"], openings=openings, exchanges=exchanges)
 
 
+def event_units(store: Store, filters: dict[str, Any], *, langs: list[str] | None = None,
+                kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """The counting units of trends: one row per exchange (and one per version without exchanges, when no
+    exchange-level filter is given) with event_id, the event's date and kind, the version's briefing_id and
+    lang, exchange_id (None for such a version), the person key (``spokesperson``) and outlet_type. ``langs``
+    and ``kinds`` keep versions in those languages and events of those kinds (None: all)."""
+    filters = dict(filters)
+    where, params = Store._where(filters)
+    if langs:
+        where.append(f"b.lang IN ({','.join('?' * len(langs))})")
+        params += list(langs)
+    if kinds:
+        where.append(f"ev.kind IN ({','.join('?' * len(kinds))})")
+        params += list(kinds)
+    exchange_level = any(filters.get(k) for k in ("outlet", "outlet_type", "clarity", "country"))
+    sql = ("SELECT ev.id AS event_id, ev.date, ev.kind, b.id AS briefing_id, b.lang, e.id AS exchange_id, "
+           f"{SPOKESPERSON_KEY} AS spokesperson, e.outlet_type FROM briefings b "
+           "JOIN events ev ON ev.id = b.event_id "
+           + ("JOIN" if exchange_level else "LEFT JOIN") + " exchanges e ON e.briefing_id = b.id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [dict(r) for r in store.conn.execute(sql, params)]
+
+
+def event_kinds(store: Store) -> dict[str, int]:
+    """{event kind: events}."""
+    return {r[0]: r[1] for r in store.conn.execute("SELECT kind, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC")}
+
+
+def event_stats(store: Store) -> dict[str, Any]:
+    """Events by kind and by the languages of their versions, and by spokesperson (person key)."""
+    c = store.conn
+    out: dict[str, Any] = {"events": c.execute("SELECT count(*) FROM events").fetchone()[0]}
+    row = c.execute("SELECT min(date), max(date) FROM events").fetchone()
+    out["date_from"], out["date_to"] = row[0], row[1]
+    out["by_kind"] = {}
+    for kind, langs, n in c.execute("SELECT kind, langs, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2"):
+        out["by_kind"].setdefault(kind, {})[langs] = n
+    out["by_spokesperson"] = {r[0]: {"events": r[1], "versions": r[2]} for r in c.execute(
+        "SELECT COALESCE(b.spokesperson_id, b.spokesperson), count(DISTINCT b.event_id), count(*) FROM briefings b "
+        "WHERE b.spokesperson IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")}
+    out["linked_exchanges"] = c.execute("SELECT count(DISTINCT exchange_id) FROM exchange_links").fetchone()[0]
+    return out
+
+
 def exchange_units(store: Store, filters: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per exchange (filtered; ``series`` too): exchange_id, briefing_id, date, lang, series, spokesperson,
     outlet, outlet_type."""
@@ -133,17 +178,28 @@ def exchanges_with_formulation(store: Store, text: str) -> list[int]:
     return [eid for eid, value in rows if text in json.loads(value)]
 
 
-def outlet_rows(store: Store) -> list[dict[str, Any]]:
-    """Per exchange: outlet, outlet_type, lang, answer, clarity label and the countries its question names."""
-    sql = ("SELECT e.id AS exchange_id, e.outlet, e.outlet_type, b.lang, e.answer, "
+def outlet_rows(store: Store, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Per exchange: outlet, outlet_type, lang, answer, clarity label, the countries its question names, its
+    event and the ids of its counterparts in other language versions (``counterparts``, with their langs in
+    ``counterpart_langs``)."""
+    where, params = Store._where(dict(filters or {}))
+    sql = ("SELECT e.id AS exchange_id, b.event_id, b.date, e.outlet, e.outlet_type, b.lang, e.answer, "
            "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
-           "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries "
+           "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries, "
+           "(SELECT json_group_array(json_array(l.counterpart_id, cb.lang)) FROM exchange_links l "
+           " JOIN exchanges c ON c.id = l.counterpart_id JOIN briefings cb ON cb.id = c.briefing_id "
+           " WHERE l.exchange_id = e.id) AS links "
            "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     out = []
-    for r in store.conn.execute(sql):
+    for r in store.conn.execute(sql, params):
         d = dict(r)
         countries = json.loads(d.pop("countries")) if r["countries"] else None
         d["countries_question"] = countries.get("question") if isinstance(countries, dict) else None
+        links = json.loads(d.pop("links")) if r["links"] else []
+        d["counterparts"] = [x[0] for x in links]
+        d["counterpart_langs"] = sorted({x[1] for x in links})
         out.append(d)
     return out
 
@@ -202,7 +258,9 @@ def find_formulation(store: Store, ref: str) -> dict[str, Any] | None:
     ensure_tables(store.conn)
     ref = ref.strip()
     bare = ref[1:] if ref[:1].lower() == "f" and ref[1:].isdigit() else ref
-    if bare.isdigit():
+    if bare.isascii() and bare.isdigit():
+        if int(bare) >= 2**63:  # beyond SQLite's integers: no formulation has that id
+            return None
         row = store.conn.execute("SELECT * FROM formulations WHERE id = ?", (int(bare),)).fetchone()
     else:
         row = store.conn.execute("SELECT * FROM formulations WHERE text = ? COLLATE NOCASE "

@@ -5,12 +5,24 @@ id in ``index_pending``. Only after that commit is the briefing (re)indexed from
 index commit, the ids leave the queue. A crash anywhere leaves either nothing (SQLite rolled back) or ids in
 the queue, which the next writer re-indexes on open (delete-by-briefing then add, so doing it twice is
 harmless). An index of another version, a missing index or one whose size disagrees with the store is rebuilt.
+
+Who repairs: a writer (``Database(path)``, as ``ingest``, ``fetch`` and ``reindex`` open it). A reader
+(``Database(path, create=False)``, as search, show, stats and the web server open it) never writes to the index:
+briefings another process has queued are that process's to index (a search during an ingest finds them once the
+ingest's next index commit lands), and it never competes for the index writer. Only an index that cannot be read
+at all (missing, or of another version) is rebuilt by a reader, as it could not search otherwise.
+
+Two processes opening a new database at once: writers take an exclusive ``flock`` on the database's folder while
+they create the schema and build the index, so the second waits for the first and then finds both made.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +42,72 @@ def index_path(db_path: str) -> Path:
     return Path(f"{db_path}.index")
 
 
-class Database:
-    """Store + index. Reads never write; the first write (or an explicit repair) fixes a stale index."""
+@contextlib.contextmanager
+def _creation_lock(path: str | Path) -> Iterator[None]:
+    """An exclusive flock on the database's folder (not on the file: closing another descriptor of the database
+    file would drop SQLite's own locks in this process). Without fcntl or a readable folder: no lock."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    if str(path) == ":memory:":
+        yield
+        return
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)) or ".", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        self.store = Store(path, create=create)
-        self.path = self.store.path
-        self.index = FullTextIndex(index_path(self.path))
-        self._canon: dict[str, dict[str, str]] = {}
+
+class Database:
+    """Store + index. Readers (``create=False``) never write to the index; writers repair it on open."""
+
+    def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None) -> None:
+        """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``)."""
+        writer = create if repair is None else repair
+        with _creation_lock(path) if writer else contextlib.nullcontext():
+            self.store = Store(path, create=create)
+            self.path = self.store.path
+            self.index = FullTextIndex(index_path(self.path))
+            self._canon: dict[str, dict[str, str]] = {}
+            try:
+                if writer:
+                    self.repair()
+                elif self.store.meta("index_version") != INDEX_VERSION or not self.index.exists():
+                    self._repair_unreadable()
+            except sqlite3.DatabaseError as exc:
+                self.close()
+                raise StoreError(f"{self.path}: {exc}") from None
+
+    def _repair_unreadable(self) -> None:
+        """A reader's only repair: an index it cannot search at all is rebuilt (unless a writer is at it)."""
         try:
-            self.repair()
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise StoreError(f"{self.path}: {exc}") from None
+            self.reindex()
+        except IndexBusy:
+            log.info("index %s is being built by another process", self.index.path)
 
     def close(self) -> None:
         self.index.close()
         self.store.close()
+
+    def data_version(self) -> tuple[int, ...]:
+        """Changes whenever a commit may have changed the data: size and modification time of the database
+        file and its WAL (a commit appends to the WAL, a checkpoint rewrites the file). Costs two stat calls."""
+        out: list[int] = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(f"{self.path}{suffix}")
+                out += [st.st_mtime_ns, st.st_size]
+            except OSError:
+                out += [0, 0]
+        return tuple(out)
 
     # ---- consistency ----------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from ..errors import StoreError
 from .text import EXACT_ANALYZER, STEM_ANALYZER, analyzers, han_bigrams, normalize
 
 #: Bump when the fields or analyzers change: an index of another version is rebuilt from the store.
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"  # 4: spokesperson field holds the person key (registry id)
 
 #: Raw (untokenised) fields used for filters and facets.
 KEYWORD_FIELDS = ("lang", "spokesperson", "outlet", "outlet_type", "year", "clarity", "country")

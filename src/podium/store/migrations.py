@@ -11,6 +11,10 @@ well in Datasette, sqlite3 or pandas as it is:
     annotations    what an analysis pass says about an exchange: one row per (exchange_id, kind)
     revisions      a page whose text changed: when, the hashes, and the replaced version as JSON
     index_pending  briefings written to the store but not yet (re)indexed: the crash-repair queue
+    spokespersons  the spokesperson registry (one row per person, English and Chinese names)
+    events         one press conference whatever its language versions; briefings.event_id points here
+    exchange_links the same exchange in another language version of its event (both directions)
+    version_differences  what the versions of an event do not share
     meta           key/value facts about the database (index generation, ...)
     exchanges_full (view) exchanges with their briefing fields and annotations
 
@@ -152,9 +156,95 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE index_pending ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
 
 
+_V3 = """
+-- the spokesperson registry (podium/data/spokespersons.json), synchronised on ingest and analyse
+CREATE TABLE spokespersons (
+    id        TEXT PRIMARY KEY,      -- stable, language-neutral ("hua-chunying")
+    publisher TEXT,
+    name_en   TEXT,
+    name_zh   TEXT,
+    aliases   TEXT                   -- JSON list
+);
+
+-- one press conference (or other occasion), whatever the number of its language versions
+CREATE TABLE events (
+    id              INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL UNIQUE,  -- kind|date|lowest briefing id of its versions
+    kind            TEXT NOT NULL,         -- "MFA press conference", "MFA online press conference", "MFA remarks", ...
+    date            TEXT NOT NULL,         -- the earliest date its versions print
+    spokesperson_id TEXT,
+    langs           TEXT NOT NULL,         -- "en,zh"
+    n_versions      INTEGER NOT NULL,
+    linked_by       TEXT NOT NULL,         -- why the versions were put together
+    fingerprint     TEXT NOT NULL,         -- versions + their content hashes + aligner version (re-align when changed)
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX events_date ON events(date);
+
+-- spokesperson_id: the registry id of the person (or the name as printed when the registry does not know them)
+ALTER TABLE briefings ADD COLUMN spokesperson_id TEXT;
+ALTER TABLE briefings ADD COLUMN event_id INTEGER;
+ALTER TABLE exchanges ADD COLUMN spokesperson_id TEXT;
+CREATE INDEX briefings_event ON briefings(event_id);
+CREATE INDEX exchanges_spokesperson_id ON exchanges(spokesperson_id);
+
+-- the same exchange in another language version of the event; stored in both directions
+CREATE TABLE exchange_links (
+    exchange_id    INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+    counterpart_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+    event_id       INTEGER NOT NULL,
+    score          REAL,
+    method         TEXT NOT NULL,
+    PRIMARY KEY (exchange_id, counterpart_id)
+) WITHOUT ROWID;
+CREATE INDEX exchange_links_event ON exchange_links(event_id);
+
+-- what the versions of an event do not share (exchanges or openings in one version only, numbers or names in
+-- one translation only, answers much shorter in one version)
+CREATE TABLE version_differences (
+    id         INTEGER PRIMARY KEY,
+    event_id   INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    lang       TEXT,                   -- the version that has the extra material
+    exchanges  TEXT NOT NULL,          -- JSON list of the exchange ids involved
+    detail     TEXT NOT NULL,
+    severity   REAL
+);
+CREATE INDEX version_differences_event ON version_differences(event_id);
+
+DROP VIEW exchanges_full;
+CREATE VIEW exchanges_full AS
+SELECT
+    e.id AS exchange_id,
+    e.briefing_id,
+    b.event_id,
+    b.date,
+    b.lang,
+    b.series,
+    b.title,
+    COALESCE(e.spokesperson, b.spokesperson) AS spokesperson,
+    COALESCE(e.spokesperson_id, b.spokesperson_id) AS spokesperson_id,
+    e.n,
+    e.asker,
+    e.outlet,
+    e.outlet_type,
+    e.follow_up,
+    e.question,
+    e.answer,
+    (SELECT a.label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity,
+    (SELECT a.value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries,
+    (SELECT json_group_array(l.counterpart_id) FROM exchange_links l WHERE l.exchange_id = e.id) AS counterparts,
+    (SELECT json_group_object(a.kind, json_object('label', a.label, 'value', json(a.value),
+                                                  'confidence', a.confidence))
+       FROM annotations a WHERE a.exchange_id = e.id) AS annotations,
+    b.url,
+    e.source
+FROM exchanges e JOIN briefings b ON b.id = e.briefing_id;
+"""
+
 #: Ordered schema steps (SQL scripts or functions run inside the step's transaction);
 #: step i brings the database from user_version i to i + 1.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2)
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2, _V3)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,6 +12,10 @@
 
 Operators are upper-case; lower-case and/or/not are ordinary words. A malformed query raises QueryError
 with a message saying what is wrong and where.
+
+Limits (each cost a search can run up is bounded; beyond them the query is refused with QueryError, which the
+web answers with 400): ``MAX_QUERY_CHARS`` characters, ``MAX_TERMS`` words/phrases/prefixes, ``MAX_PREFIXES``
+prefix* terms (each expands over the index's vocabulary), and ``MAX_DEPTH`` levels of parentheses and NOT.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ import tantivy
 
 from ..errors import QueryError
 from .text import HAN_RE, TOKEN_RE, Pattern, bigrams, fold, normalize, stem
+
+#: Longest query accepted, in characters.
+MAX_QUERY_CHARS = 2000
+#: Most words, phrases and prefixes in one query.
+MAX_TERMS = 100
+#: Most prefix* terms in one query.
+MAX_PREFIXES = 10
+#: Deepest nesting of parentheses and NOT.
+MAX_DEPTH = 32
 
 EXACT_FIELD = "exact"
 STEM_FIELD = "stem"
@@ -98,6 +111,21 @@ class _Parser:
         self.query = query
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0
+        terms = [t for t in self.toks if t[0] in ("word", "phrase")]
+        if len(terms) > MAX_TERMS:
+            raise QueryError(f"the query has {len(terms)} terms; podium searches at most {MAX_TERMS} at once: "
+                             "split it into several searches")
+        prefixes = sum(1 for t in terms if t[0] == "word" and t[1].endswith("*"))
+        if prefixes > MAX_PREFIXES:
+            raise QueryError(f"the query has {prefixes} prefix* terms; podium allows at most {MAX_PREFIXES} in one "
+                             "search (each expands to every word starting so)")
+
+    def deeper(self, at: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"the query nests parentheses and NOT more than {MAX_DEPTH} levels deep (at "
+                             f"character {at + 1}); write it flatter")
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -139,7 +167,10 @@ class _Parser:
             raise QueryError(f"the query ends with an operator: {self.query.strip()!r} needs a term after it")
         if t[0] == "NOT":
             self.take()
-            return Not(self.unary())
+            self.deeper(t[2])
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -147,7 +178,9 @@ class _Parser:
         if kind == "lp":
             if (t := self.peek()) is not None and t[0] == "rp":
                 raise QueryError(f"empty parentheses at character {at + 1}")
+            self.deeper(at)
             node = self.or_expr()
+            self.depth -= 1
             t = self.peek()
             if t is None or t[0] != "rp":
                 raise QueryError(f"unbalanced parenthesis: '(' at character {at + 1} is never closed")
@@ -184,6 +217,9 @@ def parse(query: str) -> Node:
         raise QueryError("empty query: give a word, a \"phrase\" or a prefix* (or * for every exchange)")
     if str(query).strip() == "*":
         return All()
+    if len(str(query)) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(str(query)):,} characters long; podium accepts at most "
+                         f"{MAX_QUERY_CHARS:,}")
     return _Parser(str(query)).parse()
 
 

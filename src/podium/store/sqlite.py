@@ -8,7 +8,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,9 @@ from ..errors import NotFound, QueryError, StoreError
 from ..model import Annotation, Briefing
 from .index import IndexDoc
 from .migrations import migrate
+
+#: The person an exchange's answer is from: the registry id (or the name as printed), exchange level first.
+SPOKESPERSON_KEY = "COALESCE(e.spokesperson_id, b.spokesperson_id, e.spokesperson, b.spokesperson)"
 
 #: Filters every read method accepts (search, exchanges, export, kwic).
 FILTERS = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
@@ -157,9 +160,16 @@ class Store:
     # ---- writing ---------------------------------------------------------------------------------------------
 
     def lookup(self, b: Briefing) -> sqlite3.Row | None:
-        """The stored version of a briefing: same key (its URL when known); or, when only one of the two has a
-        URL, the one with the same series, language, date and title (a page ingested with and without its
-        index.tsv is one briefing)."""
+        """The stored version of a briefing, by this rule:
+
+        1. the same key (its URL when known; else series|language|date|title);
+        2. else, when one of the two has no URL, the one with the same series, language, date and title (a page
+           ingested with and without its index.tsv is one briefing);
+        3. else, for a page without a URL, a stored briefing without a URL of the same series and language
+           whose turns are identical (speaker, role and text of every turn, in order): the same transcript
+           whose date or title was corrected is a revision of it, not a second briefing.
+        A page without a URL whose text also changed, beyond its date or title, is a new briefing: nothing
+        else says it is the same one."""
         return self._lookup(self.conn, b)
 
     def held_urls(self, urls: Iterable[str]) -> set[str]:
@@ -178,7 +188,20 @@ class Store:
         same = ("SELECT * FROM briefings WHERE series = ? AND lang = ? AND date = ? AND title = ?"
                 + (" AND url IS NULL" if b.url else ""))
         rows = c.execute(same, (b.series, b.lang, b.date.isoformat(), b.title)).fetchall()
-        return rows[0] if len(rows) == 1 else None
+        if len(rows) == 1:
+            return rows[0]
+        if b.url or not b.exchanges:
+            return None
+        # rule 3: candidates share the first question (an indexed lookup per briefing), then all turns must agree
+        first = b.exchanges[0].question_text
+        candidates = c.execute(
+            "SELECT b.* FROM briefings b JOIN exchanges e ON e.briefing_id = b.id AND e.n = 1 "
+            "WHERE b.url IS NULL AND b.series = ? AND b.lang = ? AND b.n_exchanges = ? AND e.question = ?",
+            (b.series, b.lang, len(b.exchanges), first)).fetchall()
+        body = [(t.role, t.speaker, t.text) for t in b.turns]
+        same_body = [r for r in candidates if [tuple(t) for t in c.execute(
+            "SELECT role, speaker, text FROM turns WHERE briefing_id = ? ORDER BY pos", (r["id"],))] == body]
+        return same_body[0] if len(same_body) == 1 else None
 
     def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
         """Record the outlet registry (name, type, country)."""
@@ -187,19 +210,25 @@ class Store:
                           "UPDATE SET outlet_type = excluded.outlet_type, country = excluded.country", list(outlets))
 
     def write_briefing(self, b: Briefing, *, page_sha256: str, annotations: Iterable[Annotation] = (),
-                       content_sha256: str | None = None) -> tuple[str, int]:
+                       content_sha256: str | None = None,
+                       spokesperson_key: Callable[[str | None], str | None] | None = None) -> tuple[str, int]:
         """Store a parse in one transaction: ("added" | "updated" | "unchanged", briefing id).
+
+        ``spokesperson_key``: the person a spokesperson's name stands for (the registry id; default the name).
 
         An unchanged parse writes nothing. A changed one keeps the briefing's id and the ids of exchanges
         that still exist (matched by position), records a revision with the replaced version, replaces the
         annotations, and queues the briefing for re-indexing.
         """
         content = content_sha256 or content_hash(b)
+        person = spokesperson_key or (lambda name: name)
         now = _now()
         with self._transaction() as c:
             old = self._lookup(c, b)
             url = b.url or (old["url"] if old is not None else None)
-            key = b.key if b.url or old is None else old["key"]
+            # a page without a URL keeps the natural key of what it now says (rule 3 may have matched it under a
+            # corrected date or title); one with a URL, or matching a stored URL, keeps the URL
+            key = b.key if b.url or old is None or old["url"] is None else old["key"]
             if old is not None and old["content_sha256"] == content:
                 if old["url"] == url:
                     c.execute("ROLLBACK")
@@ -208,13 +237,13 @@ class Store:
                 c.execute("UPDATE briefings SET url = ?, key = ?, updated_at = ? WHERE id = ?",
                           (url, key, now, old["id"]))
                 return "updated", old["id"]
-            fields = (b.series, b.lang, b.date.isoformat(), b.title, b.spokesperson, url, b.source, b.format,
-                      len(b.exchanges), page_sha256, content)
+            fields = (b.series, b.lang, b.date.isoformat(), b.title, b.spokesperson, person(b.spokesperson), url,
+                      b.source, b.format, len(b.exchanges), page_sha256, content)
             if old is None:
                 bid = c.execute(
-                    "INSERT INTO briefings(key, series, lang, date, title, spokesperson, url, source, format, "
-                    "n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *fields, now, now)).lastrowid
+                    "INSERT INTO briefings(key, series, lang, date, title, spokesperson, spokesperson_id, url, source, "
+                    "format, n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *fields, now, now)).lastrowid
                 status = "added"
                 existing: dict[int, int] = {}
             else:
@@ -227,9 +256,9 @@ class Store:
                     (bid, now, "page changed" if old["page_sha256"] != page_sha256 else "parse changed", b.source,
                      old["page_sha256"], page_sha256, old["content_sha256"], content, old["n_exchanges"],
                      len(b.exchanges), json.dumps(self._old_parse(bid), ensure_ascii=False)))
-                c.execute("UPDATE briefings SET key=?, series=?, lang=?, date=?, title=?, spokesperson=?, url=?, "
-                          "source=?, format=?, n_exchanges=?, page_sha256=?, content_sha256=?, updated_at=? "
-                          "WHERE id=?", (key, *fields, now, bid))
+                c.execute("UPDATE briefings SET key=?, series=?, lang=?, date=?, title=?, spokesperson=?, "
+                          "spokesperson_id=?, url=?, source=?, format=?, n_exchanges=?, page_sha256=?, "
+                          "content_sha256=?, updated_at=? WHERE id=?", (key, *fields, now, bid))
                 c.execute("DELETE FROM turns WHERE briefing_id = ?", (bid,))
                 existing = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = ?",
                                                                (bid,))}
@@ -248,16 +277,17 @@ class Store:
                               list(seen))
             ids: dict[int, int] = {}
             for e in b.exchanges:
-                row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson, e.question_text,
-                       e.answer_text, b.source)
+                row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson,
+                       person(e.spokesperson), e.question_text, e.answer_text, b.source)
                 if e.n in existing:
                     c.execute("UPDATE exchanges SET asker=?, outlet=?, outlet_type=?, follow_up=?, spokesperson=?, "
-                              "question=?, answer=?, source=? WHERE id=?", (*row, existing[e.n]))
+                              "spokesperson_id=?, question=?, answer=?, source=? WHERE id=?", (*row, existing[e.n]))
                     ids[e.n] = existing[e.n]
                 else:
                     ids[e.n] = c.execute(
                         "INSERT INTO exchanges(briefing_id, n, asker, outlet, outlet_type, follow_up, spokesperson, "
-                        "question, answer, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (bid, e.n, *row)).lastrowid
+                        "spokesperson_id, question, answer, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (bid, e.n, *row)).lastrowid
             c.executemany("INSERT INTO turns(briefing_id, pos, role, speaker, exchange_n, text) VALUES (?,?,?,?,?,?)",
                           [(bid, pos, t.role, t.speaker, n, t.text) for pos, (t, n) in
                            enumerate(self._turn_exchange(b), 1)])
@@ -345,7 +375,7 @@ class Store:
     def index_docs(self, briefing_ids: Iterable[int] | None = None) -> Iterator[IndexDoc]:
         """What the index should hold for these briefings (all when None), read from the store."""
         sql = ("SELECT e.id, e.briefing_id, b.date, e.question, e.answer, b.lang, "
-               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.outlet, e.outlet_type, "
+               f"{SPOKESPERSON_KEY} AS spokesperson, e.outlet, e.outlet_type, "
                "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
                "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries "
                "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
@@ -378,8 +408,9 @@ class Store:
 
     # ---- reading ---------------------------------------------------------------------------------------------
 
-    _HIT_SQL = ("SELECT e.id AS exchange_id, e.briefing_id, e.n, b.date, b.lang, b.title, b.series, "
-                "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.asker, e.outlet, e.outlet_type, "
+    _HIT_SQL = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, e.n, b.date, b.lang, b.title, b.series, "
+                "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
+                f"{SPOKESPERSON_KEY} AS spokesperson_id, e.asker, e.outlet, e.outlet_type, "
                 "e.follow_up, e.question, e.answer, e.source, b.url "
                 "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
 
@@ -436,9 +467,13 @@ class Store:
         b = c.execute("SELECT * FROM briefings WHERE id = ?", (briefing_id,)).fetchone()
         if b is None:
             raise NotFound(f"no briefing b{briefing_id} in {self.path}")
-        d = {k: b[k] for k in ("id", "series", "lang", "date", "title", "spokesperson", "url", "source", "format",
-                               "n_exchanges", "ingested_at", "updated_at")}
+        d = {k: b[k] for k in ("id", "series", "lang", "date", "title", "spokesperson", "spokesperson_id", "url",
+                               "source", "format", "n_exchanges", "ingested_at", "updated_at", "event_id")}
         d["briefing_id"] = d["id"]
+        # the other language versions of the same event
+        d["other_versions"] = [dict(r) for r in c.execute(
+            "SELECT id AS briefing_id, lang, title FROM briefings WHERE event_id = ? AND id != ? ORDER BY lang, id",
+            (b["event_id"], briefing_id))] if b["event_id"] is not None else []
         d["turns"] = [dict(r) for r in c.execute(
             "SELECT pos, role, speaker, exchange_n, text FROM turns WHERE briefing_id = ? ORDER BY pos",
             (briefing_id,))]
@@ -496,7 +531,9 @@ class Store:
 
     def distinct(self, column: str) -> list[str]:
         """Distinct values of a filter column (for case-insensitive filter matching)."""
-        sql = {"spokesperson": "SELECT spokesperson FROM exchanges UNION SELECT spokesperson FROM briefings",
+        sql = {"spokesperson": "SELECT COALESCE(spokesperson_id, spokesperson) FROM exchanges "
+                               "UNION SELECT COALESCE(spokesperson_id, spokesperson) FROM briefings",
+               "spokesperson_name": "SELECT spokesperson FROM exchanges UNION SELECT spokesperson FROM briefings",
                "outlet": "SELECT DISTINCT outlet FROM exchanges",
                "outlet_type": "SELECT DISTINCT outlet_type FROM exchanges",
                "lang": "SELECT DISTINCT lang FROM briefings",
@@ -513,14 +550,21 @@ class Store:
             self.conn.execute("DELETE FROM _ids")
             self.conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", [(i,) for i in ids])
             where.append("e.id IN (SELECT id FROM _ids)")
-        sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.date, b.lang, b.series, b.title, "
-               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, e.n, e.asker, e.outlet, e.outlet_type, "
-               "e.follow_up, e.question, e.answer, b.url, e.source FROM exchanges e JOIN briefings b "
-               "ON b.id = e.briefing_id")
+        sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, b.date, b.lang, b.series, b.title, "
+               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
+               f"{SPOKESPERSON_KEY} AS spokesperson_id, e.n, e.asker, e.outlet, e.outlet_type, "
+               "e.follow_up, e.question, e.answer, b.url, e.source, "
+               "(SELECT json_group_array(l.counterpart_id) FROM exchange_links l WHERE l.exchange_id = e.id) "
+               "AS counterparts FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY b.date, b.id, e.n"
-        return [dict(r) for r in self.conn.execute(sql, params)]
+        out = []
+        for r in self.conn.execute(sql, params):
+            d = dict(r)
+            d["counterparts"] = sorted(json.loads(d["counterparts"])) if d["counterparts"] else []
+            out.append(d)
+        return out
 
     def all_annotations(self, filters: dict[str, Any]) -> Iterator[sqlite3.Row]:
         where, params = self._where(filters)
@@ -544,8 +588,9 @@ class Store:
             where.append("b.date <= ?")
             params.append(v)
         if filters.get("spokesperson"):
-            where.append("COALESCE(e.spokesperson, b.spokesperson) = ? COLLATE NOCASE")
-            params.append(filters["spokesperson"])
+            # a person key (registry id) or a name as printed
+            where.append(f"({SPOKESPERSON_KEY} = ? OR COALESCE(e.spokesperson, b.spokesperson) = ? COLLATE NOCASE)")
+            params += [filters["spokesperson"], filters["spokesperson"]]
         for col in ("outlet", "outlet_type"):
             if filters.get(col):
                 where.append(f"e.{col} = ? COLLATE NOCASE")

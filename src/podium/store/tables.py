@@ -22,7 +22,10 @@ from .sqlite import Store
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 
 BASE_COLUMNS = ["exchange_id", "briefing_id", "date", "lang", "series", "title", "spokesperson", "n", "asker",
-                "outlet", "outlet_type", "follow_up", "question", "answer", "url", "source"]
+                "outlet", "outlet_type", "follow_up", "question", "answer", "url", "source",
+                # the event (one press conference, whatever its versions), the same exchange in the other language
+                # version(s), and the spokesperson as one person in both languages
+                "event_id", "counterparts", "spokesperson_id"]
 
 
 def _flat(kind: str, row: Any) -> dict[str, Any]:

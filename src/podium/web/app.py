@@ -72,7 +72,11 @@ class TooLarge(PodiumError):
 
 
 class Web:
-    """What the handlers share: the facade, the thread pool that runs its blocking calls, the admin token."""
+    """What the handlers share: the facade, the thread pool that runs its blocking calls, the admin token, and
+    the cache of aggregate pages (keyed by the database's data version: a write anywhere empties it)."""
+
+    #: Most cached results kept (each an aggregate page's data).
+    CACHE_SIZE = 64
 
     def __init__(self, db_path: str | Path, admin_token: str | None, query_timeout: float, workers: int) -> None:
         self.pod = Podium(db_path, create=False)
@@ -82,6 +86,56 @@ class Web:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="podium-web")
         # one writer at a time; reads go on meanwhile (WAL)
         self.write_lock = threading.Lock()
+        self._cache: dict[Any, tuple[Any, Any]] = {}
+        self._computing: dict[Any, asyncio.Future[Any]] = {}  # (key, version) -> the task computing it
+        #: id(cached value) -> (value, its JSON body once rendered): a cached page is serialised once
+        self._rendered: dict[int, tuple[Any, bytes | None]] = {}
+
+    async def cached(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` run in the pool once per database version: the same call while the data has
+        not changed is answered from memory, and concurrent callers of one key share one computation (an
+        expensive page cannot fill the pool by being asked for many times at once). A caller past the time
+        limit gets 503, but the computation goes on and fills the cache for the next ones. Callers must not
+        mutate the result."""
+        version = self.pod.data_version()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        task = self._computing.get((key, version))
+        if task is None:
+            task = asyncio.ensure_future(self._compute(key, version, fn, args, kwargs))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception not retrieved"
+            self._computing[(key, version)] = task
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.query_timeout)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"this page took longer than the server's limit of {self.query_timeout:g} s to compute; it is "
+                "still being computed: ask again in a moment") from None
+
+    async def _compute(self, key: Any, version: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            value = await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        finally:
+            self._computing.pop((key, version), None)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = (version, value)
+        self._rendered = {i: r for i, r in self._rendered.items()
+                          if any(v is r[0] for _, v in self._cache.values())}
+        self._rendered[id(value)] = (value, None)
+        return value
+
+    def json_body(self, data: Any) -> bytes | None:
+        """The JSON body of a value ``cached`` returned, rendered once; None for any other value."""
+        entry = self._rendered.get(id(data))
+        if entry is None or entry[0] is not data:
+            return None
+        if entry[1] is None:
+            entry = (data, JSON(data).body)
+            self._rendered[id(data)] = entry
+        return entry[1]
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Run a blocking facade call in the pool; past the time limit answer 503 (the thread finishes alone)."""
@@ -260,9 +314,13 @@ def page_routes(path: str, data_fn: DataFunction, template: str, view: ViewFunct
         return request.app.state.templates.TemplateResponse(request, template, context)
 
     async def as_json(request: Request) -> Response:
-        data = await data_fn(request, request.app.state.web)
+        web: Web = request.app.state.web
+        data = await data_fn(request, web)
         if isinstance(data, Response):
             return data
+        body = web.json_body(data)
+        if body is not None:  # a cached page: serialised once per database version
+            return Response(body, media_type="application/json")
         return JSON(data)
 
     # the JSON route first: "/briefings/{id}" would otherwise take "/briefings/74.json" as id "74.json"
@@ -291,6 +349,7 @@ def create_app(db_path: str | Path, admin_token: str | None = None, *, query_tim
         *page_routes("/", pages.home, "home.html", json_path="/index.json"),
         *page_routes("/search", pages.search, "search.html", view=pages.search_view),
         *page_routes("/briefings/{briefing_id}", pages.briefing, "briefing.html", view=pages.briefing_view),
+        *page_routes("/events/{event_id}", pages.event, "event.html", view=pages.event_view),
         Route("/exchanges/{exchange_id}.json", pages.exchange_json, methods=["GET", "HEAD"]),
         Route("/exchanges/{exchange_id}", pages.exchange_redirect, methods=["GET", "HEAD"]),
         *page_routes("/trends", pages.trends, "trends.html", view=pages.trends_view),

@@ -97,6 +97,10 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
         "/briefings/{briefing_id}.json": _get("A briefing", [_p("briefing_id", "Id (123 or b123).", where="path")],
                                               "Briefing", "Turns in page order, exchanges with annotations, "
                                                           "prev_id/next_id."),
+        "/events/{event_id}.json": _get("An event's language versions side by side",
+                                        [_p("event_id", "Id (123 or v123).", where="path")], "Event",
+                                        "Versions (briefing id, language, title), rows of aligned exchanges (a: first "
+                                        "version, b: the other; an empty side = not in that version), differences."),
         "/exchanges/{exchange_id}.json": _get("An exchange", [_p("exchange_id", "Id (123 or e123).", where="path")],
                                               "Exchange"),
         "/trends.json": _get("Trends over time", TREND_PARAMS, "Trends",
@@ -104,7 +108,10 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
                              "where no briefing was held; zero is an explicit zero)."),
         "/trends.csv": _get("Trends as CSV (long format)", TREND_PARAMS, "Trends", media="text/csv"),
         "/trends.svg": _get("Trend chart as SVG", TREND_PARAMS, "Trends", media="image/svg+xml"),
-        "/outlets.json": _get("Outlet patterns", [], "Outlets",
+        "/outlets.json": _get("Outlet patterns", [
+            _p("lang", "Only this language's versions (default both: an exchange and its translation counted once)."),
+            _p("from", "Only exchanges on or after this date (YYYY-MM-DD)."),
+            _p("to", "Only exchanges on or before this date (YYYY-MM-DD).")], "Outlets",
                               "Per outlet type and outlet: questions, clarity shares with 95% Wilson intervals, "
                               "median answer length, countries asked about."),
         "/formulations.json": _get("Mined official formulations", [
@@ -150,6 +157,8 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             "kwic": {"type": ["array", "null"], "items": _obj(exchange_id="integer", briefing_id="integer",
                                                               date="string", field="string", left="string",
                                                               keyword="string", right="string", link="string")}}},
+        "Event": _obj(event_id="integer", kind="string", date="string", spokesperson="string", langs="string",
+                      linked_by="string", versions="array", rows="array", differences="array"),
         "Briefing": _obj(id="integer", series="string", lang="string", date="string", title="string",
                          spokesperson="string", url="string", source="string", turns="array", openings="array",
                          exchanges="array", prev_id="integer", next_id="integer"),

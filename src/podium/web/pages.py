@@ -117,12 +117,35 @@ def place_name(code: str | None) -> str:
     return _place_names().get(code or "", code or "")
 
 
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without the server's file system in it: ``source`` (the file a briefing was read from) keeps only
+    the file's name."""
+    source = row.get("source")
+    if isinstance(source, str) and source:
+        row["source"] = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return row
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell safe to open in a spreadsheet: text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 # ---- home ---------------------------------------------------------------------------------------------------
 
 async def home(request: Request, web: Web) -> dict[str, Any]:
-    stats = await web.run(web.pod.stats)
-    stats.pop("path", None)  # the server's file system is not the reader's business
-    return {"stats": stats, "examples": EXAMPLES}
+    def data() -> dict[str, Any]:
+        stats = web.pod.stats()
+        stats.pop("path", None)  # the server's file system is not the reader's business
+        return {"stats": stats, "examples": EXAMPLES}
+
+    return await web.cached("home", data)
 
 
 # ---- search -------------------------------------------------------------------------------------------------
@@ -175,6 +198,7 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
                             offset=offset, facets=True, **filters)
         out.update(mode="browse", total=res["total"], hits=res["hits"], facets=res.get("facets") or {})
     for h in out["hits"]:
+        public(h)
         h["link"] = f"/briefings/{h['briefing_id']}#e{h['n']}"
     if out["kwic"]:
         for line in out["kwic"]:
@@ -271,7 +295,10 @@ def search_view(data: dict[str, Any]) -> dict[str, Any]:
 # ---- briefing reader ----------------------------------------------------------------------------------------
 
 async def briefing(request: Request, web: Web) -> dict[str, Any]:
-    return await web.run(web.pod.briefing, request.path_params["briefing_id"])
+    b = public(await web.run(web.pod.briefing, request.path_params["briefing_id"]))
+    for e in b.get("exchanges") or []:
+        public(e)
+    return b
 
 
 def briefing_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -346,7 +373,7 @@ async def exchange_redirect(request: Request) -> Response:
 
 async def exchange_json(request: Request) -> Response:
     web: Web = request.app.state.web
-    e = await web.run(web.pod.exchange, request.path_params["exchange_id"])
+    e = public(await web.run(web.pod.exchange, request.path_params["exchange_id"]))
     e["link"] = f"/briefings/{e['briefing_id']}#e{e['n']}"
     return JSON(e)
 
@@ -377,22 +404,26 @@ async def trends(request: Request, web: Web) -> dict[str, Any]:
     out: dict[str, Any] = {"params": params, "by": by, "per": per, "exact": exact, "series": [], "periods": []}
     if not specs:
         return out
-    frames = await web.run(_trend_frames, web, specs, by, per, exact, filters)
+    key = ("trends", tuple(specs), by, per, exact, tuple(sorted(filters.items())))
+    frames = await web.cached(key, _trend_frames, web, specs, by, per, exact, filters)
     periods: set[str] = set()
     group_col = {"spokesperson": "spokesperson", "outlet_type": "outlet_type", "outlet-type": "outlet_type"}.get(
         per or "", None)
     for (kind, value), df in zip(specs, frames, strict=True):
         label = value if kind != "country" else place_name(value.upper()) or value
+        counted = {k: df.attrs.get(k) for k in ("unit", "languages", "kinds", "date_from", "date_to", "events")}
         groups = [(None, df)] if group_col is None or group_col not in df else \
             [(g, part) for g, part in df.groupby(group_col, sort=True)]
         for g, part in groups:
             points = [{"period": str(r["period"]), "briefings_held": int(r["briefings_held"]),
                        "briefings_matching": int(r["briefings_matching"]),
-                       "share": None if _missing(r["share"]) else round(float(r["share"]), 6)}
+                       "share": None if _missing(r["share"]) else round(float(r["share"]), 6),
+                       "partial": bool(r.get("partial", False))}
                       for r in part.to_dict("records")]
             periods.update(p["period"] for p in points)
             out["series"].append({"kind": kind, "value": value, "group": None if g is None else str(g),
-                                  "label": label if g is None else f"{label} — {g}", "points": points})
+                                  "label": label if g is None else f"{label} — {g}", "points": points,
+                                  "counted": counted})
     out["periods"] = period_range(sorted(periods), by)
     return out
 
@@ -464,11 +495,16 @@ async def trends_csv(request: Request) -> Response:
     data = await trends(request, web)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["series", "kind", "value", "group", "period", "briefings_held", "briefings_matching", "share"])
+    w.writerow(["series", "kind", "value", "group", "period", "briefings_held", "briefings_matching", "share",
+                "partial", "unit", "languages"])
     for s in data["series"]:
+        counted = s.get("counted") or {}
         for pt in s["points"]:
-            w.writerow([s["label"], s["kind"], s["value"], s["group"] or "", pt["period"], pt["briefings_held"],
-                        pt["briefings_matching"], "" if pt["share"] is None else pt["share"]])
+            w.writerow([csv_cell(v) for v in (s["label"], s["kind"], s["value"], s["group"] or "", pt["period"],
+                                              pt["briefings_held"], pt["briefings_matching"],
+                                              "" if pt["share"] is None else pt["share"],
+                                              "partial" if pt.get("partial") else "", counted.get("unit") or "",
+                                              "+".join(counted.get("languages") or []))])
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="podium-trend.csv"'})
 
@@ -529,11 +565,48 @@ def render_svg(data: dict[str, Any], width: int = 960, height: int = 480) -> str
     return "\n".join(out)
 
 
+# ---- events: the language versions of one press conference side by side ---------------------------------------
+
+async def event(request: Request, web: Web) -> dict[str, Any]:
+    return await web.run(web.pod.versions, request.path_params["event_id"])
+
+
+def event_view(data: dict[str, Any]) -> dict[str, Any]:
+    """Rows of aligned exchanges, each side with its notes; differences marked on the exchanges they concern."""
+    marks: dict[int, list[dict[str, Any]]] = {}
+    for d in data.get("differences", []):
+        for eid in d.get("exchanges") or []:
+            marks.setdefault(eid, []).append(d)
+    versions = [v for v in data.get("versions", []) if not v.get("copy_of")]
+    rows = []
+    for row in data.get("rows", []):
+        sides = []
+        for side in ("a", "b"):
+            sides.append([{**e, "differences": marks.get(e["exchange_id"], []),
+                           "answer_paragraphs": [p for p in (e.get("answer") or "").split("\n") if p.strip()]}
+                          for e in row[side]])
+        rows.append({"a": sides[0], "b": sides[1], "score": row.get("score"),
+                     "one_sided": not (row["a"] and row["b"])})
+    openings_only = [d for d in data.get("differences", []) if not d.get("exchanges")]
+    return {"rows": rows, "shown_versions": versions[:2], "langs": LANGS, "openings_only": openings_only,
+            "one_version": len(versions) < 2}
+
+
 # ---- outlets and formulations ---------------------------------------------------------------------------------
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
-    rows = _records(await web.run(web.pod.outlets))
-    return {"rows": rows}
+    kw = {"lang": _text(request, "lang"), "date_from": _text(request, "from"), "date_to": _text(request, "to")}
+
+    def compute() -> dict[str, Any]:
+        df = web.pod.outlets(**kw)
+        return {"rows": _records(df), "counted": dict(df.attrs),
+                "params": {k: v for k, v in (("lang", kw["lang"]), ("from", kw["date_from"]),
+                                             ("to", kw["date_to"])) if v}}
+
+    if any(kw.values()):  # a filtered table is computed for its caller (the cache keeps the few default pages)
+        return await web.run(compute)
+    # the costliest page (a pass over every exchange): computed once per database version, shared by all
+    return await web.cached("outlets", compute)
 
 
 def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -566,9 +639,10 @@ async def formulations(request: Request, web: Web) -> dict[str, Any]:
     limit = _int(request, "limit", 100, 1, 2000)
     contains = _text(request, "contains")
     # filtering by substring happens here: the facade lists by use; ask it for enough rows to filter
-    df = await web.run(web.pod.formulations, new_since=new_since, limit=limit if not contains else 20_000,
-                       lang=lang)
-    rows = _records(df)
+    rows = await web.cached(("formulations", new_since, lang, limit if not contains else 20_000),
+                            lambda: _records(web.pod.formulations(new_since=new_since,
+                                                                  limit=limit if not contains else 20_000,
+                                                                  lang=lang)))
     if contains:
         rows = [r for r in rows if contains.casefold() in str(r.get("text", "")).casefold()][:limit]
     params = {k: v for k, v in {"new_since": new_since, "lang": lang, "contains": contains,
@@ -613,7 +687,7 @@ async def api_ingest(request: Request) -> Response:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_UPLOAD:
         raise TooLarge(f"upload of {int(length):,} bytes is over the limit of {MAX_UPLOAD:,}")
-    form = await request.form(max_files=500, max_part_size=MAX_UPLOAD)
+    form = await _limited(request, MAX_UPLOAD).form(max_files=500, max_part_size=MAX_UPLOAD)
     uploads = [f for f in form.getlist("file") if hasattr(f, "read")]
     if not uploads:
         raise QueryError("send one or more pages as multipart/form-data in the field 'file'")
@@ -635,11 +709,28 @@ async def api_ingest(request: Request) -> Response:
             return web.pod.ingest(paths, analyse=analyse)
 
     report = await web.run(run, timeout=600)
-    results = [{"source": r.source, "file": Path(r.source).name, "status": r.status, "briefing_key": r.briefing_key,
-                "error": r.error} for r in report.results]
+    results = [{"source": Path(r.source).name, "file": Path(r.source).name, "status": r.status,
+                "briefing_key": r.briefing_key, "error": r.error} for r in report.results]
     body = {"ok": report.ok, **{s: report.count(s) for s in ("added", "updated", "unchanged", "failed")},
             "results": results}
     return JSON(body, status_code=200 if report.ok or report.count("failed") < len(report.results) else 422)
+
+
+def _limited(request: Request, limit: int) -> Request:
+    """The request with a body that may not exceed ``limit`` bytes as it streams in (a chunked upload sends no
+    Content-Length to check first): past it, TooLarge (413) and nothing more is read."""
+    seen = 0
+
+    async def receive() -> Any:
+        nonlocal seen
+        message = await request.receive()
+        if message.get("type") == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise TooLarge(f"upload of more than {limit:,} bytes: over the limit of {limit:,}")
+        return message
+
+    return Request(request.scope, receive)
 
 
 async def api_analyse(request: Request) -> Response:
