@@ -324,8 +324,8 @@ def parse(text: str, source: str, url: str | None = None, date: dt.date | None =
     date = date or _url_date(page_url) or index_date or _url_date(url)
     if date is None:
         raise ParseError(source, "no date: neither the title, the <time> element, the header lines nor the URL "
-                                 "give one; pass the listing pages it came from with --index (see "
-                                 "podium.sources.indexes)")
+                                 "give one; `podium ingest` takes it from the listing pages the page came from "
+                                 "(a lists/ folder beside it, or --index) or from an index table (--index)")
     return build_briefing(script, title=title, date=date, url=url or page_url, source=source, format_name=NAME)
 
 
