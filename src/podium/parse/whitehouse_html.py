@@ -29,7 +29,7 @@ its text: whitehouse.gov's "Issued on" date, the next day for an evening briefin
 ("/the-press-office/2011/12/02/..."). A page with no date anywhere raises ParseError: about 400 of the 1,697 mirror
 pages carry none, and a date mentioned in the transcript is not the briefing's. Pages with no question (remarks) are
 kept as briefings with openings and no exchanges: they are press events of the same series. A page with no speaker label
-at all (statements, fact sheets, advisories) raises ParseError, as does a truncated page.
+at all (statements, fact sheets, advisories) raises NotABriefing (ingest skips it); a truncated page raises ParseError.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
+from ..errors import NotABriefing, ParseError
 from ..model import ASKER, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from ._common import assemble, build_turns, clean, main_spokesperson
@@ -312,7 +312,8 @@ def parse(text: str, source: str, url: str | None = None, date: dt.date | None =
     paras = _paragraphs(body)
     if not paras:
         raise ParseError(source, "the page body is empty (truncated page?)")
-    script = read_script(paras, source)
+    # a statement, a fact sheet or a schedule filed with the briefings: no speaker at all, skipped rather than failed
+    script = read_script(paras, source, no_speaker=NotABriefing)
     date = _parse_date(title)
     if date is None:
         # the transcript's own dateline ("April 19, 2020" under the briefing room) before the page's <time>: that is
