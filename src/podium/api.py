@@ -151,14 +151,18 @@ class Podium:
     # ---- store area ---------------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
-               progress: bool = False, link: bool = True) -> IngestReport:
+               progress: bool = False, link: bool = True, indexes: Iterable[str | Path] = (),
+               columns: dict[str, str] | None = None) -> IngestReport:
         """Parse and store files or folders (recursively). Each file is its own transaction; a bad file is
         reported in the IngestReport and the batch goes on. Afterwards (unless ``link=False``) the language
-        versions of each press conference are linked into events and aligned (``report.events`` counts)."""
+        versions of each press conference are linked into events and aligned (``report.events`` counts).
+        ``indexes``: index files (CSV/TSV of file, url, date[, title]) or listing pages that give pages their URL
+        and date; Q&A tables among ``paths`` (.csv, .tsv, .xlsx, .jsonl, .parquet) are read with ``columns``
+        (field -> column name; see ``podium.sources.tables``)."""
         from .pipeline import ingest
 
         return ingest(self._db, [paths] if isinstance(paths, (str, Path)) else paths, format=format,
-                      analyse=analyse, progress=progress, link=link)
+                      analyse=analyse, progress=progress, link=link, indexes=indexes, columns=columns)
 
     def search(self, query: str, *, exact: bool = False, date_from: str | None = None,
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,

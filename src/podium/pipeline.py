@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import NotABriefing, PodiumError, SourceError
+from .errors import NotABriefing, ParseError, PodiumError, SourceError
 from .model import Annotation, Briefing, ExchangeLink, IngestReport, IngestResult
-from .parse import parse_bytes
-from .sources.files import expand
+from .parse import formats, parse_bytes
+from .sources.files import Page, expand
+from .sources.indexes import Indexes
+from .sources.tables import TableBriefing, is_table, read_table
 from .store import Database, content_hash
 
 log = logging.getLogger(__name__)
@@ -179,29 +182,151 @@ def _sync_outlets(db: Database) -> None:
     db.store.sync_outlets((o.name, o.type, o.country) for o in outlets.values())
 
 
-def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: Iterable[Any] = ()) -> IngestResult:
+def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: Iterable[Any] = (),
+                    extra: Iterable[Annotation] = ()) -> IngestResult:
     """Store one parsed page (``data``: the raw page it was parsed from): "unchanged" when the store already holds
     this parse (nothing is written, no pass runs), else "added"/"updated" after the passes annotate it. Used by
-    ``ingest`` for each file and by ``podium fetch`` for each downloaded transcript."""
+    ``ingest`` for each file and by ``podium fetch`` for each downloaded transcript. ``extra``: annotations that
+    come with the source (a table row's provenance), stored with the passes' ones."""
     from .parse.spokespersons import key_of
 
     content = content_hash(briefing)
     known = db.store.lookup(briefing)
     if known is not None and known["content_sha256"] == content and (known["url"] or not briefing.url):
         return IngestResult(briefing.source, "unchanged", briefing.key)
-    annotations = annotate(briefing, passes)
+    annotations = annotate(briefing, passes) + list(extra)
     status, _ = db.store.write_briefing(briefing, page_sha256=hashlib.sha256(data).hexdigest(),
                                         annotations=annotations, content_sha256=content, spokesperson_key=key_of)
     return IngestResult(briefing.source, status, briefing.key)
 
 
+def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, dict[str, Any] | None]:
+    """Parse a page with what its index says (URL; date, for formats that take one), and the evidence for the date
+    when an index gives one and it could matter: {"index": "listing page lists/12.html row 4", "date": ...,
+    "url": ..., "dated_by": "index" (the page has no date of its own) | "page" (the index agrees) | "page, index
+    differs"}. None for formats that date every page themselves when the index agrees (the MFA pages and their
+    index.tsv)."""
+    entry = page.index
+    briefing = parse_bytes(data, page.source, format=format, url=page.url, charset=page.charset,
+                           date=entry.date if entry else None)
+    if entry is None or entry.date is None:
+        return briefing, None
+    takes_date = formats()[briefing.format].takes_date
+    if briefing.date == entry.date and not takes_date:
+        return briefing, None  # a format that dates every page itself (MFA): the index only agrees
+    dated_by = "page, index differs"
+    if briefing.date == entry.date:
+        dated_by = "page"
+        if takes_date:
+            try:  # did the page date itself, or did the index?
+                parse_bytes(data, page.source, format=briefing.format, charset=page.charset)
+            except ParseError as exc:
+                if not (exc.reason or "").startswith("no date"):
+                    raise
+                dated_by = "index"
+    return briefing, {"index": entry.evidence, "date": entry.date.isoformat(), "url": entry.url,
+                      "dated_by": dated_by}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())[:300]
+
+
+def _match_rows(tb: TableBriefing, held: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(table row, held exchange) pairs: the same question text (case, spaces and punctuation aside), else a close
+    one (difflib ratio >= 0.9 on the first 300 characters); each held exchange is matched once."""
+    import difflib
+
+    free = {(h["briefing_id"], h["n"]): h for h in held}
+    by_text: dict[str, list[tuple[int, int]]] = {}
+    for key, h in free.items():
+        by_text.setdefault(_norm(h["question"]), []).append(key)
+    pairs: list[tuple[int, dict[str, Any]]] = []
+    for row, e in zip(tb.rows, tb.briefing.exchanges, strict=True):
+        q = _norm(e.question_text)
+        hit = next((k for k in by_text.get(q, []) if k in free), None)
+        if hit is None:
+            best = 0.0
+            for k, h in free.items():
+                sm = difflib.SequenceMatcher(None, q, _norm(h["question"]), autojunk=False)
+                if sm.real_quick_ratio() >= 0.9 and sm.quick_ratio() >= 0.9 and sm.ratio() > max(best, 0.9 - 1e-9):
+                    hit, best = k, sm.ratio()
+        if hit is not None:
+            pairs.append((row, free.pop(hit)))
+    return pairs
+
+
+def ingest_table(db: Database, path: str | Path, *, columns: dict[str, str] | None = None,
+                 passes: Iterable[Any] = (), record: Callable[[IngestResult], None]) -> None:
+    """Store the briefings of a Q&A table (``sources.tables``), one result per briefing.
+
+    A briefing already held from pages (same date, language and series, another source) is not stored again: its
+    rows are matched to the held exchanges by question text and each match is recorded on the held exchange
+    (annotation ``table_row``: file and row), reported as "linked" with how many rows matched. Otherwise the
+    briefing is stored with each exchange's row (annotation ``provenance``) and, where the outlet was read from the
+    question text, the guess with its confidence (annotation ``outlet_inferred``).
+    """
+    try:
+        briefings, bad_rows = read_table(path, columns)
+    except SourceError as exc:
+        record(IngestResult(str(path), "failed", error=exc.reason))
+        return
+    for err in bad_rows:
+        record(IngestResult(err.source, "failed", error=err.reason))
+    name = Path(path).name
+    for tb in briefings:
+        b = tb.briefing
+        where = f"{path} rows {tb.rows[0]}-{tb.rows[-1]}" if len(tb.rows) > 1 else f"{path} row {tb.rows[0]}"
+        try:
+            if db.store.lookup(b) is None:
+                day = b.date.isoformat()
+                held = [r for r in db.store.exchange_rows({"date_from": day, "date_to": day, "lang": b.lang})
+                        if r["series"] == b.series and r["source"] != b.source]
+                if held:
+                    pairs = _match_rows(tb, held)
+                    by_briefing: dict[int, list[Annotation]] = {}
+                    for row, h in pairs:
+                        by_briefing.setdefault(h["briefing_id"], []).append(Annotation(
+                            exchange_n=h["n"], kind="table_row", label=None, value={"file": str(path), "row": row},
+                            evidence=f"{name} row {row}", method="qa-table link"))
+                    for bid, anns in by_briefing.items():
+                        db.store.write_annotations(bid, anns, reindex=False)
+                    ids = sorted({h["briefing_id"] for h in held})
+                    record(IngestResult(where, "linked", ",".join(f"b{i}" for i in ids),
+                                        error=f"{len(pairs)} of {len(tb.rows)} rows matched exchanges of "
+                                              f"{', '.join(f'b{i}' for i in ids)} (held from pages; not stored "
+                                              f"twice)"))
+                    continue
+            extra = [Annotation(exchange_n=e.n, kind="provenance", label=None, value={"file": str(path), "row": row},
+                                evidence=f"{name} row {row}", method="qa-table")
+                     for e, row in zip(b.exchanges, tb.rows, strict=True)]
+            extra += [Annotation(exchange_n=e.n, kind="outlet_inferred", label=g.outlet, value={"label": g.label},
+                                 confidence=g.confidence, evidence=g.evidence, method="qa-table question text")
+                      for e, g in zip(b.exchanges, tb.guesses, strict=True) if g is not None]
+            data = json.dumps(b.to_dict(), ensure_ascii=False, sort_keys=True).encode()
+            result = ingest_briefing(db, b, data, passes=passes, extra=extra)
+            record(IngestResult(where, result.status, result.briefing_key))
+        except PodiumError as exc:
+            record(IngestResult(where, "failed", error=getattr(exc, "reason", None) or str(exc)))
+
+
+def provenance_key(briefing_key: str) -> str:
+    """The store's meta key under which ingest records where a briefing's date came from (see ``_parse_page``)."""
+    return f"provenance:{briefing_key}"
+
+
 def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
            progress: bool = False, on_result: Callable[[IngestResult], None] | None = None,
-           passes: Iterable[Any] | None = None, link: bool = True) -> IngestReport:
+           passes: Iterable[Any] | None = None, link: bool = True, indexes: Iterable[str | Path] = (),
+           columns: dict[str, str] | None = None) -> IngestReport:
     """Ingest files and folders into ``db``; a bad file is recorded in the report and the batch goes on.
 
     ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``link``: afterwards
     put the versions of each press conference into events and align them (``link_events``; only what changed).
+    ``indexes``: index files or folders of listing pages that give pages their URL and date (``sources.indexes``;
+    those beside the pages are found anyway); the evidence for a date an index gave is recorded in the store's meta
+    table under ``provenance_key(briefing.key)``. Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
+    ``sources.tables`` with ``columns`` (field -> column name).
     """
     report = IngestReport()
 
@@ -210,7 +335,10 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
         if on_result is not None:
             on_result(r)
 
-    pages, missing = expand(paths)
+    paths = list(paths)
+    tables = [p for p in paths if is_table(p)]
+    paths = [p for p in paths if not is_table(p)]
+    pages, missing = expand(paths, Indexes(indexes))
     for err in missing:
         record(IngestResult(err.source, "failed", error=err.reason))
     passes = (list(passes) if passes is not None else analysis_passes()) if analyse else []
@@ -233,8 +361,12 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                     data = page.path.read_bytes()
                 except OSError as exc:
                     raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
-                briefing = parse_bytes(data, page.source, format=format, url=page.url, charset=page.charset)
+                briefing, evidence = _parse_page(page, data, format)
                 result = ingest_briefing(db, briefing, data, passes=passes)
+                if evidence is not None:
+                    value = json.dumps(evidence, ensure_ascii=False)
+                    if db.store.meta(provenance_key(briefing.key)) != value:
+                        db.store.set_meta(provenance_key(briefing.key), value)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))
                 continue
@@ -251,6 +383,8 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 written += 1
                 if written % FLUSH_EVERY == 0:
                     db.flush()
+        for table in tables:
+            ingest_table(db, table, columns=columns, passes=passes, record=record)
     finally:
         if bar is not None:
             bar.close()

@@ -10,6 +10,7 @@ import html
 import json
 import re
 import sys
+from collections import Counter
 from typing import Any
 
 import click
@@ -50,35 +51,61 @@ def _json(obj: Any) -> None:
 @db_option
 @click.option("--format", "fmt", default=None, help="Force a page format instead of detecting it per file.")
 @click.option("--no-analyse", "no_analyse", is_flag=True, help="Store the parse only; run `podium analyse` later.")
+@click.option("--index", "indexes", multiple=True, type=click.Path(exists=True), metavar="FILE|DIR",
+              help="An index giving pages their URL and date: a CSV/TSV with columns file,url,date[,title], or "
+                   "listing pages (a folder or files). Repeatable. Indexes beside the pages (index.tsv, lists/) "
+                   "are read anyway.")
+@click.option("--columns", default=None, metavar="FIELD=COLUMN,...",
+              help="Column names of Q&A tables (.csv/.tsv/.xlsx/.jsonl/.parquet): date=,question=,answer=,"
+                   "spokesperson=,url= (also lang=, outlet=, title=, series=). Unnamed fields are looked up "
+                   "under common names (date, question, answer, spokesperson, url).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: only when stderr is a terminal).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
-def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse: bool, progress: bool | None,
-                   quiet: bool) -> None:
-    """Parse pages (files, or folders searched recursively) and store them in the database.
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary (failures counted by reason).")
+def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse: bool, indexes: tuple[str, ...],
+                   columns: str | None, progress: bool | None, quiet: bool) -> None:
+    """Parse pages (files, or folders searched recursively) and Q&A tables, and store them in the database.
 
     The format is detected per file. Re-ingesting a page that has not changed writes nothing; a page whose
     text changed replaces the stored version and the change is recorded (table `revisions`). In folders,
     robots.txt, index.tsv and non-page files are passed over, and pages that an index.tsv beside them lists as
     kind=list are skipped (listing pages, not briefings), as are pages that hold no briefing (a spokesperson's
-    statement with no question); index.tsv also gives each page its URL.
+    statement with no question) and listing pages read as an index (a lists/ folder beside the pages).
+
+    Indexes (index.tsv, lists/, --index) give each page its URL, and its date where the page has none; where a
+    date came from is recorded per briefing. A page with no date anywhere fails and is reported: no date is
+    invented.
+
+    Q&A tables (research datasets, one question-answer pair a row) are grouped into briefings by date; a
+    briefing already held from pages (same date, language and series) is linked, not stored twice.
 
     Only regular files are read: a named pipe, a device or a file over the size limit ($PODIUM_MAX_PAGE_MB,
-    default 20) is skipped and named. Prints a summary, every skipped file (unless --quiet) and every failure
-    (file and reason); exit status 1 if any file failed.
+    default 20) is skipped and named. Prints a summary, every skipped or linked input and every failure (file and
+    reason) — with --quiet, the summary only, failures counted by reason; exit status 1 if any file failed.
     """
+    from ..sources.tables import parse_columns
+
+    try:
+        mapping = parse_columns(columns)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--columns") from None
     if progress is None:
         progress = sys.stderr.isatty()
     with Podium(db) as pod:
-        report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress)
+        report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress,
+                            indexes=list(indexes), columns=mapping)
     if not quiet:
         for r in report.results:
-            if r.status == "skipped":
-                click.echo(f"SKIPPED {r.source}: {r.error}", err=True)
-    for r in report.failed:
-        click.echo(f"FAILED {r.source}: {r.error}", err=True)
-    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "skipped", "failed")}
-    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"  ->  {db}")
+            if r.status in ("failed", "skipped", "linked"):
+                click.echo(f"{r.status.upper()} {r.source}: {r.error}", err=True)
+    counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "linked", "skipped", "failed")}
+    if not counts["linked"]:
+        del counts["linked"]
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (pages or table briefings)  ->  {db}")
+    if quiet:  # the failures by reason (up to its first ": " or "; "), most frequent first
+        reasons = Counter(re.split(r"; |: ", r.error or "")[0] for r in report.failed)
+        for reason, n in reasons.most_common(5):
+            click.echo(f"  {n} failed: {reason}")
     if not report.ok:
         sys.exit(1)
 

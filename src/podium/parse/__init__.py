@@ -7,6 +7,7 @@ Each format lives in its own module and exposes a ``FORMAT`` object (see ``Forma
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import stat
@@ -26,12 +27,14 @@ class Format:
     name: str
     description: str
     sniff: Callable[[str, str], float]
-    parse: Callable[[str, str, str | None], Briefing]
+    parse: Callable[..., Briefing]
+    #: True when ``parse`` also takes ``date=``: a date from an index, used when the page gives none.
+    takes_date: bool = False
 
 
 # module names under podium.parse, in the order ties are broken
 _MODULES = ("mfa_en_html", "mfa_en_text", "mfa_zh_html", "whitehouse_html", "mfa_en_site2022", "mfa_zh_site2022",
-            "mfa_zh_text")
+            "mfa_zh_text", "whitehouse_md")
 
 _formats: dict[str, Format] | None = None
 
@@ -74,9 +77,10 @@ def detect(text: str, source: str = "<input>") -> Format:
 
 
 def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = None,
-                url: str | None = None, charset: str | None = None) -> Briefing:
+                url: str | None = None, charset: str | None = None, date: dt.date | None = None) -> Briefing:
     """Parse raw bytes (HTML or text, any declared charset) into a Briefing. ``charset``: what the server that
-    sent the page declared (HTTP Content-Type); it wins over the page's own declaration."""
+    sent the page declared (HTTP Content-Type); it wins over the page's own declaration. ``date``: what an index
+    says the date is, for formats that take it (used only when the page itself gives none)."""
     text = decode(data, source, charset)
     if format is None:
         fmt = detect(text, source)
@@ -85,6 +89,8 @@ def parse_bytes(data: bytes, source: str = "<input>", *, format: str | None = No
             fmt = formats()[format]
         except KeyError:
             raise ParseError(source, f"unknown format {format!r}; known: {', '.join(formats())}") from None
+    if date is not None and fmt.takes_date:
+        return fmt.parse(text, source, url, date=date)
     return fmt.parse(text, source, url)
 
 

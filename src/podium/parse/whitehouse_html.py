@@ -29,7 +29,7 @@ its text: whitehouse.gov's "Issued on" date, the next day for an evening briefin
 ("/the-press-office/2011/12/02/..."). A page with no date anywhere raises ParseError: about 400 of the 1,697 mirror
 pages carry none, and a date mentioned in the transcript is not the briefing's. Pages with no question (remarks) are
 kept as briefings with openings and no exchanges: they are press events of the same series. A page with no speaker label
-at all (statements, fact sheets, advisories) raises ParseError, as does a truncated page.
+at all (statements, fact sheets, advisories) raises NotABriefing (ingest skips it); a truncated page raises ParseError.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
+from ..errors import NotABriefing, ParseError
 from ..model import ASKER, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from ._common import assemble, build_turns, clean, main_spokesperson
@@ -195,6 +196,16 @@ def _page_url(doc: LexborHTMLParser) -> str | None:
     return url
 
 
+def _url_date(url: str | None) -> dt.date | None:
+    m = _URL_DATE.search(url) if url else None
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    return None
+
+
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d\d)-(\d\d)")
 
 
@@ -277,8 +288,13 @@ def _capitalise(word: str) -> str:
     return word.capitalize()
 
 
-def parse(text: str, source: str, url: str | None = None) -> Briefing:
-    """Parse one White House page; ParseError when it has no body, no speaker or no date."""
+def parse(text: str, source: str, url: str | None = None, date: dt.date | None = None) -> Briefing:
+    """Parse one White House page; ParseError when it has no body, no speaker or no date.
+
+    ``date``: what an index says (the listing page the page was downloaded from): used when the page itself (title,
+    header lines, ``<time>``, its own og:url) gives no date, before the date in the caller's URL.
+    """
+    index_date = date
     doc = LexborHTMLParser(_BLOCK.sub(_SEP + "<", _BR.sub(_SEP, text)))
     body = _body(doc)
     if body is None:
@@ -296,7 +312,42 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     paras = _paragraphs(body)
     if not paras:
         raise ParseError(source, "the page body is empty (truncated page?)")
+    # a statement, a fact sheet or a schedule filed with the briefings: no speaker at all, skipped rather than failed
+    script = read_script(paras, source, no_speaker=NotABriefing)
+    date = _parse_date(title)
+    if date is None:
+        # the transcript's own dateline ("April 19, 2020" under the briefing room) before the page's <time>: that is
+        # the "Issued on" date, the next day for an evening briefing (11 of the 33 covid pages)
+        date = next((d for d in map(_parse_date, script.header[:15]) if d), None) or _time_date(doc)
+    page_url = _page_url(doc)
+    # the page's own URL (og:url, canonical link), then the index's date, then the URL the caller passes:
+    # whitehouse.gov URLs carry the date (/2016/08/03/)
+    date = date or _url_date(page_url) or index_date or _url_date(url)
+    if date is None:
+        raise ParseError(source, "no date: neither the title, the <time> element, the header lines nor the URL "
+                                 "give one; `podium ingest` takes it from the listing pages the page came from "
+                                 "(a lists/ folder beside it, or --index) or from an index table (--index)")
+    return build_briefing(script, title=title, date=date, url=url or page_url, source=source, format_name=NAME)
 
+
+@dataclass(frozen=True)
+class Script:
+    """A White House transcript read into speaker-labelled paragraphs (shared by the HTML and Markdown formats)."""
+
+    #: (label | None, text) in page order, furniture and the appendix after END left out
+    labelled: list[tuple[str | None, str]]
+    #: role of each label (ASKER for "Q", STAGE for moderators and editorial labels, else SPOKESPERSON)
+    roles: dict[str, str]
+    #: the lines before the first speaker: place, time, sometimes the date and the participants
+    header: list[str]
+
+
+def read_script(paras: list[str], source: str, *, no_speaker: type[ParseError] = ParseError) -> Script:
+    """Label and sort cleaned paragraphs: header lines, speech, furniture ("END", times), the appendix after END.
+
+    ``no_speaker`` (ParseError or NotABriefing) when no paragraph opens with a speaker label (a statement, a fact
+    sheet); ParseError when the transcript breaks off mid-sentence with no END line.
+    """
     # header lines: everything before the first speaker label; they carry the place, the time, sometimes the date
     labelled: list[tuple[str | None, str]] = []
     roles: dict[str, str] = {}
@@ -324,72 +375,124 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
                 started = True
                 roles.setdefault(label, ASKER if label == "Q" else STAGE if label.upper() in _STAGE_SPEAKERS
                                  else SPOKESPERSON)
+        if label is None and labelled and labelled[-1][0] is not None and roles.get(labelled[-1][0]) == STAGE \
+                and labelled[-1][0].upper() in _STAGE_SPEAKERS:
+            # a moderator's words go on after a paragraph break ("Great. If anyone has any questions ..." / "All
+            # right. Let's go to Shannon Pettypiece from NBC"): still the moderator's, not the last official's
+            labelled[-1] = (labelled[-1][0], f"{labelled[-1][1]} {rest}".strip())
+            continue
         labelled.append((label, rest))
     if not any(role in (ASKER, SPOKESPERSON) for role in roles.values()):
-        raise ParseError(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
+        raise no_speaker(source, "no speaker labels (MR. EARNEST:, THE PRESIDENT:, Q ...) in the page body; "
                                  "not a briefing transcript")
     if _CUT_OFF.search(paras[-1]) and not any(_END.match(p) for p in paras):
         # complete transcripts close with "END <time>"; this one stops mid-word ("... in some jurisdictions hav")
         raise ParseError(source, f"truncated transcript: no END line and it breaks off mid-sentence "
                                  f"(...{paras[-1][-40:]!r})")
+    return Script(labelled, roles, header)
 
-    date = _parse_date(title)
-    if date is None:
-        # the transcript's own dateline ("April 19, 2020" under the briefing room) before the page's <time>: that is
-        # the "Issued on" date, the next day for an evening briefing (11 of the 33 covid pages)
-        date = next((d for d in map(_parse_date, header[:15]) if d), None) or _time_date(doc)
-    page_url = _page_url(doc)
-    for where in (url, page_url):
-        # the caller knows where the page came from, or the page says (og:url, canonical link): whitehouse.gov URLs
-        # carry the date (/2016/08/03/)
-        m = _URL_DATE.search(where) if date is None and where else None
-        if m:
-            try:
-                date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                pass
-    if date is None:
-        raise ParseError(source, "no date: neither the title, the <time> element, the header lines nor the URL "
-                                 "give one")
 
+def title_briefer(title: str) -> str | None:
+    """The press secretary the title names ("Press Briefing by Press Secretary Josh Earnest, 8/3/2016")."""
     m = _TITLE_BRIEFER.search(title)
-    briefer = None
-    if m:
-        words = []
-        for w in m.group(1).replace(",", " ").split():
-            if w in _NOT_NAME:
-                break
-            words.append(w)
-        briefer = " ".join(words) or None
-        if briefer and len(words) == 1:
-            briefer = PRESS_SECRETARIES.get(briefer.upper(), briefer)
-    head = " ".join(header[:30])
+    if not m:
+        return None
+    words = []
+    for w in m.group(1).replace(",", " ").split():
+        if w in _NOT_NAME:
+            break
+        words.append(w)
+    briefer = " ".join(words) or None
+    if briefer and len(words) == 1:
+        briefer = PRESS_SECRETARIES.get(briefer.upper(), briefer)
+    return briefer
+
+
+_SURNAME = re.compile(r"([A-Z][A-Za-z'’\-]+)$")
+
+
+def reporter_labels(script: Script, title: str) -> set[str]:
+    """Labels printed like officials' that are reporters (``MR. PLANTE:``), where the text makes it clear: an
+    honorific label (MR./MS./MRS.) whose surname is in neither the title nor the header lines that name the briefers,
+    not a press secretary, that first speaks after a reporter has asked, with at least half of its turns ending in a
+    question mark and no turn right after a reporter's question (which is what officials do)."""
+    named = (title + " " + " ".join(script.header[:30])).lower()
+    asks: dict[str, list[int]] = {}
+    officials: set[str] = set()
+    prev: str | None = None  # the label of the turn before
+    seen_q = False
+    items = script.labelled
+    for i, (label, text) in enumerate(items):
+        if label is None:
+            continue
+        role = script.roles.get(label)
+        if role == ASKER:
+            seen_q = True
+        elif role == SPOKESPERSON:
+            if not seen_q or (prev is not None and script.roles.get(prev) == ASKER):
+                officials.add(label)  # it briefs before the questions, or answers one
+            j = i + 1
+            while j < len(items) and items[j][0] is None:  # the turn's last paragraph
+                text = items[j][1]
+                j += 1
+            tally = asks.setdefault(label, [0, 0])
+            tally[0] += text.rstrip().endswith("?")
+            tally[1] += 1
+        prev = label
+    out: set[str] = set()
+    for label, (questions, turns) in asks.items():
+        m = _SURNAME.search(label)
+        if (m is not None and questions * 2 >= turns and label not in officials
+                and label.upper().startswith(("MR. ", "MS. ", "MRS. "))
+                and m.group(1).upper() not in PRESS_SECRETARIES and m.group(1).lower() not in named):
+            out.add(label)
+    return out
+
+
+def build_briefing(script: Script, *, title: str, date: dt.date, url: str | None, source: str, format_name: str,
+                   roles: dict[str, str] | None = None) -> Briefing:
+    """Turns, exchanges and names of a read transcript (``roles`` overrides the script's roles; by default, reporters
+    named in labels are askers: ``reporter_labels``)."""
+    if roles is None:
+        reporters = reporter_labels(script, title)
+        roles = {k: (ASKER if k in reporters else v) for k, v in script.roles.items()}
+    briefer = title_briefer(title)
+    head = " ".join(script.header[:30])
     names = {label: _name_of(label, briefer, date, title, head) for label, role in roles.items()
              if role == SPOKESPERSON}
-    turns = _parting_remark(build_turns(labelled, roles.get))
+    turns = _parting_remark(build_turns(script.labelled, roles.get))
     openings, exchanges = assemble(turns, briefer, names=names)
     spokesperson = briefer or main_spokesperson(openings, exchanges)
     if spokesperson in names:
         spokesperson = names[spokesperson]
     if spokesperson is None and openings and openings[0].speaker:
         spokesperson = names.get(openings[0].speaker, openings[0].speaker)
-    if url is None:
-        url = page_url
     return Briefing(series=SERIES, lang="en", date=date, title=title, spokesperson=spokesperson, url=url,
-                    source=source, format=NAME, openings=openings, exchanges=exchanges, turns=tuple(turns))
+                    source=source, format=format_name, openings=openings, exchanges=exchanges, turns=tuple(turns))
 
 
 _THANKS = re.compile(r"^[^?]{0,20}\b(?:thanks?|thank you)\b[^?]{0,40}$", re.I | re.S)
 
 
 def _parting_remark(turns: list[Turn]) -> list[Turn]:
-    """A reporter's "Thank you." after the last answer is a parting remark, not a question: make it a stage turn.
+    """A reporter's "Thank you." that no answer follows is a parting remark, not a question: make it a stage turn.
 
-    Around 90 pages end so; the turn stays in Briefing.turns but opens no exchange.
+    Around 90 mirror pages end so; on calls the moderator then calls the next reporter ("Q Thank you." / "MODERATOR:
+    Next we'll go to ..."), and the remark would otherwise open that reporter's question. The turn stays in
+    Briefing.turns but opens no exchange.
     """
-    if turns and turns[-1].role == ASKER and _THANKS.match(turns[-1].text):
-        return [*turns[:-1], Turn(STAGE, turns[-1].speaker, turns[-1].paragraphs)]
-    return turns
+    out = list(turns)
+    for i in range(len(turns) - 1, -1, -1):  # from the end: "Q Thanks, Karine." / "Q Thank you." are both parting
+        t = turns[i]
+        if t.role != ASKER or not _THANKS.match(t.text):
+            continue
+        nxt = next((u for u in out[i + 1:] if u.role != STAGE), None)
+        # right before another "Q" the thanks may open that reporter's question ("Q Thanks, Bill." / "Q Bill, did
+        # ..."): only a moderator's turn between them says a new reporter is asking
+        if nxt is None or (nxt.role == ASKER and i + 1 < len(turns) and turns[i + 1].role == STAGE
+                           and (turns[i + 1].speaker or "").upper() in _STAGE_SPEAKERS):
+            out[i] = Turn(STAGE, t.speaker, t.paragraphs)
+    return out
 
 
 def _upper(m: re.Match[str]) -> str:
@@ -436,4 +539,5 @@ _SNIFF_LABEL = re.compile(r"<p\b[^>]*>\s*(?:<(?:strong|b)>\s*)?(?:Q(?:&nbsp;|\s|
                           r"(?:MR|MS|MRS|DR)\.(?:&nbsp;|\s)+[A-Z][A-Za-z'’\-]+:|THE PRESIDENT:)")
 
 
-FORMAT = Format(NAME, "White House briefings (2009-2016 mirror pages, 2020 whitehouse.gov pages)", sniff, parse)
+FORMAT = Format(NAME, "White House briefings (2009-2016 mirror pages, 2020 whitehouse.gov pages)", sniff, parse,
+                takes_date=True)

@@ -7,7 +7,10 @@ silently. A file named on the command line is always tried, whatever its name.
 ``index.tsv`` (as the MFA corpus and ``podium fetch`` write it: tab-separated with a header holding at least
 ``file`` and ``url``, optionally ``kind``) in the page's folder or up to three folders above gives each page its
 publisher URL; its ``file`` column is relative to the folder of the index.tsv or to the folder above it. A page
-whose row says ``kind`` = ``list`` is a section's listing page, not a briefing: it is reported as skipped.
+whose row says ``kind`` = ``list`` is a section's listing page, not a briefing: it is reported as skipped. Indexes
+(that one, a ``lists/`` folder of listing pages beside the pages, or one the user names) are read by
+``sources.indexes``; each Page carries its entry (URL, date, title, evidence). ``.md`` files are pages when they
+open with front matter (a README is passed over).
 
 Only regular files are read (a link to one is followed). What cannot be read is named, never waited on: a named
 pipe, a device (a link to ``/dev/zero``), a socket or a dangling link is reported as skipped whatever its name; a
@@ -18,7 +21,6 @@ names that are not UTF-8 are reported with the undecodable bytes shown as U+FFFD
 
 from __future__ import annotations
 
-import csv
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
+from .indexes import IndexEntry, Indexes
 
-PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt"})
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt", ".md"})
 IGNORED_NAMES = frozenset({"robots.txt", "index.tsv"})
 #: Largest page read by default, in bytes (real transcripts weigh under 1 MB; the largest saved page is 0.4 MB).
 MAX_PAGE_BYTES = 20_000_000
@@ -66,59 +69,32 @@ class Page:
     skip: str | None = None
     #: The charset the server declared when the page was fetched (from the archive's record), if any.
     charset: str | None = None
+    #: What an index says about the page (URL, date, title, and where it says so).
+    index: IndexEntry | None = None
 
     @property
     def source(self) -> str:
         return printable(self.path)
 
 
-class _IndexTsv:
-    """URLs and kinds of pages listed in index.tsv files, loaded once per folder."""
-
-    def __init__(self) -> None:
-        self._by_dir: dict[str, dict[str, dict[str, str]] | None] = {}
-        self._near: dict[str, dict[str, dict[str, str]]] = {}
-
-    def _load(self, folder: str) -> dict[str, dict[str, str]] | None:
-        if folder not in self._by_dir:
-            tsv = os.path.join(folder, "index.tsv")
-            rows: dict[str, dict[str, str]] | None = None
-            if os.path.isfile(tsv):
-                rows = {}
-                try:
-                    with open(tsv, encoding="utf-8", newline="") as fh:
-                        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                            f = (row.get("file") or "").strip()
-                            if not f:
-                                continue
-                            for base in (folder, os.path.dirname(folder)):
-                                rows[os.path.normpath(os.path.join(base, f))] = row
-                except (OSError, csv.Error, UnicodeDecodeError):
-                    rows = None  # an unreadable index only costs the URLs
-            self._by_dir[folder] = rows
-        return self._by_dir[folder]
-
-    def row(self, path: Path) -> dict[str, str] | None:
-        key = os.path.normpath(os.path.abspath(path))
-        folder = os.path.dirname(key)
-        for _ in range(4):
-            rows = self._load(folder)
-            if rows is not None and key in rows:
-                return rows[key]
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        return None
+def _front_matter(path: Path) -> bool:
+    """A Markdown file is a page when it opens with front matter (a README is not)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"---\n", b"---\r")
+    except OSError:
+        return False
 
 
-def _page(path: Path, tsv: _IndexTsv) -> Page:
-    row = tsv.row(path)
-    if row is None:
+def _page(path: Path, tsv: Indexes) -> Page:
+    if tsv.is_index_file(path):
+        return Page(path, skip="listing page read as the index of the pages beside it, not a briefing")
+    entry = tsv.entry(path)
+    if entry is None:
         return Page(path)
-    url = (row.get("url") or "").strip() or None
-    kind = (row.get("kind") or "").strip().lower()
-    return Page(path, url, "listing page (index.tsv kind=list), not a briefing" if kind == "list" else None)
+    kind = (entry.kind or "").lower()
+    return Page(path, entry.url, "listing page (index.tsv kind=list), not a briefing" if kind == "list" else None,
+                index=entry)
 
 
 def _not_regular(path: Path, max_bytes: int | None) -> str | None:
@@ -142,7 +118,7 @@ def _not_regular(path: Path, max_bytes: int | None) -> str | None:
     return None
 
 
-def _folder(path: Path, tsv: _IndexTsv, max_bytes: int | None, errors: list[SourceError] | None) -> Iterator[Page]:
+def _folder(path: Path, tsv: Indexes, max_bytes: int | None, errors: list[SourceError] | None) -> Iterator[Page]:
     def unreadable(exc: OSError) -> None:
         err = SourceError(printable(exc.filename or path), f"folder cannot be read: {exc.strerror or exc}")
         if errors is None:
@@ -156,7 +132,8 @@ def _folder(path: Path, tsv: _IndexTsv, max_bytes: int | None, errors: list[Sour
             if name.startswith(".") or name.lower() in IGNORED_NAMES:
                 continue
             f = Path(root) / name
-            page_like = os.path.splitext(name)[1].lower() in PAGE_SUFFIXES
+            suffix = os.path.splitext(name)[1].lower()
+            page_like = suffix in PAGE_SUFFIXES and (suffix != ".md" or _front_matter(f))
             try:
                 regular = stat.S_ISREG(os.lstat(f).st_mode) or os.path.islink(f)
             except OSError:
@@ -171,18 +148,19 @@ def _folder(path: Path, tsv: _IndexTsv, max_bytes: int | None, errors: list[Sour
     yield from found
 
 
-def pages(paths: Iterable[str | Path], *, max_bytes: int | None = -1,
+def pages(paths: Iterable[str | Path], indexes: Indexes | None = None, *, max_bytes: int | None = -1,
           errors: list[SourceError] | None = None) -> Iterator[Page]:
     """Every page under the given files and folders, in a stable order; SourceError for a path that does
     not exist is raised only when that path is reached, as a Page cannot stand for it.
 
     ``max_bytes``: the page size limit (-1: ``max_page_bytes()``; None: no limit). A file that is not regular
     or over the limit comes as a Page with ``skip`` saying why. ``errors``: where folders that cannot be listed
-    go (without it, the first one raises SourceError).
+    go (without it, the first one raises SourceError). ``indexes``: the user's indexes (``sources.indexes``); those
+    beside the pages are found either way.
     """
     if max_bytes == -1:
         max_bytes = max_page_bytes()
-    tsv = _IndexTsv()
+    tsv = indexes if indexes is not None else Indexes()
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -199,16 +177,18 @@ def pages(paths: Iterable[str | Path], *, max_bytes: int | None = -1,
             raise SourceError(printable(path), "no such file or folder")
 
 
-def expand(paths: Iterable[str | Path], *, max_bytes: int | None = -1) -> tuple[list[Page], list[SourceError]]:
+def expand(paths: Iterable[str | Path], indexes: Indexes | None = None, *,
+           max_bytes: int | None = -1) -> tuple[list[Page], list[SourceError]]:
     """All pages, and an error for each path that does not exist or folder that cannot be read (the rest are
     still returned). Pages that cannot be read come with ``skip`` saying why (see ``pages``)."""
     if max_bytes == -1:
         max_bytes = max_page_bytes()  # a bad $PODIUM_MAX_PAGE_MB stops here, once, with its message
     out: list[Page] = []
     errors: list[SourceError] = []
+    indexes = indexes if indexes is not None else Indexes()
     for p in paths:
         try:
-            out.extend(pages([p], max_bytes=max_bytes, errors=errors))
+            out.extend(pages([p], indexes, max_bytes=max_bytes, errors=errors))
         except SourceError as exc:
             errors.append(exc)
     return out, errors
