@@ -16,7 +16,6 @@ from podium.cli import main
 from podium.errors import ParseError, SourceError
 from podium.parse import parse_bytes, parse_file
 from podium.parse._common import index_url
-from podium.pipeline import provenance_key
 from podium.sources.files import expand
 from podium.sources.indexes import Indexes, read_index_tsv, read_listing_pages, read_table_index
 
@@ -92,10 +91,11 @@ def test_ingest_records_where_the_date_came_from(shared, tmp_path):
         rows = {r["source"].rsplit("/", 1)[1]: r for r in store.conn.execute("SELECT * FROM briefings")}
         for name in UNDATED:
             row = rows[name]
-            evidence = json.loads(store.meta(provenance_key(row["key"])))
+            evidence = store.provenance(row["key"])
+            assert json.loads(row["provenance"]) == evidence
             assert evidence["dated_by"] == "index" and evidence["index"].startswith("listing page lists/")
             assert row["date"] == evidence["date"]
-        dated = json.loads(store.meta(provenance_key(rows["1.html"]["key"])))
+        dated = store.provenance(rows["1.html"]["key"])
         assert dated["dated_by"] == "page" and dated["index"] == "listing page lists/0.html row 2"
 
 
@@ -124,7 +124,8 @@ def test_user_index_table_dates_a_page(shared, tmp_path):
         assert report.count("added") == 1
         row = pod.db.store.conn.execute("SELECT * FROM briefings").fetchone()
         assert (row["date"], row["url"]) == ("2010-01-04", "https://example.org/gaggle")
-        assert json.loads(pod.db.store.meta(provenance_key(row["key"])))["index"] == "index my_index.csv row 1"
+        assert pod.db.store.provenance(row["key"])["index"] == "index my_index.csv row 1"
+        assert pod.briefing(row["id"])["provenance"]["index"] == "index my_index.csv row 1"
 
 
 def test_bad_index_is_a_clear_error(tmp_path):

@@ -310,11 +310,6 @@ def ingest_table(db: Database, path: str | Path, *, columns: dict[str, str] | No
             record(IngestResult(where, "failed", error=getattr(exc, "reason", None) or str(exc)))
 
 
-def provenance_key(briefing_key: str) -> str:
-    """The store's meta key under which ingest records where a briefing's date came from (see ``_parse_page``)."""
-    return f"provenance:{briefing_key}"
-
-
 def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
            progress: bool = False, on_result: Callable[[IngestResult], None] | None = None,
            passes: Iterable[Any] | None = None, link: bool = True, indexes: Iterable[str | Path] = (),
@@ -324,8 +319,8 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
     ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``link``: afterwards
     put the versions of each press conference into events and align them (``link_events``; only what changed).
     ``indexes``: index files or folders of listing pages that give pages their URL and date (``sources.indexes``;
-    those beside the pages are found anyway); the evidence for a date an index gave is recorded in the store's meta
-    table under ``provenance_key(briefing.key)``. Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
+    those beside the pages are found anyway); the evidence for a briefing's date and URL is recorded in its
+    ``provenance`` column (``Store.provenance(key)``). Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
     ``sources.tables`` with ``columns`` (field -> column name).
     """
     report = IngestReport()
@@ -364,9 +359,7 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 briefing, evidence = _parse_page(page, data, format)
                 result = ingest_briefing(db, briefing, data, passes=passes)
                 if evidence is not None:
-                    value = json.dumps(evidence, ensure_ascii=False)
-                    if db.store.meta(provenance_key(briefing.key)) != value:
-                        db.store.set_meta(provenance_key(briefing.key), value)
+                    db.store.set_provenance(briefing.key, evidence)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))
                 continue

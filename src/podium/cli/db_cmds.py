@@ -217,6 +217,14 @@ def show_command(ident: str, db: str, as_json: bool) -> None:
     click.echo(f"b{obj['id']}  {obj['title']}\n{obj['date']}  {obj['series']}  [{obj['lang']}]  "
                f"spokesperson: {obj['spokesperson']}  {len(obj['exchanges'])} exchanges")
     click.echo(f"{obj['url'] or ''}\n{obj['source']}")
+    if obj.get("provenance"):
+        p = obj["provenance"]
+        click.echo("dated by " + ("the page" if p.get("dated_by") == "page" else "an index") + "; "
+                   + ", ".join(f"{k}: {v}" for k, v in p.items() if k != "dated_by"))
+    if obj.get("event_id"):
+        others = ", ".join(f"b{o['briefing_id']} [{o['lang']}]" for o in obj.get("other_versions", []))
+        click.echo(f"event v{obj['event_id']}" + (f"; other versions: {others}" if others else "; the only version")
+                   + f"  (podium versions v{obj['event_id']})")
     for text in obj["openings"]:
         click.echo(f"\n[opening] {text}")
     for e in obj["exchanges"]:

@@ -5,7 +5,8 @@ can always be rebuilt (``podium reindex``). Tables are plain and named for the d
 well in Datasette, sqlite3 or pandas as it is:
 
     outlets        name, outlet_type, country                (the outlet registry, plus outlets seen in the data)
-    briefings      one row per published briefing (key = URL, or series|lang|date|title)
+    briefings      one row per published briefing (key = URL, or series|lang|date|title; provenance: JSON evidence
+                   for its date and URL when an index gave them)
     turns          every turn of a briefing in page order (openings, questions, answers, stage notes)
     exchanges      a question and its answer, with asker, outlet, follow_up, spokesperson and source
     annotations    what an analysis pass says about an exchange: one row per (exchange_id, kind)
@@ -242,9 +243,18 @@ SELECT
 FROM exchanges e JOIN briefings b ON b.id = e.briefing_id;
 """
 
+def _v4(conn: sqlite3.Connection) -> None:
+    # where a briefing's date and URL came from (an index row, the page itself), as JSON; earlier databases kept
+    # it in meta under "provenance:<briefing key>"
+    conn.execute("ALTER TABLE briefings ADD COLUMN provenance TEXT")
+    conn.execute("UPDATE briefings SET provenance = (SELECT value FROM meta WHERE key = 'provenance:' || "
+                 "briefings.key) WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'provenance:' || briefings.key)")
+    conn.execute("DELETE FROM meta WHERE key LIKE 'provenance:%'")
+
+
 #: Ordered schema steps (SQL scripts or functions run inside the step's transaction);
 #: step i brings the database from user_version i to i + 1.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2, _V3)
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2, _V3, _v4)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -203,6 +203,17 @@ class Store:
             "SELECT role, speaker, text FROM turns WHERE briefing_id = ? ORDER BY pos", (r["id"],))] == body]
         return same_body[0] if len(same_body) == 1 else None
 
+    def provenance(self, briefing_key: str) -> dict[str, Any] | None:
+        """Where a briefing's date and URL came from (see ``set_provenance``), or None."""
+        row = self.conn.execute("SELECT provenance FROM briefings WHERE key = ?", (briefing_key,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
+    def set_provenance(self, briefing_key: str, evidence: dict[str, Any]) -> None:
+        """Record the evidence for a briefing's date and URL (an index row, the page's own date line)."""
+        value = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        self.conn.execute("UPDATE briefings SET provenance = ? WHERE key = ? AND provenance IS NOT ?",
+                          (value, briefing_key, value))
+
     def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
         """Record the outlet registry (name, type, country)."""
         with self._transaction() as c:
@@ -469,6 +480,7 @@ class Store:
             raise NotFound(f"no briefing b{briefing_id} in {self.path}")
         d = {k: b[k] for k in ("id", "series", "lang", "date", "title", "spokesperson", "spokesperson_id", "url",
                                "source", "format", "n_exchanges", "ingested_at", "updated_at", "event_id")}
+        d["provenance"] = json.loads(b["provenance"]) if b["provenance"] else None
         d["briefing_id"] = d["id"]
         # the other language versions of the same event
         d["other_versions"] = [dict(r) for r in c.execute(
