@@ -2,10 +2,17 @@
 over loopback from this process by N concurrent keep-alive connections (httpx, asyncio) for a fixed time.
 
     .venv/bin/python benchmarks/bench_web_load.py                 # builds the database in a temp dir first
-    .venv/bin/python benchmarks/bench_web_load.py --db mfa.db --connections 32 --seconds 30
+    .venv/bin/python benchmarks/bench_web_load.py --db mfa.db --connections 32 --seconds 30 --workers 2
+    .venv/bin/python benchmarks/bench_web_load.py --db mfa.db --distinct   # (almost) every request a new one
 
-Prints requests/s, latency percentiles and errors (any non-200 answer or failed request). It measures; it does
-not assert. The client shares the machine with the server: on a 2-core box both compete for CPU.
+Prints requests/s, latency percentiles and errors (any non-200 answer or failed request), with the load average
+of the machine before and after. It measures; it does not assert. The client shares the machine with the server:
+on a 2-core box both compete for CPU.
+
+The default mix repeats: 35 queries x 8 filter sets = 280 distinct requests, as a crowd asking the popular
+searches would; the server answers a repeat from its cache (one per worker process). ``--distinct`` adds a
+page size (10-30) and page (1-5) drawn at random to each request, so that nearly every request is computed:
+the figure for searches nobody asked before.
 """
 
 from __future__ import annotations
@@ -57,9 +64,10 @@ def build_db(folder: Path) -> Path:
     return db
 
 
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+def start_server(db: Path, port: int, log: Path, workers: int, threads: int) -> subprocess.Popen:
     podium = Path(sys.executable).with_name("podium")
-    cmd = [str(podium), "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"]
+    cmd = [str(podium), "serve", "--db", str(db), "--port", str(port), "--log-level", "warning",
+           "--workers", str(workers), "--threads", str(threads)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -75,7 +83,7 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
     raise SystemExit("podium serve did not answer within 60 s")
 
 
-async def drive(base: str, connections: int, seconds: float, warmup: float) -> dict:
+async def drive(base: str, connections: int, seconds: float, warmup: float, distinct: bool = False) -> dict:
     rng = random.Random(7)
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -91,6 +99,8 @@ async def drive(base: str, connections: int, seconds: float, warmup: float) -> d
                 if now >= stop:
                     return
                 params = {"q": rng.choice(QUERIES), **rng.choice(FILTERS)}
+                if distinct:
+                    params.update(per_page=str(rng.randint(10, 30)), page=str(rng.randint(1, 5)))
                 t = time.perf_counter()
                 try:
                     r = await client.get("/search.json", params=params)
@@ -122,14 +132,20 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (podium serve --workers)")
+    ap.add_argument("--threads", type=int, default=8, help="threads per server process (podium serve --threads)")
+    ap.add_argument("--distinct", action="store_true", help="a random page size and page on every request")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
         db = args.db or build_db(Path(tmp))
         port = free_port()
         log = Path(tmp) / "server.log"
-        server = start_server(db, port, log)
+        server = start_server(db, port, log, args.workers, args.threads)
+        load_before = os.getloadavg()
         try:
-            res = asyncio.run(drive(f"http://127.0.0.1:{port}", args.connections, args.seconds, args.warmup))
+            res = asyncio.run(drive(f"http://127.0.0.1:{port}", args.connections, args.seconds, args.warmup,
+                                    args.distinct))
+            load_after = os.getloadavg()
         finally:
             server.terminate()
             server.wait(10)
@@ -137,8 +153,12 @@ def main() -> None:
     lat = res["latencies"]
     n_err = sum(res["errors"].values())
     print(f"\nsearch API load: {args.connections} connections, {args.seconds:g} s (after {args.warmup:g} s warm-up), "
-          f"{len(QUERIES)} real queries x {len(FILTERS)} filter sets, server and client on loopback, "
+          f"{len(QUERIES)} real queries x {len(FILTERS)} filter sets"
+          + (" x random page size and page (--distinct)" if args.distinct else "")
+          + f", server ({args.workers} process(es) x {args.threads} threads) and client on loopback, "
           f"{os.cpu_count()} CPUs")
+    print("  load average  before " + " / ".join(f"{x:.2f}" for x in load_before)
+          + "   after " + " / ".join(f"{x:.2f}" for x in load_after) + "  (1 / 5 / 15 min)")
     print(f"  requests ok   {len(lat):8d}")
     print(f"  requests/s    {len(lat) / res['seconds']:8.1f}")
     if lat:
