@@ -87,6 +87,7 @@ async def drive(base: str, connections: int, seconds: float, warmup: float, dist
     rng = random.Random(7)
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    sent = [0]
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         start = time.perf_counter()
@@ -99,6 +100,7 @@ async def drive(base: str, connections: int, seconds: float, warmup: float, dist
                 if now >= stop:
                     return
                 params = {"q": rng.choice(QUERIES), **rng.choice(FILTERS)}
+                sent[0] += 1
                 if distinct:
                     params.update(per_page=str(rng.randint(10, 30)), page=str(rng.randint(1, 5)))
                 t = time.perf_counter()
@@ -115,7 +117,29 @@ async def drive(base: str, connections: int, seconds: float, warmup: float, dist
                         errors[kind] = errors.get(kind, 0) + 1
 
         await asyncio.gather(*(worker() for _ in range(connections)))
-    return {"latencies": latencies, "errors": errors, "seconds": seconds}
+    return {"latencies": latencies, "errors": errors, "seconds": seconds, "sent": sent[0]}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its live children (the worker processes), from /proc; 0 where
+    /proc cannot tell."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def client_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def pct(values: list[float], p: float) -> float:
@@ -142,10 +166,12 @@ def main() -> None:
         log = Path(tmp) / "server.log"
         server = start_server(db, port, log, args.workers, args.threads)
         load_before = os.getloadavg()
+        cpu_before = (cpu_seconds(server.pid), client_cpu())
         try:
             res = asyncio.run(drive(f"http://127.0.0.1:{port}", args.connections, args.seconds, args.warmup,
                                     args.distinct))
             load_after = os.getloadavg()
+            cpu_used = (cpu_seconds(server.pid) - cpu_before[0], client_cpu() - cpu_before[1])
         finally:
             server.terminate()
             server.wait(10)
@@ -167,6 +193,10 @@ def main() -> None:
         print(f"  latency p99   {1000 * pct(lat, 99):8.1f} ms")
         print(f"  latency max   {1000 * max(lat):8.1f} ms")
     print(f"  errors        {n_err:8d}" + (f"  {res['errors']}" if n_err else ""))
+    sent = res["sent"]
+    if sent:
+        print(f"  CPU per request, warm-up included ({sent} requests): server {1000 * cpu_used[0] / sent:.2f} ms, "
+              f"client {1000 * cpu_used[1] / sent:.2f} ms")
     noise = [line for line in server_log if "serving" not in line]
     if noise:
         print("server log (last lines):\n  " + "\n  ".join(noise[-15:]))
