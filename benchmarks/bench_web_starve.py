@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                         "--no-progress", "-q"], check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
     server = subprocess.Popen([str(PODIUM), "serve", "--db", str(db), "--port", str(port), "--log-level", "error",
-                               "--workers", str(args.server_workers)], stderr=subprocess.PIPE)
+                               "--threads", str(args.server_workers)], stderr=subprocess.PIPE)
     try:
         for _ in range(300):
             try:

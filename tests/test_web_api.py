@@ -225,6 +225,30 @@ def test_not_found_is_404_in_html_and_json(client):
     assert client.get("/briefings/banana.json").status_code == 400
 
 
+def test_answers_carry_an_etag_and_a_repeat_gets_304_until_the_database_changes(tmp_path):
+    db = tmp_path / "etag.db"
+    with Podium(db) as pod:
+        pod.ingest(EN[:2], analyse=False)
+    c = AppClient(create_app(db))
+    tags = {}
+    for path in ("/search.json?q=China", "/search?q=China", "/index.json", "/outlets.json", "/openapi.json"):
+        first = c.get(path)
+        tags[path] = tag = first.headers["etag"]
+        assert first.status_code == 200 and first.headers["cache-control"] == "no-cache", path
+        again = c.get(path, headers={"if-none-match": tag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag, path
+        assert c.get(path).content == first.content
+    assert c.get("/search.json?q=China", headers={"if-none-match": '"stale"'}).status_code == 200
+    css = c.get("/static/podium.css")
+    assert "max-age" in css.headers["cache-control"]
+    assert c.get("/static/podium.css", headers={"if-none-match": css.headers["etag"]}).status_code == 304
+    total = c.get("/search.json?q=China").json()["total"]
+    with Podium(db) as pod:  # another process writes: every cached answer is stale
+        pod.ingest(EN[2:6], analyse=False)
+    r = c.get("/search.json?q=China", headers={"if-none-match": tags["/search.json?q=China"]})
+    assert r.status_code == 200 and r.headers["etag"] != tags["/search.json?q=China"] and r.json()["total"] > total
+
+
 def test_slow_request_is_cut_off_with_a_message(mfa_db):
     slow = AppClient(create_app(mfa_db, query_timeout=1e-6))
     r = slow.get("/search.json", params={"q": "th* OR an* OR se*"})

@@ -24,14 +24,17 @@ from . import db_option, main
               metavar="FILE", help="Read the admin token from this file (its first line), e.g. one only you can read.")
 @click.option("--timeout", "query_timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds a request may spend in the database before it is stopped with a message (503).")
-@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Threads running database calls.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Server processes sharing the port (each with its own threads and answer cache); about one "
+                   "per core.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Threads running database calls, per process.")
 @click.option("--keep-alive", "keep_alive", default=30, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds an idle keep-alive connection stays open.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve_command(db: str, host: str, port: int, admin_token: str | None, admin_token_file: str | None,
-                  query_timeout: float, workers: int, keep_alive: int, log_level: str) -> None:
+                  query_timeout: float, workers: int, threads: int, keep_alive: int, log_level: str) -> None:
     """Serve the database as a web application: search, briefing reader, trends, outlets, formulations, and
     the same data as JSON (add .json to any page's path; /openapi.json describes the API).
 
@@ -39,6 +42,7 @@ def serve_command(db: str, host: str, port: int, admin_token: str | None, admin_
     podium serve --db podium.db                 # http://127.0.0.1:8000/
     PODIUM_ADMIN_TOKEN="$(openssl rand -hex 16)" podium serve   # allow uploads and re-analysis
     podium serve --admin-token-file ~/.podium-token
+    podium serve --workers 2                    # two processes (one per core)
     """
     import uvicorn
 
@@ -65,7 +69,22 @@ def serve_command(db: str, host: str, port: int, admin_token: str | None, admin_
     if admin_token is not None and len(admin_token) < 12:
         raise click.BadParameter("use an admin token of at least 12 characters",
                                  param_hint="--admin-token-file" if admin_token_file else "--admin-token")
-    app = create_app(db, admin_token=admin_token, query_timeout=query_timeout, workers=workers)
     mode = "admin writes enabled" if admin_token else "read-only"
-    click.echo(f"podium: serving {os.path.abspath(db)} ({mode}) on http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, timeout_keep_alive=keep_alive)
+    procs = f", {workers} processes" if workers > 1 else ""
+    click.echo(f"podium: serving {os.path.abspath(db)} ({mode}{procs}) on http://{host}:{port}/", err=True)
+    options = {"host": host, "port": port, "log_level": log_level, "server_header": False,
+               "timeout_keep_alive": keep_alive}
+    if workers == 1:
+        app = create_app(db, admin_token=admin_token, query_timeout=query_timeout, workers=threads)
+        uvicorn.run(app, **options)
+        return
+    from ..web import app as web_app
+
+    # each worker process builds its own application from the environment (the token never goes on a command line)
+    os.environ.update({web_app.ENV_DB: os.path.abspath(db), web_app.ENV_TIMEOUT: str(query_timeout),
+                       web_app.ENV_THREADS: str(threads)})
+    if admin_token is not None:
+        os.environ[web_app.ENV_TOKEN] = admin_token
+    else:
+        os.environ.pop(web_app.ENV_TOKEN, None)
+    uvicorn.run("podium.web.app:app_from_env", factory=True, workers=workers, **options)

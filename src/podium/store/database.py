@@ -99,14 +99,20 @@ class Database:
 
     def data_version(self) -> tuple[int, ...]:
         """Changes whenever a commit may have changed the data: size and modification time of the database
-        file and its WAL (a commit appends to the WAL, a checkpoint rewrites the file). Costs two stat calls."""
+        file and its WAL (a commit appends to the WAL, a checkpoint rewrites the file) and of the index's
+        meta.json (an index commit rewrites it). Costs three stat calls. When the index has a new commit, the
+        searcher is moved to it first (its own reload lags by up to a second), so that answers computed after
+        this call are at least as new as the token: a cache keyed by it never keeps a stale search."""
         out: list[int] = []
-        for suffix in ("", "-wal"):
+        for name in (self.path, f"{self.path}-wal", str(self.index.path / "meta.json")):
             try:
-                st = os.stat(f"{self.path}{suffix}")
+                st = os.stat(name)
                 out += [st.st_mtime_ns, st.st_size]
             except OSError:
                 out += [0, 0]
+        if tuple(out[4:]) != getattr(self, "_index_seen", None):
+            self.index.reload()
+            self._index_seen = tuple(out[4:])
         return tuple(out)
 
     # ---- consistency ----------------------------------------------------------------------------------------

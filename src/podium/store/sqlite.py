@@ -541,6 +541,38 @@ class Store:
         d["revisions"] = c.execute("SELECT count(*) FROM revisions").fetchone()[0]
         return d
 
+    # ---- the rest of the store interface (podium.store.base.StoreBackend); the SQL is in analytics and events
+
+    def load_briefings(self, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
+        from .analytics import load_briefings
+
+        return load_briefings(self, ids)
+
+    def versions(self) -> tuple[list[Any], dict[int, str]]:
+        from . import events
+
+        return events.versions(self)
+
+    def event_fingerprints(self) -> dict[str, str]:
+        from . import events
+
+        return events.event_fingerprints(self)
+
+    def write_events(self, events: list[tuple[Any, str]], links: Any, differences: Any) -> dict[str, int]:
+        from . import events as store_events
+
+        return store_events.write_events(self, events, links, differences)
+
+    def event(self, event_id: int) -> dict[str, Any]:
+        from . import events
+
+        return events.event(self, event_id)
+
+    def event_rows(self, **filters: Any) -> list[dict[str, Any]]:
+        from . import events
+
+        return events.event_rows(self, **filters)
+
     def distinct(self, column: str) -> list[str]:
         """Distinct values of a filter column (for case-insensitive filter matching)."""
         sql = {"spokesperson": "SELECT COALESCE(spokesperson_id, spokesperson) FROM exchanges "
