@@ -21,13 +21,20 @@ from . import briefing_filter_options, db_option, main
 def filter_options(f):
     """The filters shared by search, kwic and export: the briefing filters and the analysis ones."""
     f = click.option("--clarity",
-                     help="Only answers with this clarity label (needs analysis), e.g. 'Clear Reply'.")(f)
-    f = click.option("--country", metavar="ISO3", help="Only exchanges mentioning this country (needs analysis).")(f)
+                     help="Only answers with this clarity class (needs analysis): 'Clear Reply', 'Ambivalent', "
+                     "'Clear Non-Reply' -- or one of the 9 labels as --evasion takes them.")(f)
+    f = click.option("--evasion", metavar="LABEL",
+                     help="Only answers with this fine clarity label (needs analysis): Explicit, Implicit, Dodging, "
+                     "Deflection, Partial, General, 'Declining to answer', 'Claims ignorance', Clarification.")(f)
+    f = click.option("--country", metavar="ISO3|NAME",
+                     help="Only exchanges mentioning this country (needs analysis): a code (TWN) or a name "
+                     "(Taiwan, 台湾).")(f)
     return briefing_filter_options(f)
 
 
 def _filters(kw: dict[str, Any]) -> dict[str, Any]:
-    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
+    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
+            "evasion")
     return {k: kw.get(k) for k in keys if kw.get(k) not in (None, "")}
 
 

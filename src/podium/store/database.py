@@ -158,6 +158,10 @@ class Database:
                 out.append(tantivy.Query.term_query(schema, field, self._canonical(field, str(value))))
         if filters.get("country"):
             out.append(tantivy.Query.term_query(schema, "country", str(filters["country"]).strip().upper()))
+        if filters.get("evasion"):
+            # the index has no field for the fine label: the store names the exchanges that carry it
+            ids = self.store.fine_label_ids(str(filters["evasion"]))
+            out.append(tantivy.Query.term_set_query(schema, "exchange_id", ids or [-1]))
         return out
 
     def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:

@@ -28,9 +28,11 @@ from .app import JSON, TooLarge, Web, redirect, url_for_params
 
 #: URL parameter -> facade keyword, for the filters every listing takes.
 FILTERS = {"from": "date_from", "to": "date_to", "spokesperson": "spokesperson", "outlet": "outlet",
-           "outlet_type": "outlet_type", "country": "country", "clarity": "clarity", "lang": "lang"}
+           "outlet_type": "outlet_type", "country": "country", "clarity": "clarity", "lang": "lang",
+           "evasion": "evasion"}
 FILTER_LABELS = {"from": "from", "to": "to", "spokesperson": "spokesperson", "outlet": "outlet",
-                 "outlet_type": "outlet type", "country": "country", "clarity": "clarity", "lang": "language"}
+                 "outlet_type": "outlet type", "country": "country", "clarity": "clarity", "lang": "language",
+                 "evasion": "clarity label"}
 FACET_LABELS = {"year": "Year", "lang": "Language", "spokesperson": "Spokesperson", "outlet_type": "Outlet type",
                 "outlet": "Outlet", "clarity": "Answer clarity", "country": "Countries mentioned"}
 LANGS = {"en": "English", "zh": "Chinese"}
@@ -56,6 +58,14 @@ EXAMPLES = ['"shared future"', '"one China"', "Huawei OR ZTE", "sanction*", "Xin
 
 
 # ---- parameters ---------------------------------------------------------------------------------------------
+
+def _accept(request: Request, *names: str) -> None:
+    """Refuse URL parameters this page does not take (a misspelt ``limit=`` must not be ignored silently)."""
+    unknown = sorted(set(request.query_params) - set(names))
+    if unknown:
+        raise QueryError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for {request.url.path}; "
+                         f"accepted: {', '.join(names)}")
+
 
 def _text(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
@@ -128,6 +138,7 @@ async def home(request: Request, web: Web) -> dict[str, Any]:
 # ---- search -------------------------------------------------------------------------------------------------
 
 async def search(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "q", *FILTERS, "exact", "sort", "view", "per_page", "page", "window", "sentence")
     q = _text(request, "q")
     params, filters = _filters(request)
     exact = _flag(request, "exact")
@@ -363,6 +374,7 @@ def _trend_specs(request: Request) -> list[tuple[str, str]]:
 
 
 async def trends(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "term", "q", "country", "formulation", "by", "per", "exact", "from", "to", "lang")
     specs = _trend_specs(request)
     by = _text(request, "by") or "month"
     per = _text(request, "per")
@@ -566,6 +578,7 @@ def event_view(data: dict[str, Any]) -> dict[str, Any]:
 # ---- outlets and formulations ---------------------------------------------------------------------------------
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "lang", "from", "to")
     kw = {"lang": _text(request, "lang"), "date_from": _text(request, "from"), "date_to": _text(request, "to")}
     df = await web.run(functools.partial(web.pod.outlets, **kw))
     counted = {k: v for k, v in df.attrs.items()}
@@ -599,6 +612,7 @@ def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def formulations(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "new_since", "lang", "limit", "contains")
     new_since = _text(request, "new_since")
     lang = _text(request, "lang")
     limit = _int(request, "limit", 100, 1, 2000)
