@@ -82,9 +82,9 @@ def test_search_errors_are_one_line_messages(db, tmp_path):
 
 
 def test_kwic(db):
-    out = run("kwic", "China", "--db", db, "--window", 4, "--limit", 5).output.splitlines()
+    out = run("kwic", "China", "--db", db, "--window", 4, "--limit", 5).stdout.splitlines()
     assert len(out) == 5 and all("China" in line for line in out)
-    lines = json.loads(run("kwic", "Taiwan", "--db", db, "--sentence", "--json", "--limit", 3).output)
+    lines = json.loads(run("kwic", "Taiwan", "--db", db, "--sentence", "--json", "--limit", 3).stdout)
     assert len(lines) == 3 and all(ln["keyword"] == "Taiwan" for ln in lines)
 
 

@@ -197,11 +197,20 @@ class Podium:
             out["facets"]["spokesperson"] = dict(sorted(merged.items(), key=lambda kv: -kv[1]))
         return out
 
-    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, exact: bool = False,
-             **filters: Any) -> list[dict[str, Any]]:
-        """Keyword-in-context lines: [{"exchange_id", "date", "field" ("question"|"answer"), "left",
-        "keyword", "right"}], window = words each side, or the whole sentence with sentence=True."""
-        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, exact=exact,
+    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, offset: int = 0,
+             exact: bool = False, **filters: Any) -> list[dict[str, Any]]:
+        """Keyword-in-context lines, oldest first: [{"exchange_id", "briefing_id", "date", "lang", "field"
+        ("question"|"answer"), "left", "keyword", "right"}]; window = words each side, or the whole sentence with
+        sentence=True. ``left + keyword + right`` is the original text. ``concordance`` says how many there are."""
+        return self.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
+                                **filters)["lines"]
+
+    def concordance(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100,
+                    offset: int = 0, exact: bool = False, **filters: Any) -> dict[str, Any]:
+        """One page of keyword-in-context lines and the size of the whole: {"lines" (as ``kwic``), "offset",
+        "total_lines" (None when too many exchanges match to count them all; "lines_counted" is then a lower
+        bound), "lines_counted", "total_exchanges" (exchanges matching)}."""
+        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
                              **self._filters(filters))
 
     def exchanges(self, **filters: Any) -> pd.DataFrame:

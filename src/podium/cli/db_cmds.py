@@ -136,37 +136,90 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
               help="Words of context each side.")
 @click.option("--sentence", is_flag=True, help="Show the whole sentence around each match instead of a window.")
 @click.option("--exact", is_flag=True, help="Unquoted words match only their exact form (no stemming).")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
-def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, limit: int, as_json: bool,
-                 **kw: Any) -> None:
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Lines to show (how many there are in all is always said).")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Lines to skip first (to page on).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl", "json"]), default="text",
+              show_default=True, help="text for reading; csv or jsonl (one line per row) for analysis.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json (a JSON list).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write csv/jsonl/json to this file.")
+def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, limit: int, offset: int, fmt: str,
+                 as_json: bool, output: str | None, **kw: Any) -> None:
     """Keyword in context: every occurrence of TERM with the words around it, oldest first.
 
     TERM uses the search syntax ("phrases", prefix*, AND/OR/NOT); the matches shown are its positive terms.
+    The hit is shown between [brackets] (bold on a terminal) with the text around it as printed. A line on
+    stderr says which lines are shown of how many (--offset and --limit page through them).
     """
+    fmt = "json" if as_json else fmt
     with Podium(db, create=False) as pod:
-        lines = pod.kwic(term, window=window, sentence=sentence, limit=limit, exact=exact, **_filters(kw))
-    if as_json:
-        _json(lines)
-        return
-    width = 50
-    for ln in lines:
-        left = ln["left"] if sentence else _trim_left(ln["left"], width)
-        kwd = click.style(ln["keyword"], bold=True, fg="yellow")
-        tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
-        if sentence:
-            click.echo(f"{tag}  {left} [{kwd}] {ln['right']}")
+        res = pod.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
+                              **_filters(kw))
+    lines = res["lines"]
+    if fmt != "text":
+        text = _kwic_table(lines, fmt)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
         else:
-            click.echo(f"{tag}  {left:>{width}} {kwd} {ln['right'][:width]}")
-    if not lines:
-        click.echo(f"no occurrences of {term!r}", err=True)
+            sys.stdout.write(text)
+    else:
+        width = 50
+        for ln in lines:
+            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
+            tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
+            if sentence:
+                click.echo(f"{tag}  {ln['left']}{kwd}{ln['right']}")
+            else:
+                left = _trim_left(ln["left"], width)
+                click.echo(f"{tag}  {left:>{width}}{kwd}{_trim_right(ln['right'], width)}")
+    click.echo(_kwic_summary(term, res, len(lines), offset) + (f"; written to {output}" if output and fmt != "text"
+                                                                else ""), err=True)
+
+
+def _kwic_summary(term: str, res: dict[str, Any], shown: int, offset: int) -> str:
+    total = res["total_lines"]
+    of = f"{total:,}" if total is not None else f"at least {res['lines_counted']:,}"
+    where = f"in {res['total_exchanges']:,} exchange(s)"
+    if not shown:
+        return f"no lines of {term!r} from line {offset + 1} ({of} line(s) {where})" if offset and total \
+            else f"no occurrences of {term!r}"
+    more = "" if total is not None and offset + shown >= total else f"; --offset {offset + shown} for more"
+    return f"showing lines {offset + 1}-{offset + shown} of {of} {where}{more}"
+
+
+def _kwic_table(lines: list[dict[str, Any]], fmt: str) -> str:
+    """csv (header, one row per line), jsonl or json text of concordance lines."""
+    if fmt == "json":
+        return json.dumps(lines, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(ln, ensure_ascii=False) + "\n" for ln in lines)
+    import csv
+    import io
+
+    buf = io.StringIO()
+    cols = ["exchange_id", "briefing_id", "date", "lang", "field", "left", "keyword", "right"]
+    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lines)
+    return buf.getvalue()
+
+
+def _trim_right(text: str, width: int) -> str:
+    """The start of a right context, cut at a word boundary to fit ``width``."""
+    if len(text) <= width:
+        return text
+    cut = text[:width].rsplit(" ", 1)[0]
+    return (cut if len(cut) > width // 2 else text[:width - 1]) + "…"
 
 
 def _trim_left(text: str, width: int) -> str:
-    """The end of a left context, cut at a word boundary to fit ``width``."""
+    """The end of a left context, cut at a word boundary to fit ``width`` (its space before the hit kept)."""
     if len(text) <= width:
         return text
-    return "…" + text[-width + 1:].split(" ", 1)[-1]
+    tail = text[-width + 1:]
+    cut = tail.split(" ", 1)[-1] if " " in tail[:-1] else tail
+    return "…" + cut
 
 
 @main.command("show")
@@ -324,12 +377,12 @@ def demo_command(db: str, no_analyse: bool) -> None:
 
         head(f"$ podium kwic '\"South China Sea\"' --window 6 --db {db}")
         for ln in pod.kwic('"South China Sea"', window=6, limit=6):
-            kwd = click.style(ln["keyword"], bold=True, fg="yellow")
-            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45} {kwd} {ln['right'][:45]}")
+            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
+            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45}{kwd}{_trim_right(ln['right'], 45)}")
 
         head(f"$ podium kwic tariffs --sentence --limit 2 --db {db}")
         for ln in pod.kwic("tariffs", sentence=True, limit=2):
-            click.echo(f"  {ln['date']}  {ln['left']} [{click.style(ln['keyword'], bold=True)}] {ln['right']}")
+            click.echo(f"  {ln['date']}  {ln['left']}[{click.style(ln['keyword'], bold=True)}]{ln['right']}")
 
         try:
             outlets = pod.outlets()
