@@ -244,11 +244,22 @@ class Podium:
         d["by_spokesperson"] = {self._person_name(k) or k: v for k, v in ev.pop("by_spokesperson").items()}
         return d
 
-    def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | None:
-        """Write exchanges as csv, jsonl or parquet to output (or return the text for csv/jsonl)."""
+    def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | int:
+        """Write exchanges as csv, jsonl or parquet, one row per exchange, tidy (lists as lists, typed dates, one
+        column per class probability; ``export_schema()`` describes every column). With ``output``: writes the
+        file and returns the rows written; without: returns the csv/jsonl text."""
         from .store.tables import export
 
-        return export(self.exchanges(**filters), format, output)
+        df = self.exchanges(**filters)
+        text = export(df, format, output)
+        return text if text is not None else len(df)
+
+    @staticmethod
+    def export_schema(format: str = "markdown") -> str:
+        """The data dictionary of ``export``: every column, its type and what it holds (markdown or json)."""
+        from .store.tables import schema_text
+
+        return schema_text(format)
 
     def reindex(self) -> int:
         """Rebuild the full-text index from the store; returns exchanges indexed."""

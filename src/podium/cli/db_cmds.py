@@ -315,13 +315,28 @@ def _print_stats(s: dict[str, Any], top: int = 10) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout; "
               "parquet needs a file).")
 @click.option("--query", default=None, help="Only exchanges matching this search query.")
-def export_command(db: str, fmt: str, output: str | None, query: str | None, **kw: Any) -> None:
-    """Export exchanges, one row each: briefing fields, asker, outlet, outlet_type, follow_up, question, answer,
-    source and every annotation as columns (clarity, clarity_confidence, countries_question, ...)."""
+@click.option("--schema", "schema", is_flag=True,
+              help="Print the data dictionary (every column, its type and what it holds) and exit; with "
+              "--format jsonl as JSON.")
+def export_command(db: str, fmt: str, output: str | None, query: str | None, schema: bool, **kw: Any) -> None:
+    """Export exchanges, one row each, ready for pandas or R: briefing and event fields, asker, outlet,
+    question, answer, source and every annotation (clarity with one column per label probability, countries,
+    formulations). Lists are lists in Parquet and JSONL and ';'-joined in CSV; dates are dates in Parquet.
+    `podium export --schema` (and docs/data-dictionary.md) describes every column. Says on stderr how many rows
+    were written and where."""
+    if schema:
+        click.echo(Podium.export_schema("json" if fmt == "jsonl" else "markdown"), nl=False)
+        return
     with Podium(db, create=False) as pod:
-        text = pod.export(fmt, output, query=query, **_filters(kw))
-    if text is not None:
-        sys.stdout.write(text)
+        res = pod.export(fmt, output, query=query, **_filters(kw))
+    if isinstance(res, str):
+        sys.stdout.write(res)
+        if fmt == "jsonl":
+            click.echo(f"wrote {res.count(chr(10)):,} exchange(s) (one line each) as jsonl to stdout", err=True)
+    else:
+        from pathlib import Path
+
+        click.echo(f"wrote {res:,} exchange(s) (one row each) as {fmt} to {Path(output).resolve()}", err=True)
 
 
 @main.command("reindex")
