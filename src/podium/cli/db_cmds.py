@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ..analysis.stats import NO_OUTLET
 from ..api import Podium
 from . import briefing_filter_options, db_option, main
 
@@ -118,7 +119,7 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
     click.echo(f"{res['total']} exchange(s) match {query!r}" +
                (f"; showing {offset + 1}-{offset + len(res['hits'])}" if res["hits"] else ""))
     for h in res["hits"]:
-        who = h["outlet"] or h["asker"] or "(anonymous)"
+        who = h["outlet"] or h["asker"] or NO_OUTLET
         click.echo(f"\ne{h['exchange_id']}  {h['date']}  {who} -> {h['spokesperson'] or '?'}   "
                    f"[b{h['briefing_id']} #{h['n']}]")
         click.echo("  " + _terminal(h["snippet"]))
@@ -254,7 +255,7 @@ def show_command(ident: str, db: str, as_json: bool) -> None:
 
 
 def _print_exchange(e: dict[str, Any], header: bool) -> None:
-    who = e["asker"] or "(anonymous)"
+    who = e["asker"] if e["asker"] not in (None, "", "Q", "问") else NO_OUTLET
     if e.get("outlet") and e["outlet"] != e["asker"]:
         who += f" [{e['outlet']}]"
     if header:
@@ -264,9 +265,46 @@ def _print_exchange(e: dict[str, Any], header: bool) -> None:
     click.echo(f"Q ({who}{', follow-up' if e['follow_up'] else ''}): {e['question']}")
     click.echo(f"A ({e['spokesperson'] or '?'}): {e['answer']}")
     for kind, a in (e.get("annotations") or {}).items():
-        value = a["value"] if a["value"] is not None else ""
-        conf = f" ({a['confidence']:.2f})" if a.get("confidence") is not None else ""
-        click.echo(f"  {kind}: {a['label'] or ''}{conf} {json.dumps(value, ensure_ascii=False) if value else ''}")
+        click.echo(f"  {kind}: {_annotation_line(kind, a)}")
+
+
+def _annotation_line(kind: str, a: dict[str, Any]) -> str:
+    """An annotation as a reader wants it: the label and its confidence, the few values that matter, the
+    evidence, the method -- no raw dicts."""
+    value = a.get("value")
+    conf = f" ({a['confidence']:.2f})" if a.get("confidence") is not None else ""
+    parts: list[str] = []
+    if kind == "clarity" and isinstance(value, dict):
+        head = f"{a.get('label') or '?'} / {value.get('fine') or '?'}{conf}"
+        probs = value.get("probs") or {}
+        if probs:
+            top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
+            parts.append("most likely: " + ", ".join(f"{k} {v:.0%}" for k, v in top))
+        if value.get("carried_from"):
+            own = value.get("own") or {}
+            parts.append(f"carried from e{', e'.join(map(str, value['carried_from']))}"
+                         + (f" (own text: {own.get('label')} / {own.get('fine')}, {own.get('method')})" if own
+                            else ""))
+    elif kind == "countries" and isinstance(value, dict):
+        head = ", ".join(sorted(set((value.get("question") or []) + (value.get("answer") or [])))) or "none"
+        for side in ("question", "answer"):
+            codes = value.get(side) or []
+            orgs = value.get(f"orgs_{side}") or []
+            if codes or orgs:
+                parts.append(f"{side}: " + ", ".join(codes + orgs))
+    elif isinstance(value, list):
+        head = "; ".join(map(str, value)) or "none"
+    elif isinstance(value, dict):
+        head = (a.get("label") or "") + conf
+        parts += [f"{k}: {v}" for k, v in value.items() if not isinstance(v, (dict, list))]
+    else:
+        head = f"{a.get('label') or value or ''}{conf}"
+    if a.get("evidence"):
+        ev = a["evidence"]
+        parts.append("evidence: " + (ev if len(ev) <= 160 else ev[:157] + "..."))
+    if a.get("method"):
+        parts.append(f"method {a['method']}")
+    return head + "".join(f"\n      {p}" for p in parts)
 
 
 @main.command("stats")
@@ -387,7 +425,7 @@ def demo_command(db: str, no_analyse: bool) -> None:
             res = pod.search(query, limit=3)
             click.echo(f"{res['total']} exchange(s) match")
             for h in res["hits"]:
-                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or '(anonymous)'} -> "
+                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or NO_OUTLET} -> "
                            f"{h['spokesperson'] or '?'}\n    {_terminal(h['snippet'])}")
 
         head(f"$ podium kwic '\"South China Sea\"' --window 6 --db {db}")

@@ -80,15 +80,11 @@ def _snake(label: str) -> str:
 SCHEMA: list[tuple[str, str, str]] = [
     ("exchange_id", "int", "id of the exchange (question and answer) in this database; `podium show e<id>`"),
     ("briefing_id", "int", "id of the published version (page) the exchange is in; `podium show b<id>`"),
-    ("event_id", "int", "id of the event: one press conference, the same for all its language versions "
-                        "(linked by date, series and spokesperson, then by content); `podium versions v<id>`"),
     ("date", "date", "date of the briefing as the page gives it (YYYY-MM-DD)"),
     ("lang", "string", "language of this version: en or zh"),
     ("series", "string", "kind of briefing, e.g. 'China MFA regular press conference'"),
     ("title", "string", "title of the page"),
     ("spokesperson", "string", "who answered, as the page prints the name"),
-    ("spokesperson_id", "string", "the spokesperson in the registry (data/spokespersons.json): the same for one "
-                                  "person in both languages"),
     ("n", "int", "position of the exchange in its briefing, from 1"),
     ("asker", "string", "who asked, as printed ('Q', '问', 'Reuters', 'AFP记者'...)"),
     ("outlet", "string", "the asker's outlet, normalised through the outlet registry; empty: no named outlet"),
@@ -97,10 +93,14 @@ SCHEMA: list[tuple[str, str, str]] = [
     ("follow_up", "bool", "the question follows up the previous one by the same asker"),
     ("question", "string", "the question's text"),
     ("answer", "string", "the answer's text"),
-    ("counterparts", "list<int>", "exchange_ids of the same exchange in the other language version(s) of the "
-                                  "event (aligned by anchors and order); empty: in this version only"),
     ("url", "string", "the page on the publisher's site"),
     ("source", "string", "where the page was read from: an absolute file path, else the publisher URL"),
+    ("event_id", "int", "id of the event: one press conference, the same for all its language versions "
+                        "(linked by date, series and spokesperson, then by content); `podium versions v<id>`"),
+    ("counterparts", "list<int>", "exchange_ids of the same exchange in the other language version(s) of the "
+                                  "event (aligned by anchors and order); empty: in this version only"),
+    ("spokesperson_id", "string", "the spokesperson in the registry (data/spokespersons.json): the same for one "
+                                  "person in both languages"),
     ("clarity", "string", "how clearly the question was answered: Clear Reply, Ambivalent, Clear Non-Reply "
                           "(podium.analysis.clarity; empty before `podium analyse`)"),
     ("clarity_fine", "string", "the finer of the 9 labels (Explicit ... Clarification); its class is `clarity`"),
