@@ -331,24 +331,49 @@ class Podium:
         store.set_meta("formulations_mined_from", state)
         return n
 
-    def formulations(self, *, new_since: str | None = None, limit: int = 100,
-                     lang: str | None = None) -> pd.DataFrame:
+    def formulations(self, *, new_since: str | None = None, limit: int = 100, lang: str | None = None,
+                     min_briefings: int = 1, exclude: Iterable[str] | None = None) -> pd.DataFrame:
         """The mined formulations, most widely used first: id, text, lang, series (phrases are mined per series and
         language), briefings using it, occurrences, first and last use (date and briefing URL/key), spokespersons
         using it ({name: briefings}), months ({"YYYY-MM": [briefings using, briefings held]}, every month with a
         briefing of its series and language, zeros included) and peak_share (the highest monthly share of
-        briefings using it). new_since keeps phrases first used on or after that date. Empty until `analyse`
-        has mined them."""
+        briefings using it). ``coverage_from`` is the first month the corpus holds for the phrase's series and
+        language, and ``first_use`` says "before coverage" when the phrase is used in that first month (its
+        first use may lie before the corpus starts), else its first date. new_since keeps phrases first used on
+        or after that date; a curated list: ``min_briefings`` (used in at least that many briefings) and
+        ``exclude`` (phrases to leave out, any case). Empty until `analyse` has mined them."""
         from .store import analytics
         from .store.sqlite import check_date
 
         since = check_date(new_since, "new_since")
-        rows = analytics.read_formulations(self._db.store, new_since=since, lang=lang, limit=limit)
-        cols = ["id", "text", "lang", "series", "briefings", "occurrences", "first_date", "first_briefing",
-                "last_date", "last_briefing", "spokespersons", "months", "peak_share", "cohesion"]
+        if min_briefings < 1 or limit < 0:
+            raise QueryError("min_briefings must be at least 1 and limit not negative")
+        dropped = {str(x).strip().casefold() for x in exclude or () if str(x).strip()}
+        curated = dropped or min_briefings > 1
+        rows = analytics.read_formulations(self._db.store, new_since=since, lang=lang,
+                                           limit=None if curated else limit)
+        if curated:
+            rows = [r for r in rows if r["briefings"] >= min_briefings
+                    and str(r["text"]).casefold() not in dropped][:limit]
+        cols = ["id", "text", "lang", "series", "briefings", "occurrences", "first_use", "coverage_from",
+                "first_date", "first_briefing", "last_date", "last_briefing", "spokespersons", "months",
+                "peak_share", "cohesion"]
         for r in rows:
             r["peak_share"] = max((u / h for u, h in r["months"].values() if h), default=0.0)
+            start = min(r["months"]) if r["months"] else None
+            r["coverage_from"] = start
+            r["first_use"] = ("before coverage" if start and str(r["first_date"])[:7] <= start
+                              else r["first_date"])
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+    def formulations_stale(self) -> bool:
+        """Whether the stored briefings changed since the formulations were last mined (`podium analyse` mines
+        them; ingest does not: mining takes ~17 s of CPU on the shared MFA corpus)."""
+        from .analysis.formulations import VERSION
+        from .store import analytics
+
+        store = self._db.store
+        return store.meta("formulations_mined_from") != f"{VERSION}|{analytics.corpus_state(store)}"
 
     def trend(self, term: str | None = None, *, country: str | None = None, formulation: str | None = None,
               by: str = "month", per: str | None = None, kinds: Iterable[str] | str | None = None,

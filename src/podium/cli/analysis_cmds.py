@@ -44,16 +44,29 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
 @click.option("--new-since", metavar="YYYY-MM-DD", help="Only phrases first used on or after this date.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only phrases in this language.")
 @click.option("--limit", default=50, show_default=True, help="How many to list (most widely used first).")
+@click.option("--min-briefings", default=1, show_default=True, type=click.IntRange(1),
+              help="Only phrases used in at least this many briefings.")
+@click.option("--exclude-file", type=click.Path(exists=True, dir_okay=False),
+              help="A file of phrases to leave out, one a line ('#' starts a comment): your curated list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records (with per-month use and spokespersons).")
-def formulations_command(db: str, new_since: str | None, lang: str | None, limit: int, as_json: bool) -> None:
+def formulations_command(db: str, new_since: str | None, lang: str | None, limit: int, min_briefings: int,
+                         exclude_file: str | None, as_json: bool) -> None:
     """List the official formulations (tifa) mined from the answers: recurring phrases that hold together,
     with how many briefings use them, first and last use and the spokespersons who use them most.
 
     The list is mined by `podium analyse`; phrases are found without a hand-made list (see
-    podium.analysis.formulations for the method).
+    podium.analysis.formulations for the method). "before coverage" means the phrase is used in the first month
+    the corpus holds for its language: it may have been in use before.
     """
+    exclude: list[str] = []
+    if exclude_file:
+        with open(exclude_file, encoding="utf-8") as fh:
+            exclude = [ln.split("#", 1)[0].strip() for ln in fh]
+        exclude = [x for x in exclude if x]
     with Podium(db, create=False) as pod:
-        df = pod.formulations(new_since=new_since, limit=limit, lang=lang)
+        df = pod.formulations(new_since=new_since, limit=limit, lang=lang, min_briefings=min_briefings,
+                              exclude=exclude)
+        stale = pod.formulations_stale()
     if as_json:
         click.echo(json.dumps(df.to_dict(orient="records"), ensure_ascii=False, indent=2, default=str))
         return
@@ -61,9 +74,16 @@ def formulations_command(db: str, new_since: str | None, lang: str | None, limit
         click.echo("No formulations found" + (" first used since " + new_since if new_since else "")
                    + ". Run `podium analyse` to mine them.")
         return
+    if stale:
+        click.echo("note: the briefings changed since this list was mined; `podium analyse` mines it again",
+                   err=True)
+    starts = ", ".join(f"[{lg}] {g['coverage_from'].min()}" for lg, g in df.groupby("lang"))
+    click.echo(f"{len(df)} formulation(s); briefings = briefings (versions) of its language using it; coverage "
+               f"starts {starts}" + (f"; {len(exclude)} phrase(s) excluded" if exclude else ""))
     for r in df.itertuples():
         speakers = ", ".join(f"{k} {v}" for k, v in list(r.spokespersons.items())[:3])
-        click.echo(f"f{r.id:<6} {r.briefings:>5} briefings  {r.first_date} .. {r.last_date}  [{r.lang}] {r.text}")
+        first = r.first_use if r.first_use == "before coverage" else r.first_date
+        click.echo(f"f{r.id:<6} {r.briefings:>5} briefings  {first} .. {r.last_date}  [{r.lang}] {r.text}")
         if speakers:
             click.echo(f"{'':8}{'':>16}peak month share {r.peak_share:.0%}; used by {speakers}")
 

@@ -77,10 +77,15 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
         progress = sys.stderr.isatty()
     with Podium(db) as pod:
         report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress)
+        stale = (report.count("added") + report.count("updated")) > 0 and pod.formulations_stale()
     for r in report.failed:
         click.echo(f"FAILED {r.source}: {r.error}", err=True)
     counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "skipped", "failed")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"  ->  {db}")
+    if stale:
+        # mining looks at the whole corpus (~17 s of CPU for the shared MFA corpus): not on every ingest
+        click.echo("formulations are mined across the corpus, not on ingest: run `podium analyse` to mine them "
+                   "again for the briefings added")
     if not report.ok:
         sys.exit(1)
 
