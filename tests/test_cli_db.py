@@ -74,17 +74,17 @@ def test_search_text_and_json(db):
 
 def test_search_errors_are_one_line_messages(db, tmp_path):
     result = run("search", '"unclosed', "--db", db, ok=False)
-    assert result.exit_code == 1 and result.stderr.startswith("Error:") and "quote" in result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith("Error:") and "quote" in result.stderr
     result = run("search", "Taiwan", "--from", "2019-02-30", "--db", db, ok=False)
-    assert result.exit_code == 1 and "YYYY-MM-DD" in result.stderr
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
     result = run("search", "Taiwan", "--db", tmp_path / "none.db", ok=False)
     assert result.exit_code == 1 and "no podium database" in result.stderr
 
 
 def test_kwic(db):
-    out = run("kwic", "China", "--db", db, "--window", 4, "--limit", 5).output.splitlines()
+    out = run("kwic", "China", "--db", db, "--window", 4, "--limit", 5).stdout.splitlines()
     assert len(out) == 5 and all("China" in line for line in out)
-    lines = json.loads(run("kwic", "Taiwan", "--db", db, "--sentence", "--json", "--limit", 3).output)
+    lines = json.loads(run("kwic", "Taiwan", "--db", db, "--sentence", "--json", "--limit", 3).stdout)
     assert len(lines) == 3 and all(ln["keyword"] == "Taiwan" for ln in lines)
 
 
@@ -97,7 +97,7 @@ def test_show_briefing_and_exchange(db):
     b = json.loads(run("show", f"b{hit['briefing_id']}", "--db", db, "--json").output)
     assert b["id"] == hit["briefing_id"]
     result = run("show", "123", "--db", db, ok=False)
-    assert result.exit_code == 1 and "b123" in result.stderr
+    assert result.exit_code == 2 and "b123" in result.stderr
     result = run("show", "e999999", "--db", db, ok=False)
     assert result.exit_code == 1 and "no exchange e999999" in result.stderr
 

@@ -61,7 +61,7 @@ def tables(small_db):
 def test_questions_per_outlet_match_the_exchanges(tables):
     table, ex = tables
     outlets = table[table["level"] == "outlet"].set_index("name")
-    counts = ex["outlet"].fillna("(anonymous)").value_counts()
+    counts = ex["outlet"].fillna("(no named outlet)").value_counts()
     assert outlets["questions"].to_dict() == counts.to_dict()
     types = table[table["level"] == "outlet_type"].set_index("name")
     assert types["questions"].sum() == len(ex)
@@ -74,7 +74,7 @@ def test_clarity_shares_and_intervals(tables):
         pytest.skip("the clarity pass is not available here")
     for r in table.itertuples():
         mine = ex[ex["outlet" if r.level == "outlet" else "outlet_type"].fillna(
-            "(anonymous)" if r.level == "outlet" else "(unknown)") == r.name]
+            "(no named outlet)" if r.level == "outlet" else "(no named outlet)") == r.name]
         labels = mine["clarity"].dropna()
         assert r.labelled == len(labels)
         shares = []
@@ -90,7 +90,7 @@ def test_clarity_shares_and_intervals(tables):
 def test_answer_length_and_countries_asked_about(tables):
     table, ex = tables
     for r in table[table["level"] == "outlet"].itertuples():
-        mine = ex[ex["outlet"].fillna("(anonymous)") == r.name]
+        mine = ex[ex["outlet"].fillna("(no named outlet)") == r.name]
         words = mine["answer"].map(lambda a: len(a.split()))
         assert r.median_answer_words_en == pytest.approx(words.median())
         assert math.isnan(r.median_answer_chars_zh)  # no Chinese answers in this database

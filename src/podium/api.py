@@ -68,6 +68,14 @@ def _unknown(what: str, value: Any, known: Iterable[str]) -> str:
     return f"no {what} {value!r} in this database; {hint}"
 
 
+_LANG_NAMES = {"english": "en", "eng": "en", "英文": "en", "英语": "en", "chinese": "zh", "zho": "zh", "chi": "zh",
+               "中文": "zh", "汉语": "zh"}
+
+
+def _needs_analysis(known: list[str]) -> str:
+    return "" if known else " (no exchange is labelled yet: run `podium analyse`)"
+
+
 def query_languages(query: str) -> list[str]:
     """The languages a search query's words are written in: ["en"], ["zh"] or ["en", "zh"]."""
     import re
@@ -167,7 +175,7 @@ class Podium:
     def search(self, query: str, *, exact: bool = False, date_from: str | None = None,
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,
                outlet_type: str | None = None, lang: str | None = None, country: str | None = None,
-               clarity: str | None = None, sort: str = "relevance", limit: int = 20,
+               clarity: str | None = None, evasion: str | None = None, sort: str = "relevance", limit: int = 20,
                offset: int = 0, facets: bool = False) -> dict[str, Any]:
         """Full-text search over exchanges.
 
@@ -176,7 +184,9 @@ class Podium:
         "question_highlighted", "answer_highlighted", "snippet", "score", "source", "url", "clarity",
         "clarity_fine", "clarity_evidence", "countries"}],
         "facets": {"spokesperson": {name: count}, "outlet": {...}, "outlet_type": {...}, "lang": {...},
-        "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). Each hit's analysis:
+        "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). ``clarity`` takes a
+        class or one of the 9 fine labels, ``evasion`` a fine label (``_filters`` lists the accepted forms).
+        Each hit's analysis:
         "clarity" is "Clear Reply", "Ambivalent" or "Clear Non-Reply", "clarity_fine" the finer label (e.g.
         "Declining to answer") and "clarity_evidence" the answer text it rests on (all three None before the
         clarity pass has run); "countries" the ISO3 codes mentioned in question or answer, sorted ([] when none or
@@ -187,7 +197,7 @@ class Podium:
         """
         filters = self._filters({"date_from": date_from, "date_to": date_to, "spokesperson": spokesperson,
                                  "outlet": outlet, "outlet_type": outlet_type, "lang": lang, "country": country,
-                                 "clarity": clarity})
+                                 "clarity": clarity, "evasion": evasion})
         out = self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **filters)
         for hit in out["hits"]:
             hit["spokesperson_id"] = hit.get("spokesperson_id")
@@ -200,11 +210,21 @@ class Podium:
             out["facets"]["spokesperson"] = dict(sorted(merged.items(), key=lambda kv: -kv[1]))
         return out
 
-    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100,
-             **filters: Any) -> list[dict[str, Any]]:
-        """Keyword-in-context lines: [{"exchange_id", "date", "field" ("question"|"answer"), "left",
-        "keyword", "right"}], window = words each side, or the whole sentence with sentence=True."""
-        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, **self._filters(filters))
+    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, offset: int = 0,
+             exact: bool = False, **filters: Any) -> list[dict[str, Any]]:
+        """Keyword-in-context lines, oldest first: [{"exchange_id", "briefing_id", "date", "lang", "field"
+        ("question"|"answer"), "left", "keyword", "right"}]; window = words each side, or the whole sentence with
+        sentence=True. ``left + keyword + right`` is the original text. ``concordance`` says how many there are."""
+        return self.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
+                                **filters)["lines"]
+
+    def concordance(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100,
+                    offset: int = 0, exact: bool = False, **filters: Any) -> dict[str, Any]:
+        """One page of keyword-in-context lines and the size of the whole: {"lines" (as ``kwic``), "offset",
+        "total_lines" (None when too many exchanges match to count them all; "lines_counted" is then a lower
+        bound), "lines_counted", "total_exchanges" (exchanges matching)}."""
+        return self._db.kwic(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
+                             **self._filters(filters))
 
     def exchanges(self, **filters: Any) -> pd.DataFrame:
         """One row per exchange with briefing fields and every annotation (same filters as search, plus
@@ -241,11 +261,22 @@ class Podium:
         d["by_spokesperson"] = {self._person_name(k) or k: v for k, v in ev.pop("by_spokesperson").items()}
         return d
 
-    def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | None:
-        """Write exchanges as csv, jsonl or parquet to output (or return the text for csv/jsonl)."""
+    def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | int:
+        """Write exchanges as csv, jsonl or parquet, one row per exchange, tidy (lists as lists, typed dates, one
+        column per class probability; ``export_schema()`` describes every column). With ``output``: writes the
+        file and returns the rows written; without: returns the csv/jsonl text."""
         from .store.tables import export
 
-        return export(self.exchanges(**filters), format, output)
+        df = self.exchanges(**filters)
+        text = export(df, format, output)
+        return text if text is not None else len(df)
+
+    @staticmethod
+    def export_schema(format: str = "markdown") -> str:
+        """The data dictionary of ``export``: every column, its type and what it holds (markdown or json)."""
+        from .store.tables import schema_text
+
+        return schema_text(format)
 
     def reindex(self) -> int:
         """Rebuild the full-text index from the store; returns exchanges indexed."""
@@ -317,24 +348,49 @@ class Podium:
         store.set_meta("formulations_mined_from", state)
         return n
 
-    def formulations(self, *, new_since: str | None = None, limit: int = 100,
-                     lang: str | None = None) -> pd.DataFrame:
+    def formulations(self, *, new_since: str | None = None, limit: int = 100, lang: str | None = None,
+                     min_briefings: int = 1, exclude: Iterable[str] | None = None) -> pd.DataFrame:
         """The mined formulations, most widely used first: id, text, lang, series (phrases are mined per series and
         language), briefings using it, occurrences, first and last use (date and briefing URL/key), spokespersons
         using it ({name: briefings}), months ({"YYYY-MM": [briefings using, briefings held]}, every month with a
         briefing of its series and language, zeros included) and peak_share (the highest monthly share of
-        briefings using it). new_since keeps phrases first used on or after that date. Empty until `analyse`
-        has mined them."""
+        briefings using it). ``coverage_from`` is the first month the corpus holds for the phrase's series and
+        language, and ``first_use`` says "before coverage" when the phrase is used in that first month (its
+        first use may lie before the corpus starts), else its first date. new_since keeps phrases first used on
+        or after that date; a curated list: ``min_briefings`` (used in at least that many briefings) and
+        ``exclude`` (phrases to leave out, any case). Empty until `analyse` has mined them."""
         from .store import analytics
         from .store.sqlite import check_date
 
         since = check_date(new_since, "new_since")
-        rows = analytics.read_formulations(self._db.store, new_since=since, lang=lang, limit=limit)
-        cols = ["id", "text", "lang", "series", "briefings", "occurrences", "first_date", "first_briefing",
-                "last_date", "last_briefing", "spokespersons", "months", "peak_share", "cohesion"]
+        if min_briefings < 1 or limit < 0:
+            raise QueryError("min_briefings must be at least 1 and limit not negative")
+        dropped = {str(x).strip().casefold() for x in exclude or () if str(x).strip()}
+        curated = dropped or min_briefings > 1
+        rows = analytics.read_formulations(self._db.store, new_since=since, lang=lang,
+                                           limit=None if curated else limit)
+        if curated:
+            rows = [r for r in rows if r["briefings"] >= min_briefings
+                    and str(r["text"]).casefold() not in dropped][:limit]
+        cols = ["id", "text", "lang", "series", "briefings", "occurrences", "first_use", "coverage_from",
+                "first_date", "first_briefing", "last_date", "last_briefing", "spokespersons", "months",
+                "peak_share", "cohesion"]
         for r in rows:
             r["peak_share"] = max((u / h for u, h in r["months"].values() if h), default=0.0)
+            start = min(r["months"]) if r["months"] else None
+            r["coverage_from"] = start
+            r["first_use"] = ("before coverage" if start and str(r["first_date"])[:7] <= start
+                              else r["first_date"])
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+    def formulations_stale(self) -> bool:
+        """Whether the stored briefings changed since the formulations were last mined (`podium analyse` mines
+        them; ingest does not: mining takes ~17 s of CPU on the shared MFA corpus)."""
+        from .analysis.formulations import VERSION
+        from .store import analytics
+
+        store = self._db.store
+        return store.meta("formulations_mined_from") != f"{VERSION}|{analytics.corpus_state(store)}"
 
     def trend(self, term: str | None = None, *, country: str | None = None, formulation: str | None = None,
               by: str = "month", per: str | None = None, kinds: Iterable[str] | str | None = None,
@@ -511,38 +567,91 @@ class Podium:
 
     def _filters(self, filters: dict[str, Any]) -> dict[str, Any]:
         """Filter values checked against what the database holds and put in their stored form: a spokesperson
-        by any registered name, alias or id (-> person key), outlets, outlet types, languages and clarity
-        labels in any case, a country by ISO3 code or name. Unknown values raise QueryError with suggestions."""
+        by any registered name, alias or id (-> person key); an outlet by its name in any case or any label the
+        outlet registry knows ("路透社" -> Reuters); outlet types in any case; a language as code or name
+        ("en", "English", "英文"); a clarity class, or one of the 9 fine labels given as clarity or as
+        ``evasion``; a country by ISO3 code or name in English or Chinese. Unknown values (and unknown filter
+        names) raise QueryError with the closest known values."""
         from .parse import spokespersons
-        from .store import events as store_events
 
         out = {k: v for k, v in filters.items() if v not in (None, "")}
+        accepted = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
+                    "evasion")
+        unknown = [k for k in out if k not in accepted]
+        if unknown:
+            raise QueryError(f"unknown filter(s) {', '.join(map(repr, sorted(unknown)))}; accepted: "
+                             f"{', '.join(accepted)}")
         store = self._db.store
         if "spokesperson" in out:
+            from .store import events as store_events
+
             names = store_events.spokesperson_names(store)
-            key = spokespersons.find(str(out["spokesperson"]), [n for ns in names.values() for n in ns])
+            flat = [n for ns in names.values() for n in ns]
+            value = str(out["spokesperson"]).strip()
+            key = spokespersons.find(value, flat)
+            if key is None and value.endswith(")") and " (" in value:  # the display form "Hua Chunying (华春莹)"
+                key = spokespersons.find(value.split(" (", 1)[0], flat)
             if key is None or key not in names:
                 known = sorted({self._person_name(k) or k for k in names})
                 raise QueryError(_unknown("spokesperson", out["spokesperson"], known))
             out["spokesperson"] = key
-        for col, what in (("outlet", "outlet"), ("outlet_type", "outlet type"), ("lang", "language"),
-                          ("clarity", "clarity class")):
-            if col in out:
-                known = store.distinct(col)
-                value = str(out[col]).strip()
-                match = next((k for k in known if k.casefold() == value.casefold()), None)
-                if match is None:
-                    raise QueryError(_unknown(what, value, known))
-                out[col] = match
+        if "lang" in out:
+            value = _LANG_NAMES.get(str(out["lang"]).strip().casefold(), str(out["lang"]).strip())
+            out["lang"] = self._known_value("lang", "language", value)
+        if "outlet" in out:
+            from .parse.outlets import lookup
+
+            value = str(out["outlet"]).strip()
+            known = store.distinct("outlet")
+            if not any(k.casefold() == value.casefold() for k in known):
+                value = lookup(value)[0] or value
+            out["outlet"] = self._known_value("outlet", "outlet", value, known)
+        if "outlet_type" in out:
+            out["outlet_type"] = self._known_value("outlet_type", "outlet type", str(out["outlet_type"]).strip())
+        if "clarity" in out:
+            from .analysis.clarity import CLARITY_LABELS, FINE_LABELS
+
+            value = str(out["clarity"]).strip()
+            if any(value.casefold() == f.casefold() for f in FINE_LABELS):
+                if out.get("evasion") and str(out["evasion"]).strip().casefold() != value.casefold():
+                    raise QueryError(f"clarity {value!r} and evasion {out['evasion']!r} cannot both hold")
+                out["evasion"] = out.pop("clarity")
+            else:
+                known = store.distinct("clarity") or list(CLARITY_LABELS)
+                held = store.distinct("evasion")
+                if not any(k.casefold() == value.casefold() for k in known):
+                    raise QueryError(_unknown("clarity class or label", value, list(known) + held)
+                                     + _needs_analysis(known))
+                out["clarity"] = next(k for k in known if k.casefold() == value.casefold())
+        if "evasion" in out:
+            known = store.distinct("evasion")
+            value = str(out["evasion"]).strip()
+            match = next((k for k in known if k.casefold() == value.casefold()), None)
+            if match is None:
+                from .analysis.clarity import FINE_LABELS
+
+                raise QueryError(_unknown("evasion label", value, known or list(FINE_LABELS))
+                                 + _needs_analysis(known))
+            out["evasion"] = match
         if "country" in out:
-            from .analysis.countries import resolve_country
+            from .analysis.countries import gazetteer, resolve_country
 
             code = resolve_country(str(out["country"]))
             if code is None:
-                raise QueryError(f"{out['country']!r} is not a country podium knows; give an ISO 3166 alpha-3 "
-                                 "code (USA, JPN, TWN) or a name (Japan, 日本)")
+                gaz = gazetteer()
+                raise QueryError(_unknown("country", out["country"], sorted(gaz.names.values())).replace(
+                    "in this database", "podium knows") + " (give an ISO 3166 alpha-3 code such as USA, JPN, "
+                    "TWN or a name such as Japan, 日本)")
             out["country"] = code
         return out
+
+    def _known_value(self, column: str, what: str, value: str, known: list[str] | None = None) -> str:
+        """The stored spelling of a filter value given in any case; QueryError naming the closest ones."""
+        known = self._db.store.distinct(column) if known is None else known
+        match = next((k for k in known if k.casefold() == value.casefold()), None)
+        if match is None:
+            raise QueryError(_unknown(what, value, known))
+        return match
 
     # ---- fetch area ---------------------------------------------------------------------------------------
 

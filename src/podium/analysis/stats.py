@@ -17,6 +17,9 @@ PERIODS = ("month", "quarter", "year")
 PARTIAL_SLACK_DAYS = 4
 
 
+#: The one name, in every table, of questions whose asker names no outlet (a bare "Q", "问" or a name alone).
+NO_OUTLET = "(no named outlet)"
+
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """95% Wilson score interval for a proportion (well behaved at 0, 1 and small n); (nan, nan) when n = 0."""
     if n <= 0:
@@ -64,7 +67,7 @@ def trend_table(units: pd.DataFrame, matching: Iterable[int], *, by: str = "mont
     df["_match"] = df[key].isin(match)
     keys = ["period"] + ([group] if group else [])
     if group:
-        df[group] = df[group].fillna("(unknown)")
+        df[group] = df[group].fillna(NO_OUTLET if group == "outlet_type" else "(unknown)")
     per_unit = df.groupby(keys + [unit], sort=True)["_match"].any().reset_index()
     out = per_unit.groupby(keys, sort=True)["_match"].agg(["size", "sum"]).reset_index()
     out = out.rename(columns={"size": "briefings_held", "sum": "briefings_matching"})
@@ -106,7 +109,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
                           for a, lang in zip(df["answer"], df["lang"], strict=True)]
     records = []
     for level, col in (("outlet_type", "outlet_type"), ("outlet", "outlet")):
-        for name, g in df.groupby(df[col].fillna("(anonymous)" if col == "outlet" else "(unknown)"), sort=True):
+        for name, g in df.groupby(df[col].fillna(NO_OUTLET), sort=True):
             if len(g) < min_questions:
                 continue
             rec = {"level": level, "name": name,

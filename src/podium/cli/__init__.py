@@ -2,7 +2,8 @@
 
 Commands live in modules by area (``parse_cmds``, ``db_cmds``, ``analysis_cmds``, ``web_cmds``, ``fetch_cmds``);
 each registers its commands on ``main``. A PodiumError raised by the library becomes a one-line message on
-stderr and exit status 1 — never a traceback.
+stderr — never a traceback — and exit status 2 when the user's query or filter was wrong (QueryError: a value the
+database does not hold, a bad date), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 import click
 
-from ..errors import PodiumError
+from ..errors import PodiumError, QueryError
 
 _AREAS = ("parse_cmds", "db_cmds", "analysis_cmds", "events_cmds", "web_cmds", "fetch_cmds")
 
@@ -24,7 +25,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except PodiumError as exc:
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            sys.exit(2 if isinstance(exc, QueryError) else 1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,11 +51,13 @@ def briefing_filter_options(f):
     opts = [
         click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this date."),
         click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this date."),
-        click.option("--spokesperson", help="Only answers by this spokesperson (any case), e.g. 'Hua Chunying'."),
-        click.option("--outlet", help="Only questions from this outlet, e.g. AFP, Reuters, Xinhua."),
+        click.option("--spokesperson", help="Only answers by this spokesperson: any registered name or alias, "
+                     "English or Chinese, e.g. 'Hua Chunying', 华春莹."),
+        click.option("--outlet", help="Only questions from this outlet (any case, or a label the outlet registry "
+                     "knows), e.g. AFP, Reuters, 路透社."),
         click.option("--outlet-type", "outlet_type",
                      help="Only questions from this type of outlet, e.g. 'foreign media', 'Chinese state media'."),
-        click.option("--lang", help="Only briefings in this language: en or zh."),
+        click.option("--lang", help="Only briefings in this language: en or zh (English, Chinese)."),
     ]
     for opt in reversed(opts):
         f = opt(f)

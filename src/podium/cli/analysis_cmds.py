@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import textwrap
 from typing import Any
 
 import click
@@ -42,16 +44,29 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
 @click.option("--new-since", metavar="YYYY-MM-DD", help="Only phrases first used on or after this date.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only phrases in this language.")
 @click.option("--limit", default=50, show_default=True, help="How many to list (most widely used first).")
+@click.option("--min-briefings", default=1, show_default=True, type=click.IntRange(1),
+              help="Only phrases used in at least this many briefings.")
+@click.option("--exclude-file", type=click.Path(exists=True, dir_okay=False),
+              help="A file of phrases to leave out, one a line ('#' starts a comment): your curated list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records (with per-month use and spokespersons).")
-def formulations_command(db: str, new_since: str | None, lang: str | None, limit: int, as_json: bool) -> None:
+def formulations_command(db: str, new_since: str | None, lang: str | None, limit: int, min_briefings: int,
+                         exclude_file: str | None, as_json: bool) -> None:
     """List the official formulations (tifa) mined from the answers: recurring phrases that hold together,
     with how many briefings use them, first and last use and the spokespersons who use them most.
 
     The list is mined by `podium analyse`; phrases are found without a hand-made list (see
-    podium.analysis.formulations for the method).
+    podium.analysis.formulations for the method). "before coverage" means the phrase is used in the first month
+    the corpus holds for its language: it may have been in use before.
     """
+    exclude: list[str] = []
+    if exclude_file:
+        with open(exclude_file, encoding="utf-8") as fh:
+            exclude = [ln.split("#", 1)[0].strip() for ln in fh]
+        exclude = [x for x in exclude if x]
     with Podium(db, create=False) as pod:
-        df = pod.formulations(new_since=new_since, limit=limit, lang=lang)
+        df = pod.formulations(new_since=new_since, limit=limit, lang=lang, min_briefings=min_briefings,
+                              exclude=exclude)
+        stale = pod.formulations_stale()
     if as_json:
         click.echo(json.dumps(df.to_dict(orient="records"), ensure_ascii=False, indent=2, default=str))
         return
@@ -59,9 +74,16 @@ def formulations_command(db: str, new_since: str | None, lang: str | None, limit
         click.echo("No formulations found" + (" first used since " + new_since if new_since else "")
                    + ". Run `podium analyse` to mine them.")
         return
+    if stale:
+        click.echo("note: the briefings changed since this list was mined; `podium analyse` mines it again",
+                   err=True)
+    starts = ", ".join(f"[{lg}] {g['coverage_from'].min()}" for lg, g in df.groupby("lang"))
+    click.echo(f"{len(df)} formulation(s); briefings = briefings (versions) of its language using it; coverage "
+               f"starts {starts}" + (f"; {len(exclude)} phrase(s) excluded" if exclude else ""))
     for r in df.itertuples():
         speakers = ", ".join(f"{k} {v}" for k, v in list(r.spokespersons.items())[:3])
-        click.echo(f"f{r.id:<6} {r.briefings:>5} briefings  {r.first_date} .. {r.last_date}  [{r.lang}] {r.text}")
+        first = r.first_use if r.first_use == "before coverage" else r.first_date
+        click.echo(f"f{r.id:<6} {r.briefings:>5} briefings  {first} .. {r.last_date}  [{r.lang}] {r.text}")
         if speakers:
             click.echo(f"{'':8}{'':>16}peak month share {r.peak_share:.0%}; used by {speakers}")
 
@@ -156,25 +178,55 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
     if as_csv:
         click.echo(df.to_csv(index=False), nl=False)
         return
-    click.echo(describe(attrs, "exchanges") + f"; {attrs.get('anonymous', 0)} with no named outlet")
+    click.echo(textwrap.fill(describe(attrs, "exchanges") + f"; {attrs.get('anonymous', 0)} with no named outlet",
+                             width=min(100, shutil.get_terminal_size((100, 24)).columns)))
     if df.empty:
         click.echo("No exchanges stored.")
         return
-    table = pd.DataFrame({
-        "level": df["level"].str.replace("outlet_type", "type"),
-        "name": df["name"].str.slice(0, 34),
-        "questions": df["questions"],
-        "Clear Reply": [_ci(*x) for x in zip(df["clear_reply_share"], df["clear_reply_lo"], df["clear_reply_hi"],
-                                             strict=True)],
-        "Ambivalent": [_ci(*x) for x in zip(df["ambivalent_share"], df["ambivalent_lo"], df["ambivalent_hi"],
-                                            strict=True)],
-        "Clear Non-Reply": [_ci(*x) for x in zip(df["clear_non_reply_share"], df["clear_non_reply_lo"],
-                                                 df["clear_non_reply_hi"], strict=True)],
-        "median words(en)": df["median_answer_words_en"].map(lambda x: "-" if pd.isna(x) else f"{x:.0f}"),
-        "median chars(zh)": df["median_answer_chars_zh"].map(lambda x: "-" if pd.isna(x) else f"{x:.0f}"),
-        "countries asked about": df["top_countries"],
-    })
-    click.echo(table.to_string(index=False))
+    for level, title in (("outlet_type", "outlet type"), ("outlet", "outlet")):
+        part = df[df["level"] == level]
+        if part.empty:
+            continue
+        click.echo()
+        click.echo(_outlet_table(part, title, width=shutil.get_terminal_size((100, 24)).columns))
+    click.echo("\n" + textwrap.fill(
+        "Shares (%) of the answers labelled for clarity, with 95% Wilson intervals; 'labelled' is the number they "
+        f"rest on. Outlets with fewer than {min_questions} questions are left out (--min-questions); --csv gives "
+        "every column.", width=min(100, shutil.get_terminal_size((100, 24)).columns)))
+
+
+def _pct_ci(share: float, lo: float, hi: float) -> str:
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "-"
+    return f"{share * 100:.0f} ({lo * 100:.0f}-{hi * 100:.0f})"
+
+
+def _outlet_table(df: pd.DataFrame, title: str, width: int = 100) -> str:
+    """The outlets table narrow enough for a terminal: a name cut to fit, shares as percentages with their
+    interval, the median answer length and the three countries asked about most (codes)."""
+    name_w = 26
+    rows = [[title, "questions", "labelled", "Clear Reply %", "Ambivalent %", "Non-Reply %", "words(en)",
+             "asked about"]]
+    for r in df.to_dict("records"):
+        name = str(r["name"])
+        rows.append([name if len(name) <= name_w else name[:name_w - 1] + "…", f"{r['questions']:,}",
+                     f"{int(r.get('labelled') or 0):,}",
+                     _pct_ci(r["clear_reply_share"], r["clear_reply_lo"], r["clear_reply_hi"]),
+                     _pct_ci(r["ambivalent_share"], r["ambivalent_lo"], r["ambivalent_hi"]),
+                     _pct_ci(r["clear_non_reply_share"], r["clear_non_reply_lo"], r["clear_non_reply_hi"]),
+                     "-" if pd.isna(r.get("median_answer_words_en")) else f"{r['median_answer_words_en']:.0f}",
+                     " ".join(c.split()[0] for c in str(r.get("top_countries") or "").split(",")[:3] if c.strip())])
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    # the last column takes what is left of the terminal, at least 12
+    used = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    widths[-1] = max(12, min(widths[-1], width - used))
+    lines = []
+    for row in rows:
+        cells = [str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(row[1:-1], widths[1:-1],
+                                                                                   strict=True)]
+        cells.append(str(row[-1])[:widths[-1]])
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 @main.command("evaluate")

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ..analysis.stats import NO_OUTLET
 from ..api import Podium
 from . import briefing_filter_options, db_option, main
 
@@ -22,13 +23,20 @@ from . import briefing_filter_options, db_option, main
 def filter_options(f):
     """The filters shared by search, kwic and export: the briefing filters and the analysis ones."""
     f = click.option("--clarity",
-                     help="Only answers with this clarity label (needs analysis), e.g. 'Clear Reply'.")(f)
-    f = click.option("--country", metavar="ISO3", help="Only exchanges mentioning this country (needs analysis).")(f)
+                     help="Only answers with this clarity class (needs analysis): 'Clear Reply', 'Ambivalent', "
+                     "'Clear Non-Reply' -- or one of the 9 labels as --evasion takes them.")(f)
+    f = click.option("--evasion", metavar="LABEL",
+                     help="Only answers with this fine clarity label (needs analysis): Explicit, Implicit, Dodging, "
+                     "Deflection, Partial, General, 'Declining to answer', 'Claims ignorance', Clarification.")(f)
+    f = click.option("--country", metavar="ISO3|NAME",
+                     help="Only exchanges mentioning this country (needs analysis): a code (TWN) or a name "
+                     "(Taiwan, 台湾).")(f)
     return briefing_filter_options(f)
 
 
 def _filters(kw: dict[str, Any]) -> dict[str, Any]:
-    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
+    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
+            "evasion")
     return {k: kw.get(k) for k in keys if kw.get(k) not in (None, "")}
 
 
@@ -94,6 +102,7 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     with Podium(db) as pod:
         report = pod.ingest(list(paths), format=fmt, analyse=not no_analyse, progress=progress,
                             indexes=list(indexes), columns=mapping)
+        stale = (report.count("added") + report.count("updated")) > 0 and pod.formulations_stale()
     if not quiet:
         for r in report.results:
             if r.status in ("failed", "skipped", "linked"):
@@ -106,6 +115,10 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
         reasons = Counter(re.split(r"; |: ", r.error or "")[0] for r in report.failed)
         for reason, n in reasons.most_common(5):
             click.echo(f"  {n} failed: {reason}")
+    if stale:
+        # mining looks at the whole corpus (~17 s of CPU for the shared MFA corpus): not on every ingest
+        click.echo("formulations are mined across the corpus, not on ingest: run `podium analyse` to mine them "
+                   "again for the briefings added")
     if not report.ok:
         sys.exit(1)
 
@@ -144,7 +157,7 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
     click.echo(f"{res['total']} exchange(s) match {query!r}" +
                (f"; showing {offset + 1}-{offset + len(res['hits'])}" if res["hits"] else ""))
     for h in res["hits"]:
-        who = h["outlet"] or h["asker"] or "(anonymous)"
+        who = h["outlet"] or h["asker"] or NO_OUTLET
         click.echo(f"\ne{h['exchange_id']}  {h['date']}  {who} -> {h['spokesperson'] or '?'}   "
                    f"[b{h['briefing_id']} #{h['n']}]")
         click.echo("  " + _terminal(h["snippet"]))
@@ -162,37 +175,90 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
               help="Words of context each side.")
 @click.option("--sentence", is_flag=True, help="Show the whole sentence around each match instead of a window.")
 @click.option("--exact", is_flag=True, help="Unquoted words match only their exact form (no stemming).")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
-def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, limit: int, as_json: bool,
-                 **kw: Any) -> None:
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Lines to show (how many there are in all is always said).")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Lines to skip first (to page on).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl", "json"]), default="text",
+              show_default=True, help="text for reading; csv or jsonl (one line per row) for analysis.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json (a JSON list).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write csv/jsonl/json to this file.")
+def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, limit: int, offset: int, fmt: str,
+                 as_json: bool, output: str | None, **kw: Any) -> None:
     """Keyword in context: every occurrence of TERM with the words around it, oldest first.
 
     TERM uses the search syntax ("phrases", prefix*, AND/OR/NOT); the matches shown are its positive terms.
+    The hit is shown between [brackets] (bold on a terminal) with the text around it as printed. A line on
+    stderr says which lines are shown of how many (--offset and --limit page through them).
     """
+    fmt = "json" if as_json else fmt
     with Podium(db, create=False) as pod:
-        lines = pod.kwic(term, window=window, sentence=sentence, limit=limit, exact=exact, **_filters(kw))
-    if as_json:
-        _json(lines)
-        return
-    width = 50
-    for ln in lines:
-        left = ln["left"] if sentence else _trim_left(ln["left"], width)
-        kwd = click.style(ln["keyword"], bold=True, fg="yellow")
-        tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
-        if sentence:
-            click.echo(f"{tag}  {left} [{kwd}] {ln['right']}")
+        res = pod.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
+                              **_filters(kw))
+    lines = res["lines"]
+    if fmt != "text":
+        text = _kwic_table(lines, fmt)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
         else:
-            click.echo(f"{tag}  {left:>{width}} {kwd} {ln['right'][:width]}")
-    if not lines:
-        click.echo(f"no occurrences of {term!r}", err=True)
+            sys.stdout.write(text)
+    else:
+        width = 50
+        for ln in lines:
+            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
+            tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
+            if sentence:
+                click.echo(f"{tag}  {ln['left']}{kwd}{ln['right']}")
+            else:
+                left = _trim_left(ln["left"], width)
+                click.echo(f"{tag}  {left:>{width}}{kwd}{_trim_right(ln['right'], width)}")
+    click.echo(_kwic_summary(term, res, len(lines), offset) + (f"; written to {output}" if output and fmt != "text"
+                                                                else ""), err=True)
+
+
+def _kwic_summary(term: str, res: dict[str, Any], shown: int, offset: int) -> str:
+    total = res["total_lines"]
+    of = f"{total:,}" if total is not None else f"at least {res['lines_counted']:,}"
+    where = f"in {res['total_exchanges']:,} exchange(s)"
+    if not shown:
+        return f"no lines of {term!r} from line {offset + 1} ({of} line(s) {where})" if offset and total \
+            else f"no occurrences of {term!r}"
+    more = "" if total is not None and offset + shown >= total else f"; --offset {offset + shown} for more"
+    return f"showing lines {offset + 1}-{offset + shown} of {of} {where}{more}"
+
+
+def _kwic_table(lines: list[dict[str, Any]], fmt: str) -> str:
+    """csv (header, one row per line), jsonl or json text of concordance lines."""
+    if fmt == "json":
+        return json.dumps(lines, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(ln, ensure_ascii=False) + "\n" for ln in lines)
+    import csv
+    import io
+
+    buf = io.StringIO()
+    cols = ["exchange_id", "briefing_id", "date", "lang", "field", "left", "keyword", "right"]
+    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lines)
+    return buf.getvalue()
+
+
+def _trim_right(text: str, width: int) -> str:
+    """The start of a right context, cut at a word boundary to fit ``width``."""
+    if len(text) <= width:
+        return text
+    cut = text[:width].rsplit(" ", 1)[0]
+    return (cut if len(cut) > width // 2 else text[:width - 1]) + "…"
 
 
 def _trim_left(text: str, width: int) -> str:
-    """The end of a left context, cut at a word boundary to fit ``width``."""
+    """The end of a left context, cut at a word boundary to fit ``width`` (its space before the hit kept)."""
     if len(text) <= width:
         return text
-    return "…" + text[-width + 1:].split(" ", 1)[-1]
+    tail = text[-width + 1:]
+    cut = tail.split(" ", 1)[-1] if " " in tail[:-1] else tail
+    return "…" + cut
 
 
 @main.command("show")
@@ -235,7 +301,7 @@ def show_command(ident: str, db: str, as_json: bool) -> None:
 
 
 def _print_exchange(e: dict[str, Any], header: bool) -> None:
-    who = e["asker"] or "(anonymous)"
+    who = e["asker"] if e["asker"] not in (None, "", "Q", "问") else NO_OUTLET
     if e.get("outlet") and e["outlet"] != e["asker"]:
         who += f" [{e['outlet']}]"
     if header:
@@ -245,9 +311,46 @@ def _print_exchange(e: dict[str, Any], header: bool) -> None:
     click.echo(f"Q ({who}{', follow-up' if e['follow_up'] else ''}): {e['question']}")
     click.echo(f"A ({e['spokesperson'] or '?'}): {e['answer']}")
     for kind, a in (e.get("annotations") or {}).items():
-        value = a["value"] if a["value"] is not None else ""
-        conf = f" ({a['confidence']:.2f})" if a.get("confidence") is not None else ""
-        click.echo(f"  {kind}: {a['label'] or ''}{conf} {json.dumps(value, ensure_ascii=False) if value else ''}")
+        click.echo(f"  {kind}: {_annotation_line(kind, a)}")
+
+
+def _annotation_line(kind: str, a: dict[str, Any]) -> str:
+    """An annotation as a reader wants it: the label and its confidence, the few values that matter, the
+    evidence, the method -- no raw dicts."""
+    value = a.get("value")
+    conf = f" ({a['confidence']:.2f})" if a.get("confidence") is not None else ""
+    parts: list[str] = []
+    if kind == "clarity" and isinstance(value, dict):
+        head = f"{a.get('label') or '?'} / {value.get('fine') or '?'}{conf}"
+        probs = value.get("probs") or {}
+        if probs:
+            top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
+            parts.append("most likely: " + ", ".join(f"{k} {v:.0%}" for k, v in top))
+        if value.get("carried_from"):
+            own = value.get("own") or {}
+            parts.append(f"carried from e{', e'.join(map(str, value['carried_from']))}"
+                         + (f" (own text: {own.get('label')} / {own.get('fine')}, {own.get('method')})" if own
+                            else ""))
+    elif kind == "countries" and isinstance(value, dict):
+        head = ", ".join(sorted(set((value.get("question") or []) + (value.get("answer") or [])))) or "none"
+        for side in ("question", "answer"):
+            codes = value.get(side) or []
+            orgs = value.get(f"orgs_{side}") or []
+            if codes or orgs:
+                parts.append(f"{side}: " + ", ".join(codes + orgs))
+    elif isinstance(value, list):
+        head = "; ".join(map(str, value)) or "none"
+    elif isinstance(value, dict):
+        head = (a.get("label") or "") + conf
+        parts += [f"{k}: {v}" for k, v in value.items() if not isinstance(v, (dict, list))]
+    else:
+        head = f"{a.get('label') or value or ''}{conf}"
+    if a.get("evidence"):
+        ev = a["evidence"]
+        parts.append("evidence: " + (ev if len(ev) <= 160 else ev[:157] + "..."))
+    if a.get("method"):
+        parts.append(f"method {a['method']}")
+    return head + "".join(f"\n      {p}" for p in parts)
 
 
 @main.command("stats")
@@ -296,13 +399,28 @@ def _print_stats(s: dict[str, Any], top: int = 10) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout; "
               "parquet needs a file).")
 @click.option("--query", default=None, help="Only exchanges matching this search query.")
-def export_command(db: str, fmt: str, output: str | None, query: str | None, **kw: Any) -> None:
-    """Export exchanges, one row each: briefing fields, asker, outlet, outlet_type, follow_up, question, answer,
-    source and every annotation as columns (clarity, clarity_confidence, countries_question, ...)."""
+@click.option("--schema", "schema", is_flag=True,
+              help="Print the data dictionary (every column, its type and what it holds) and exit; with "
+              "--format jsonl as JSON.")
+def export_command(db: str, fmt: str, output: str | None, query: str | None, schema: bool, **kw: Any) -> None:
+    """Export exchanges, one row each, ready for pandas or R: briefing and event fields, asker, outlet,
+    question, answer, source and every annotation (clarity with one column per label probability, countries,
+    formulations). Lists are lists in Parquet and JSONL and ';'-joined in CSV; dates are dates in Parquet.
+    `podium export --schema` (and docs/data-dictionary.md) describes every column. Says on stderr how many rows
+    were written and where."""
+    if schema:
+        click.echo(Podium.export_schema("json" if fmt == "jsonl" else "markdown"), nl=False)
+        return
     with Podium(db, create=False) as pod:
-        text = pod.export(fmt, output, query=query, **_filters(kw))
-    if text is not None:
-        sys.stdout.write(text)
+        res = pod.export(fmt, output, query=query, **_filters(kw))
+    if isinstance(res, str):
+        sys.stdout.write(res)
+        if fmt == "jsonl":
+            click.echo(f"wrote {res.count(chr(10)):,} exchange(s) (one line each) as jsonl to stdout", err=True)
+    else:
+        from pathlib import Path
+
+        click.echo(f"wrote {res:,} exchange(s) (one row each) as {fmt} to {Path(output).resolve()}", err=True)
 
 
 @main.command("reindex")
@@ -353,17 +471,17 @@ def demo_command(db: str, no_analyse: bool) -> None:
             res = pod.search(query, limit=3)
             click.echo(f"{res['total']} exchange(s) match")
             for h in res["hits"]:
-                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or '(anonymous)'} -> "
+                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or NO_OUTLET} -> "
                            f"{h['spokesperson'] or '?'}\n    {_terminal(h['snippet'])}")
 
         head(f"$ podium kwic '\"South China Sea\"' --window 6 --db {db}")
         for ln in pod.kwic('"South China Sea"', window=6, limit=6):
-            kwd = click.style(ln["keyword"], bold=True, fg="yellow")
-            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45} {kwd} {ln['right'][:45]}")
+            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
+            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45}{kwd}{_trim_right(ln['right'], 45)}")
 
         head(f"$ podium kwic tariffs --sentence --limit 2 --db {db}")
         for ln in pod.kwic("tariffs", sentence=True, limit=2):
-            click.echo(f"  {ln['date']}  {ln['left']} [{click.style(ln['keyword'], bold=True)}] {ln['right']}")
+            click.echo(f"  {ln['date']}  {ln['left']}[{click.style(ln['keyword'], bold=True)}]{ln['right']}")
 
         try:
             outlets = pod.outlets()

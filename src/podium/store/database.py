@@ -225,6 +225,10 @@ class Database:
                 out.append(tantivy.Query.term_query(schema, field, self._canonical(field, str(value))))
         if filters.get("country"):
             out.append(tantivy.Query.term_query(schema, "country", str(filters["country"]).strip().upper()))
+        if filters.get("evasion"):
+            # the index has no field for the fine label: the store names the exchanges that carry it
+            ids = self.store.fine_label_ids(str(filters["evasion"]))
+            out.append(tantivy.Query.term_set_query(schema, "exchange_id", ids or [-1]))
         return out
 
     def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
@@ -278,32 +282,47 @@ class Database:
         _, ranked = self.index.search(tq, limit=n, sort="date_asc", count=False)
         return [eid for _, eid in ranked]
 
-    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, exact: bool = False,
-             **filters: Any) -> list[dict[str, Any]]:
+    #: exchanges read to count every line of a concordance; past this the total is a lower bound
+    KWIC_COUNT_CAP = 20_000
+
+    def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, offset: int = 0,
+             exact: bool = False, **filters: Any) -> dict[str, Any]:
+        """Keyword-in-context lines ``offset`` .. ``offset + limit`` in date order, and how many there are:
+        {"lines", "offset", "total_lines" (None when more than KWIC_COUNT_CAP exchanges match: then
+        "lines_counted" is a lower bound), "lines_counted", "total_exchanges"}."""
         if window < 0:
             raise QueryError("window must not be negative")
+        if limit < 0 or offset < 0:
+            raise QueryError("limit and offset must not be negative")
         tq, pats = self.compile(term, exact=exact, **filters)
+        total_exchanges, _ = self.index.search(tq, limit=1, sort="date_asc")
         lines: list[dict[str, Any]] = []
-        offset, page = 0, 200
-        while len(lines) < limit:
-            _, ranked = self.index.search(tq, limit=page, offset=offset, sort="date_asc", count=False)
+        seen = 0  # lines found so far, the page's among them
+        scanned, page = 0, 200
+        while scanned < min(total_exchanges, self.KWIC_COUNT_CAP):
+            _, ranked = self.index.search(tq, limit=page, offset=scanned, sort="date_asc", count=False)
             if not ranked:
                 break
+            scanned += len(ranked)
+            want = len(lines) < limit
             rows = self.store.exchanges_by_id([eid for _, eid in ranked])
             for _, eid in ranked:
                 row = rows.get(eid)
                 if row is None:
                     continue
                 for field in ("question", "answer"):
+                    if not want:  # past the page: only count
+                        seen += len(find(normalize(row[field]), pats))
+                        continue
                     for left, kw, right in kwic_lines(row[field], pats, window=window, sentence=sentence):
-                        lines.append({"exchange_id": eid, "briefing_id": row["briefing_id"], "date": row["date"],
-                                      "lang": row["lang"], "field": field, "left": left, "keyword": kw,
-                                      "right": right})
-                        if len(lines) >= limit:
-                            return lines
-            offset += page
-        return lines
-
+                        if offset <= seen < offset + limit:
+                            lines.append({"exchange_id": eid, "briefing_id": row["briefing_id"],
+                                          "date": row["date"], "lang": row["lang"], "field": field, "left": left,
+                                          "keyword": kw, "right": right})
+                        seen += 1
+        complete = scanned >= total_exchanges
+        return {"lines": lines, "offset": offset, "total_lines": seen if complete else None,
+                "lines_counted": seen, "total_exchanges": total_exchanges}
 
 
 __all__ = ["Database", "FACET_FIELDS", "FILTERS", "SORTS", "index_path", "snippet"]

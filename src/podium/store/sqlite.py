@@ -22,7 +22,8 @@ from .migrations import migrate
 SPOKESPERSON_KEY = "COALESCE(e.spokesperson_id, b.spokesperson_id, e.spokesperson, b.spokesperson)"
 
 #: Filters every read method accepts (search, exchanges, export, kwic).
-FILTERS = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity")
+FILTERS = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
+           "evasion")
 
 
 def _now() -> str:
@@ -581,8 +582,16 @@ class Store:
                "outlet": "SELECT DISTINCT outlet FROM exchanges",
                "outlet_type": "SELECT DISTINCT outlet_type FROM exchanges",
                "lang": "SELECT DISTINCT lang FROM briefings",
-               "clarity": "SELECT DISTINCT label FROM annotations WHERE kind = 'clarity'"}[column]
+               "clarity": "SELECT DISTINCT label FROM annotations WHERE kind = 'clarity'",
+               "evasion": "SELECT DISTINCT json_extract(value, '$.fine') FROM annotations WHERE kind = 'clarity' "
+                          "AND json_valid(value) AND json_type(value) = 'object'"}[column]
         return [r[0] for r in self.conn.execute(sql) if r[0] is not None]
+
+    def fine_label_ids(self, label: str) -> list[int]:
+        """Exchanges whose clarity annotation carries this fine (evasion) label, any case."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT exchange_id FROM annotations WHERE kind = 'clarity' AND json_valid(value) "
+            "AND json_extract(value, '$.fine') = ? COLLATE NOCASE", (label,))]
 
     def exchange_rows(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Exchanges with briefing fields (no annotations), filtered, in date order."""
@@ -646,6 +655,10 @@ class Store:
             where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
                          "AND a.label = ? COLLATE NOCASE)")
             params.append(filters["clarity"])
+        if filters.get("evasion"):
+            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
+                         "AND json_extract(a.value, '$.fine') = ? COLLATE NOCASE)")
+            params.append(filters["evasion"])
         if filters.get("country"):
             where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries' "
                          "AND instr(a.value, ?) > 0)")

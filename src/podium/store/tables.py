@@ -1,10 +1,11 @@
 """Exchanges as a table: one row per exchange with briefing fields and every annotation as columns, and the
-csv / jsonl / parquet exports built from it.
+tidy csv / jsonl / parquet exports built from it.
 
-Annotation columns, for a pass of kind K: ``K`` (the label), ``K_confidence``, ``K_evidence``, ``K_method``,
-``K_version``, and the value: a dict value gives one column per key (``clarity_fine``, ``countries_question``),
-any other value one ``K_value`` column. Lists stay lists in the DataFrame and jsonl, and become
-``;``-joined text in csv and parquet.
+Annotation columns of the frame, for a pass of kind K: ``K`` (the label), ``K_confidence``, ``K_evidence``,
+``K_method``, ``K_version``, and the value: a dict value gives one column per key (``clarity_fine``,
+``countries_question``), any other value one ``K_value`` column. The export (``tidy``) turns that into the columns
+of SCHEMA: typed, lists as lists (Parquet list types, JSON arrays, ``;``-joined in CSV), one column per class
+probability, no column that is empty by construction.
 """
 
 from __future__ import annotations
@@ -61,25 +62,197 @@ def exchanges_frame(store: Store, filters: dict[str, Any], ids: list[int] | None
     return df[BASE_COLUMNS + extra]
 
 
+# ---- the tidy export -------------------------------------------------------------------------------------------
+
+#: How a list is written in a CSV cell (Parquet and JSONL keep lists as lists).
+CSV_LIST_SEPARATOR = ";"
+
+_FINE = ("Explicit", "Implicit", "Dodging", "Deflection", "Partial", "General", "Declining to answer",
+         "Claims ignorance", "Clarification")
+
+
+def _snake(label: str) -> str:
+    return label.lower().replace(" ", "_").replace("-", "_")
+
+
+#: Every column of the export, in order: (name, type, what it holds and how it was made). Types: int, float,
+#: bool, date, string, list<int>, list<string>.
+SCHEMA: list[tuple[str, str, str]] = [
+    ("exchange_id", "int", "id of the exchange (question and answer) in this database; `podium show e<id>`"),
+    ("briefing_id", "int", "id of the published version (page) the exchange is in; `podium show b<id>`"),
+    ("date", "date", "date of the briefing as the page gives it (YYYY-MM-DD)"),
+    ("lang", "string", "language of this version: en or zh"),
+    ("series", "string", "kind of briefing, e.g. 'China MFA regular press conference'"),
+    ("title", "string", "title of the page"),
+    ("spokesperson", "string", "who answered, as the page prints the name"),
+    ("n", "int", "position of the exchange in its briefing, from 1"),
+    ("asker", "string", "who asked, as printed ('Q', '问', 'Reuters', 'AFP记者'...)"),
+    ("outlet", "string", "the asker's outlet, normalised through the outlet registry; empty: no named outlet"),
+    ("outlet_type", "string", "type of the outlet (e.g. 'foreign media', 'Chinese state media'); empty: no named "
+                              "outlet"),
+    ("follow_up", "bool", "the question follows up the previous one by the same asker"),
+    ("question", "string", "the question's text"),
+    ("answer", "string", "the answer's text"),
+    ("url", "string", "the page on the publisher's site"),
+    ("source", "string", "where the page was read from: an absolute file path, else the publisher URL"),
+    ("event_id", "int", "id of the event: one press conference, the same for all its language versions "
+                        "(linked by date, series and spokesperson, then by content); `podium versions v<id>`"),
+    ("counterparts", "list<int>", "exchange_ids of the same exchange in the other language version(s) of the "
+                                  "event (aligned by anchors and order); empty: in this version only"),
+    ("spokesperson_id", "string", "the spokesperson in the registry (data/spokespersons.json): the same for one "
+                                  "person in both languages"),
+    ("clarity", "string", "how clearly the question was answered: Clear Reply, Ambivalent, Clear Non-Reply "
+                          "(podium.analysis.clarity; empty before `podium analyse`)"),
+    ("clarity_fine", "string", "the finer of the 9 labels (Explicit ... Clarification); its class is `clarity`"),
+    ("clarity_confidence", "float", "probability of the label given by the method (halved for cue-zh)"),
+    *[(f"clarity_p_{_snake(f)}", "float", f"probability of the label {f!r} (English model; empty for the "
+                                           "cue method)") for f in _FINE],
+    ("clarity_evidence", "string", "the sentence of the answer the label rests on"),
+    ("clarity_method", "string", "tfidf-cues-logreg (English model), cue-zh (Chinese cue phrases) or the method "
+                                 "carried over from the counterpart"),
+    ("clarity_version", "string", "version of the clarity pass"),
+    ("clarity_carried_from", "list<int>", "exchange_ids of the counterpart(s) whose label this exchange carries "
+                                          "(one label per pair; empty: labelled on its own text)"),
+    ("clarity_own_label", "string", "for a carried label: the class the exchange's own text got"),
+    ("clarity_own_fine", "string", "for a carried label: the fine label the exchange's own text got"),
+    ("clarity_own_confidence", "float", "for a carried label: the confidence of its own label"),
+    ("clarity_own_method", "string", "for a carried label: the method of its own label"),
+    ("countries", "list<string>", "ISO 3166 alpha-3 codes of the countries named in question or answer "
+                                  "(podium.analysis.countries, a curated gazetteer), sorted"),
+    ("countries_question", "list<string>", "codes of the countries named in the question, in order"),
+    ("countries_answer", "list<string>", "codes of the countries named in the answer, in order"),
+    ("countries_orgs_question", "list<string>", "organisations and regions named in the question (UN, EU...)"),
+    ("countries_orgs_answer", "list<string>", "organisations and regions named in the answer"),
+    ("countries_evidence", "string", "the names found and what they stand for ('US=USA; Venezuela=VEN')"),
+    ("countries_method", "string", "method of the countries pass"),
+    ("countries_version", "string", "version of the countries pass (gazetteer)"),
+    ("formulations", "list<string>", "mined official formulations the answer uses, in order of first use "
+                                     "(podium.analysis.formulations; `podium formulations`)"),
+    ("formulations_method", "string", "method of the formulation miner"),
+    ("formulations_version", "string", "version of the formulation miner"),
+]
+SCHEMA_COLUMNS = [c for c, _, _ in SCHEMA]
+_TYPES = dict((c, t) for c, t, _ in SCHEMA)
+
+
+def schema_text(fmt: str = "markdown") -> str:
+    """The data dictionary of the export: every column, its type and what it holds (markdown or json)."""
+    if fmt == "json":
+        return json.dumps([{"column": c, "type": t, "description": d} for c, t, d in SCHEMA], ensure_ascii=False,
+                          indent=2) + "\n"
+    lines = ["| column | type | what it holds |", "|---|---|---|"]
+    lines += [f"| `{c}` | {t} | {d.replace('|', '/')} |" for c, t, d in SCHEMA]
+    lines += ["", f"Lists are lists in Parquet (list types) and JSONL (arrays); in CSV they are joined with "
+                  f"`{CSV_LIST_SEPARATOR}` (no code, id or name contains it). Dates are timestamps (at midnight) in "
+                  "Parquet, YYYY-MM-DD text in CSV and JSONL. An empty cell is a missing value."]
+    return "\n".join(lines) + "\n"
+
+
+def _as_list(v: Any) -> list:
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    if v is None or (isinstance(v, float) and v != v):
+        return []
+    return [v]
+
+
+def _source(source: Any, url: Any) -> Any:
+    if isinstance(source, str) and source and not source.startswith(("http://", "https://")):
+        p = Path(source)
+        if p.is_absolute():
+            return source
+        if p.exists():
+            return str(p.resolve())
+    return url if isinstance(url, str) and url else source
+
+
+def tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """The exchanges frame as the export writes it: the columns of SCHEMA, typed (dates as dates, lists as
+    lists, one column per class probability), none empty by construction; columns of analysis passes that
+    SCHEMA does not know yet follow at the end."""
+    out = pd.DataFrame(index=df.index)
+    get = lambda c: df[c] if c in df else pd.Series([None] * len(df), index=df.index, dtype=object)  # noqa: E731
+    probs = get("clarity_probs")
+    own = get("clarity_own")
+    for col, typ, _ in SCHEMA:
+        if col.startswith("clarity_p_"):
+            label = next(f for f in _FINE if f"clarity_p_{_snake(f)}" == col)
+            series = probs.map(lambda d, k=label: d.get(k) if isinstance(d, dict) else None)
+        elif col.startswith("clarity_own_"):
+            key = col.removeprefix("clarity_own_")
+            series = own.map(lambda d, k=key: d.get(k) if isinstance(d, dict) else None)
+        elif col == "countries":
+            series = get("countries").map(lambda v: sorted(v.split()) if isinstance(v, str) else _as_list(v))
+        elif col == "formulations":
+            series = get("formulations_value")
+        elif col == "source":
+            series = pd.Series([_source(s, u) for s, u in zip(get("source"), get("url"), strict=True)],
+                               index=df.index, dtype=object)
+        else:
+            series = get(col)
+        if typ.startswith("list"):
+            series = series.map(_as_list)
+        elif typ == "date":
+            series = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+        elif typ == "int":
+            series = pd.to_numeric(series, errors="coerce").astype("Int64")
+        elif typ == "float":
+            series = pd.to_numeric(series, errors="coerce").astype("float64")
+        elif typ == "bool":
+            series = series.astype("boolean")
+        else:
+            series = series.map(lambda v: v if isinstance(v, str) else None).astype(object)
+        out[col] = series
+    covered = set(SCHEMA_COLUMNS) | {"clarity_probs", "clarity_own", "formulations_value", "formulations_label",
+                                     "formulations_confidence", "formulations_evidence", "countries_confidence"}
+    covered |= {"formulations"} | {c for c in df if c.startswith("clarity_own_")}
+    for col in df.columns:
+        if col not in covered and df[col].notna().any():
+            out[col] = df[col]
+    return out
+
+
 def _text_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Lists and dicts as text, for formats with flat cells."""
+    """Lists joined with CSV_LIST_SEPARATOR and dicts as JSON text, for CSV's flat cells."""
     df = df.copy()
     for col in df.columns:
         if df[col].dtype == object:
             if df[col].map(lambda v: isinstance(v, (list, tuple, dict))).any():
-                df[col] = df[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple))
+                df[col] = df[col].map(lambda v: CSV_LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple))
                                       else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
+        elif str(df[col].dtype).startswith("datetime64"):
+            df[col] = df[col].dt.strftime("%Y-%m-%d")
     return df
 
 
 def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | None:
+    """Write the exchanges frame, tidied (see ``tidy`` and SCHEMA), as csv, jsonl or parquet to ``output``;
+    without ``output`` the csv/jsonl text is returned."""
     if format not in EXPORT_FORMATS:
         raise QueryError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    df = tidy(df)
     if format == "parquet":
         if output is None:
             raise QueryError("parquet is binary: give an output file (-o FILE.parquet)")
+        import pyarrow as pa
+
+        fields = []
+        for col in df.columns:
+            typ = _TYPES.get(col)
+            # dates as timestamps: pandas reads them back as datetime64 (date32 comes back as Python objects)
+            arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.timestamp("s"),
+                     "string": pa.string(), "list<int>": pa.list_(pa.int64()),
+                     "list<string>": pa.list_(pa.string())}.get(typ or "")
+            fields.append(pa.field(col, arrow) if arrow is not None else None)
+        data = df
         try:
-            _text_cells(df).to_parquet(output, index=False)
+            if all(f is not None for f in fields):
+                table = pa.Table.from_pandas(data, schema=pa.schema(fields), preserve_index=False)
+            else:
+                table = pa.Table.from_pandas(data, preserve_index=False)
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, output)
         except OSError as exc:
             raise StoreError(f"cannot write {output}: {exc}") from None
         return None
@@ -87,9 +260,10 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
         text = _text_cells(df).to_csv(index=False)
     else:
         buf = io.StringIO()
-        for rec in df.to_dict(orient="records"):
-            clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
-            buf.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
+        data = _text_cells_dates(df)
+        for rec in data.to_dict(orient="records"):
+            clean = {k: (None if _na(v) else v) for k, v in rec.items()}
+            buf.write(json.dumps(clean, ensure_ascii=False, default=_jsonable) + "\n")
         text = buf.getvalue()
     if output is None:
         return text
@@ -98,3 +272,26 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
     except OSError as exc:
         raise StoreError(f"cannot write {output}: {exc}") from None
     return None
+
+
+def _na(v: Any) -> bool:
+    if isinstance(v, (list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _jsonable(v: Any) -> Any:
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)
+
+
+def _text_cells_dates(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for col in df.columns:
+        if str(df[col].dtype).startswith("datetime64"):
+            df[col] = df[col].dt.strftime("%Y-%m-%d")
+    return df

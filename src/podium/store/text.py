@@ -233,11 +233,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _spaces(text: str) -> str:
+    """Runs of white space (line breaks included) as one space; nothing added or taken at the ends."""
+    return re.sub(r"\s+", " ", text)
+
+
 def kwic_lines(text: str, patterns: list[Pattern], *, window: int = 8,
                sentence: bool = False) -> list[tuple[str, str, str]]:
     """(left, keyword, right) for every match: ``window`` words each side, or the rest of the sentence.
 
-    Plain text (not escaped). Chinese context is counted in characters-as-words, like the index.
+    Plain text (not escaped). ``left + keyword + right`` is the original text (white space runs shown as one
+    space): the space before and after the hit is kept as it stands ("[Hong Kong]," stays "Hong Kong,", and
+    香港海关 is not spaced). Chinese context is counted in characters-as-words, like the index.
     """
     text = normalize(text)
     spans = find(text, patterns)
@@ -248,7 +255,7 @@ def kwic_lines(text: str, patterns: list[Pattern], *, window: int = 8,
         sents = sentences(text)
         for s, e in spans:
             a, b = next(((a, b) for a, b in sents if a <= s < b), (0, len(text)))
-            out.append((text[a:s].strip(), text[s:e], text[e:max(b, e)].strip()))
+            out.append((_spaces(text[a:s]).lstrip(), text[s:e], _spaces(text[e:max(b, e)]).rstrip()))
         return out
     toks = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
     starts = [t[0] for t in toks]
@@ -257,9 +264,9 @@ def kwic_lines(text: str, patterns: list[Pattern], *, window: int = 8,
     for s, e in spans:
         i = bisect.bisect_left(starts, s)
         j = bisect.bisect_left(starts, e)  # first token after the match
-        left_start = toks[max(0, i - window)][0] if i > 0 else s
-        right_end = toks[min(len(toks), j + window) - 1][1] if j < len(toks) else e
-        left = text[left_start:s] if i > 0 else ""
+        left_start = toks[max(0, i - window)][0] if i > 0 and window else s
+        right_end = toks[min(len(toks), j + window) - 1][1] if j < len(toks) and window else e
+        left = text[left_start:s]
         right = text[e:right_end] if j < len(toks) else text[e:].rstrip()
-        out.append((" ".join(left.split()), text[s:e], " ".join(right.split())))
+        out.append((_spaces(left), text[s:e], _spaces(right)))
     return out

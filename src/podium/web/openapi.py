@@ -28,13 +28,18 @@ FILTER_PARAMS = [
     _p("outlet", "Only questions from this outlet.", example="AFP"),
     _p("outlet_type", "Only questions from this type of outlet.", example="foreign media"),
     _p("country", "Only exchanges mentioning this country (ISO 3166-1 alpha-3; needs analysis).", example="JPN"),
-    _p("clarity", "Only answers with this clarity label (needs analysis).",
-       enum=["Clear Reply", "Ambivalent", "Clear Non-Reply"]),
-    _p("lang", "Only briefings in this language.", enum=["en", "zh"]),
+    _p("clarity", "Only answers with this clarity class, or one of the 9 labels as `evasion` takes them (needs "
+       "analysis).", example="Clear Non-Reply"),
+    _p("evasion", "Only answers with this fine clarity label (needs analysis).",
+       enum=["Explicit", "Implicit", "Dodging", "Deflection", "Partial", "General", "Declining to answer",
+             "Claims ignorance", "Clarification"]),
+    _p("lang", "Only briefings in this language (en, zh; English, Chinese).", example="en"),
 ]
 
 ERRORS = {
-    "400": {"description": "Malformed query, filter or date; the body says what was wrong.",
+    "400": {"description": "Malformed query, filter or date, a filter value the database does not hold (the "
+                           "message names the closest known values) or a parameter the route does not take (the "
+                           "message lists the accepted ones).",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "404": {"description": "No such record.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

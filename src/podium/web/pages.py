@@ -28,15 +28,18 @@ from .app import JSON, TooLarge, Web, redirect, url_for_params
 
 #: URL parameter -> facade keyword, for the filters every listing takes.
 FILTERS = {"from": "date_from", "to": "date_to", "spokesperson": "spokesperson", "outlet": "outlet",
-           "outlet_type": "outlet_type", "country": "country", "clarity": "clarity", "lang": "lang"}
+           "outlet_type": "outlet_type", "country": "country", "clarity": "clarity", "lang": "lang",
+           "evasion": "evasion"}
 FILTER_LABELS = {"from": "from", "to": "to", "spokesperson": "spokesperson", "outlet": "outlet",
-                 "outlet_type": "outlet type", "country": "country", "clarity": "clarity", "lang": "language"}
+                 "outlet_type": "outlet type", "country": "country", "clarity": "clarity", "lang": "language",
+                 "evasion": "clarity label"}
 FACET_LABELS = {"year": "Year", "lang": "Language", "spokesperson": "Spokesperson", "outlet_type": "Outlet type",
                 "outlet": "Outlet", "clarity": "Answer clarity", "country": "Countries mentioned"}
 LANGS = {"en": "English", "zh": "Chinese"}
 CLARITY = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 SORTS = ("relevance", "date", "date_asc")
 MAX_PER_PAGE = 100
+KWIC_PER_PAGE = 100
 MAX_OFFSET = 10_000
 MAX_SERIES = 12
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -56,6 +59,14 @@ EXAMPLES = ['"shared future"', '"one China"', "Huawei OR ZTE", "sanction*", "Xin
 
 
 # ---- parameters ---------------------------------------------------------------------------------------------
+
+def _accept(request: Request, *names: str) -> None:
+    """Refuse URL parameters this page does not take (a misspelt ``limit=`` must not be ignored silently)."""
+    unknown = sorted(set(request.query_params) - set(names))
+    if unknown:
+        raise QueryError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for {request.url.path}; "
+                         f"accepted: {', '.join(names)}")
+
 
 def _text(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
@@ -151,6 +162,7 @@ async def home(request: Request, web: Web) -> dict[str, Any]:
 # ---- search -------------------------------------------------------------------------------------------------
 
 async def search(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "q", *FILTERS, "exact", "sort", "view", "per_page", "page", "window", "sentence")
     q = _text(request, "q")
     params, filters = _filters(request)
     exact = _flag(request, "exact")
@@ -186,12 +198,16 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
                            "view": view, "page": page, "per_page": per_page, "total": None, "hits": [],
                            "facets": {}, "kwic": None, "mode": "empty"}
     if q:
-        res = await web.run(web.pod.search, q, exact=exact, sort=sort, limit=per_page, offset=offset,
-                            facets=True, **filters)
+        kwic_view = view == "kwic"
+        # in the kwic view the page is a page of lines; the hits stay on their first page (facets, total)
+        res = await web.run(web.pod.search, q, exact=exact, sort=sort, limit=per_page,
+                            offset=0 if kwic_view else offset, facets=True, **filters)
         out.update(mode="search", total=res["total"], hits=res["hits"], facets=res.get("facets") or {})
-        if view == "kwic":
-            out["kwic"] = await web.run(web.pod.kwic, q, window=window, sentence=sentence, exact=exact,
-                                        limit=min(500, max(per_page * 5, 100)), **filters)
+        if kwic_view:
+            conc = await web.run(web.pod.concordance, q, window=window, sentence=sentence, exact=exact,
+                                 limit=KWIC_PER_PAGE, offset=(page - 1) * KWIC_PER_PAGE, **filters)
+            out["kwic"] = conc["lines"]
+            out["kwic_counts"] = {k: conc[k] for k in ("offset", "total_lines", "lines_counted", "total_exchanges")}
     elif filters:
         # filters alone: the index's match-all query pages and counts facets like any search, newest first
         res = await web.run(web.pod.search, "*", sort=sort if sort != "relevance" else "date", limit=per_page,
@@ -204,6 +220,9 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
         for line in out["kwic"]:
             line["link"] = f"/exchanges/{line['exchange_id']}"
     out["pages"] = max(1, math.ceil((out["total"] or 0) / per_page)) if out["total"] is not None else 0
+    if out.get("kwic_counts"):
+        c = out["kwic_counts"]
+        out["pages"] = max(1, math.ceil((c["total_lines"] or c["lines_counted"]) / KWIC_PER_PAGE))
     return out
 
 
@@ -276,6 +295,13 @@ def search_view(data: dict[str, Any]) -> dict[str, Any]:
              for k, v in data["filters"].items()]
     first = (data["page"] - 1) * data["per_page"] + 1
     last = first + len(data["hits"]) - 1
+    per_page = data["per_page"]
+    kwic = None
+    if data.get("kwic_counts"):
+        c = data["kwic_counts"]
+        per_page = KWIC_PER_PAGE
+        kwic = {"first": c["offset"] + 1, "last": c["offset"] + len(data["kwic"] or []),
+                "total": c["total_lines"], "at_least": c["lines_counted"], "exchanges": c["total_exchanges"]}
     pager = []
     if data["pages"] > 1:
         lo, hi = max(1, data["page"] - 3), min(data["pages"], data["page"] + 3)
@@ -284,10 +310,10 @@ def search_view(data: dict[str, Any]) -> dict[str, Any]:
     nav = {"prev": url_for_params("/search", params, page=data["page"] - 1 if data["page"] > 2 else None)
            if data["page"] > 1 else None,
            "next": url_for_params("/search", params, page=data["page"] + 1)
-           if data["page"] < data["pages"] and data["page"] * data["per_page"] < MAX_OFFSET else None}
+           if data["page"] < data["pages"] and data["page"] * per_page < MAX_OFFSET else None}
     views = {v: url_for_params("/search", params, view=None if v == "hits" else v, page=None) for v in ("hits", "kwic")}
     sorts = {s: url_for_params("/search", params, sort=s, page=None) for s in SORTS}
-    return {"facets": facets, "chips": chips, "first": first, "last": last, "pager": pager, "nav": nav,
+    return {"facets": facets, "chips": chips, "first": first, "last": last, "pager": pager, "nav": nav, "kwic": kwic,
             "views": views, "sorts": sorts, "json_link": url_for_params("/search.json", params),
             "clarity_values": CLARITY, "langs": LANGS, "examples": EXAMPLES}
 
@@ -390,6 +416,7 @@ def _trend_specs(request: Request) -> list[tuple[str, str]]:
 
 
 async def trends(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "term", "q", "country", "formulation", "by", "per", "exact", "from", "to", "lang")
     specs = _trend_specs(request)
     by = _text(request, "by") or "month"
     per = _text(request, "per")
@@ -595,6 +622,7 @@ def event_view(data: dict[str, Any]) -> dict[str, Any]:
 # ---- outlets and formulations ---------------------------------------------------------------------------------
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "lang", "from", "to")
     kw = {"lang": _text(request, "lang"), "date_from": _text(request, "from"), "date_to": _text(request, "to")}
 
     def compute() -> dict[str, Any]:
@@ -634,6 +662,7 @@ def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def formulations(request: Request, web: Web) -> dict[str, Any]:
+    _accept(request, "new_since", "lang", "limit", "contains")
     new_since = _text(request, "new_since")
     lang = _text(request, "lang")
     limit = _int(request, "limit", 100, 1, 2000)

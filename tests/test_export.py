@@ -1,0 +1,128 @@
+"""The export is tidy: every format reads back into pandas with the right types and no parsing by the user,
+lists are lists, one column per class probability, source an absolute path or URL, no column empty by
+construction, and every column is described (``podium export --schema``, docs/data-dictionary.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from podium import Podium
+from podium.cli import main
+from podium.store.tables import CSV_LIST_SEPARATOR, SCHEMA, SCHEMA_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTS = [c for c, t, _ in SCHEMA if t.startswith("list")]
+
+
+@pytest.fixture(scope="module")
+def files(seed_analysed_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("export")
+    with Podium(seed_analysed_db, create=False) as pod:
+        df = pod.exchanges()
+        for fmt in ("csv", "jsonl", "parquet"):
+            assert pod.export(fmt, out / f"x.{fmt}") == len(df)
+    return df, out
+
+
+def test_parquet_reads_back_typed(files):
+    df, out = files
+    back = pd.read_parquet(out / "x.parquet")
+    assert list(back.columns) == SCHEMA_COLUMNS
+    assert len(back) == len(df)
+    assert str(back["date"].dtype).startswith("datetime64")
+    assert (back["date"].dt.strftime("%Y-%m-%d") == df["date"].to_numpy()).all()
+    schema = pq.read_schema(out / "x.parquet")
+    for col in LISTS:
+        assert str(schema.field(col).type).startswith("list<"), col
+    for col in ("exchange_id", "event_id", "n"):
+        assert str(back[col].dtype) in ("int64", "Int64"), col
+    assert back["follow_up"].dtype == bool or str(back["follow_up"].dtype) == "boolean"
+    # lists hold what the frame holds
+    assert [list(v) for v in back["countries_question"]] == [list(v) if isinstance(v, list) else []
+                                                             for v in df["countries_question"]]
+    assert [list(v) for v in back["counterparts"]] == [list(v) for v in df["counterparts"]]
+
+
+def test_class_probabilities_are_columns(files):
+    df, out = files
+    back = pd.read_parquet(out / "x.parquet")
+    probs = [c for c in back.columns if c.startswith("clarity_p_")]
+    assert len(probs) == 9
+    labelled = back["clarity_method"] == "tfidf-cues-logreg"
+    assert labelled.any()
+    sums = back.loc[labelled, probs].sum(axis=1)
+    assert ((sums - 1).abs() < 0.01).all()
+    best = back.loc[labelled, probs].idxmax(axis=1).str.removeprefix("clarity_p_")
+    fine = back.loc[labelled, "clarity_fine"].str.lower().str.replace(" ", "_")
+    assert (best == fine).mean() > 0.5  # the label is (mostly) the most probable one; cues can override
+
+
+def test_jsonl_reads_back_typed(files):
+    df, out = files
+    back = pd.read_json(out / "x.jsonl", lines=True)
+    assert list(back.columns) == SCHEMA_COLUMNS
+    assert str(back["date"].dtype).startswith("datetime64")
+    for col in LISTS:
+        assert back[col].map(lambda v: isinstance(v, list)).all(), col
+    rec = json.loads((out / "x.jsonl").read_text("utf-8").splitlines()[0])
+    assert isinstance(rec["counterparts"], list) and isinstance(rec["countries"], list)
+
+
+def test_csv_reads_back_with_the_documented_separator(files):
+    df, out = files
+    back = pd.read_csv(out / "x.csv", parse_dates=["date"], keep_default_na=False)
+    assert list(back.columns) == SCHEMA_COLUMNS
+    assert str(back["date"].dtype).startswith("datetime64")
+    countries = back["countries_question"].map(lambda v: v.split(CSV_LIST_SEPARATOR) if v else [])
+    assert list(countries) == [v if isinstance(v, list) else [] for v in df["countries_question"]]
+    # one separator for every list column: no space-joined codes any more
+    assert not back["countries"].str.contains(" ").any()
+
+
+def test_source_is_absolute_or_a_url(files):
+    _, out = files
+    back = pd.read_parquet(out / "x.parquet")
+    for s in back["source"]:
+        assert s.startswith(("http://", "https://")) or Path(s).is_absolute(), s
+
+
+def test_no_column_is_empty_by_construction(analysed_db, tmp_path):
+    """On the analysed corpus (countries and formulations), every column of those passes holds values; clarity
+    columns are empty there only because clarity did not run."""
+    with Podium(analysed_db, create=False) as pod:
+        n = pod.export("parquet", tmp_path / "a.parquet")
+    back = pd.read_parquet(tmp_path / "a.parquet")
+    assert len(back) == n > 1000
+    empty = [c for c in back.columns if not c.startswith("clarity")
+             and not back[c].map(lambda v: len(v) > 0 if hasattr(v, "__len__") and not isinstance(v, str)
+                                 else pd.notna(v) and v != "").any()]
+    assert empty == [], empty
+    assert back["formulations"].map(len).gt(0).mean() > 0.2
+
+
+def test_schema_documents_every_column():
+    r = CliRunner().invoke(main, ["export", "--schema"])
+    assert r.exit_code == 0
+    doc = (ROOT / "docs" / "data-dictionary.md").read_text("utf-8")
+    for col, typ, _ in SCHEMA:
+        assert f"| `{col}` | {typ} |" in r.output
+        assert f"`{col}`" in doc, f"docs/data-dictionary.md does not describe {col}"
+    as_json = json.loads(CliRunner().invoke(main, ["export", "--schema", "--format", "jsonl"]).output)
+    assert [c["column"] for c in as_json] == SCHEMA_COLUMNS
+
+
+def test_cli_says_where_and_how_many(seed_analysed_db, tmp_path):
+    out = tmp_path / "e.csv"
+    r = CliRunner().invoke(main, ["export", "--db", str(seed_analysed_db), "-o", str(out), "--lang", "en"])
+    assert r.exit_code == 0
+    n = len(pd.read_csv(out))
+    assert f"wrote {n:,} exchange(s)" in r.stderr and str(out.resolve()) in r.stderr
+    r = CliRunner().invoke(main, ["export", "--db", str(seed_analysed_db), "--format", "csv"])
+    assert len(pd.read_csv(io.StringIO(r.stdout))) == n
