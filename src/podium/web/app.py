@@ -145,7 +145,7 @@ class CachedAnswer:
 
 
 class ResponseCache:
-    """Rendered answers keyed by (route, path, query) for one database version; least recently used dropped
+    """Rendered answers keyed by (path, sorted query) for one database version; least recently used dropped
     first, bounded in bytes. A new database version empties it (an old answer can never be served again)."""
 
     def __init__(self, max_bytes: int) -> None:
