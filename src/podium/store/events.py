@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..model import Event, ExchangeLink, Spokesperson, Version
+from .base import side_by_side
 from .sqlite import Store, _in_chunks, _now
 
 
@@ -245,33 +246,7 @@ def event(store: Store, event_id: int) -> dict[str, Any]:
     d["differences"] = [{"kind": r["kind"], "lang": r["lang"], "exchanges": json.loads(r["exchanges"]),
                          "detail": r["detail"], "severity": r["severity"]} for r in c.execute(
         "SELECT * FROM version_differences WHERE event_id = ? ORDER BY severity DESC, id", (event_id,))]
-    # rows side by side: walk the first version in order, each row its exchange(s) and their counterparts
-    rows: list[dict[str, Any]] = []
-    if aligned:
-        first = aligned[0]
-        others = aligned[1:]
-        placed: set[int] = set()
-        other_ids = [eid for v in others for eid in v["exchange_ids"]]
-        for eid in first["exchange_ids"]:
-            if eid in placed:
-                continue
-            group_a = {eid}
-            group_b = set(links.get(eid, ()))
-            for b in list(group_b):  # exchanges merged in the other version
-                group_a |= links.get(b, set())
-            group_b = {b for a in group_a for b in links.get(a, ())}
-            placed |= group_a | group_b
-            rows.append({"a": [exchanges[i] for i in sorted(group_a)],
-                         "b": [exchanges[i] for i in sorted(group_b) if i in exchanges],
-                         "score": max((scores.get((a, b), 0.0) for a in group_a for b in group_b), default=None)})
-        for eid in other_ids:
-            if eid not in placed:
-                # insert after the row holding the previous exchange of its version
-                prev = next((i for i in reversed(other_ids[:other_ids.index(eid)]) if i in placed), None)
-                pos = next((k + 1 for k, row in enumerate(rows) if any(x["exchange_id"] == prev for x in row["b"])),
-                           0 if prev is None else len(rows))
-                rows.insert(pos, {"a": [], "b": [exchanges[eid]], "score": None})
-                placed.add(eid)
+    rows = side_by_side(aligned, exchanges, links, scores)
     d["rows"] = rows
     return d
 
