@@ -10,10 +10,34 @@ import math
 from typing import Any
 
 import click
-import pandas as pd
 
 from ..api import Podium, evaluate
 from . import briefing_filter_options, db_option, main
+
+
+class _PassProgress:
+    """A progress bar per analysis pass on stderr (click draws it only on a terminal)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._name: str | None = None
+        self._done = 0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self._name:
+            self.close()
+            self._name, self._done = name, 0
+            self._bar = click.progressbar(length=total, label=f"{name:<13} briefings", file=click.get_text_stream(
+                "stderr"), show_pos=True, show_eta=True)
+            self._bar.__enter__()
+        if self._bar is not None and done > self._done:
+            self._bar.update(done - self._done)
+            self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 @main.command("analyse")
@@ -28,8 +52,12 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
     Passes: clarity (answer clarity and evasion), countries (countries, organisations and regions named in
     question and answer), formulations (mines recurring official phrases, then tags answers with them).
     """
-    with Podium(db, create=False) as pod:
-        counts = pod.analyse(redo=redo, passes=list(passes) or None)
+    bar = _PassProgress()
+    try:
+        with Podium(db, create=False) as pod:
+            counts = pod.analyse(redo=redo, passes=list(passes) or None, progress=bar)
+    finally:
+        bar.close()
     for name, n in counts.items():
         what = {"formulations_mined": "formulations in the mined list",
                 "clarity_carried": "clarity labels carried from English exchanges to their counterparts"}.get(
@@ -160,6 +188,8 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
     if df.empty:
         click.echo("No exchanges stored.")
         return
+    import pandas as pd  # here, not at the top: every other command would pay a third of a second for it
+
     table = pd.DataFrame({
         "level": df["level"].str.replace("outlet_type", "type"),
         "name": df["name"].str.slice(0, 34),

@@ -26,10 +26,10 @@ from typing import Any
 import tantivy
 
 from ..errors import StoreError
-from .text import EXACT_ANALYZER, STEM_ANALYZER, analyzers, han_bigrams, normalize
+from .text import EXACT_ANALYZER, STEM_ANALYZER, analyzers, index_text
 
 #: Bump when the fields or analyzers change: an index of another version is rebuilt from the store.
-INDEX_VERSION = "4"  # 4: spokesperson field holds the person key (registry id)
+INDEX_VERSION = "5"  # 5: simple tokenizer over Han-spaced text; 4: spokesperson field holds the person key
 
 #: Raw (untokenised) fields used for filters and facets.
 KEYWORD_FIELDS = ("lang", "spokesperson", "outlet", "outlet_type", "year", "clarity", "country")
@@ -126,27 +126,24 @@ class FullTextIndex:
                                 f"or analyse still running?); try again when it has finished ({exc})") from exc
         return self._writer
 
-    def _document(self, d: IndexDoc) -> tantivy.Document:
-        doc = tantivy.Document()
-        q, a = normalize(d.question), normalize(d.answer)
-        for field in ("exact", "stem"):
-            doc.add_text(field, q)
-            doc.add_text(field, a)
-        for text in (q, a):
-            han = han_bigrams(text)
-            if han:
-                doc.add_text("han2", han)
-        doc.add_integer("exchange_id", d.exchange_id)
-        doc.add_integer("briefing_id", d.briefing_id)
-        doc.add_integer("date", int(d.date.replace("-", "")))
-        doc.add_text("year", d.date[:4])
+    @staticmethod
+    def _document(d: IndexDoc) -> tantivy.Document:
+        # one call into tantivy per document, tokenising left to its analyzers (in its indexing threads)
+        q, q_han = index_text(d.question)
+        a, a_han = index_text(d.answer)
+        fields: dict[str, Any] = {"exact": [q, a], "stem": [q, a], "exchange_id": d.exchange_id,
+                                  "briefing_id": d.briefing_id, "date": int(d.date.replace("-", "")),
+                                  "year": d.date[:4]}
+        han = [t for t in (q_han, a_han) if t]
+        if han:
+            fields["han2"] = han
         for name in ("lang", "spokesperson", "outlet", "outlet_type", "clarity"):
             value = getattr(d, name)
             if value:
-                doc.add_text(name, value)
-        for c in d.countries:
-            doc.add_text("country", c)
-        return doc
+                fields[name] = value
+        if d.countries:
+            fields["country"] = list(d.countries)
+        return tantivy.Document(**fields)
 
     def replace_briefings(self, briefing_ids: Iterable[int], docs: Iterable[IndexDoc]) -> None:
         """Remove these briefings' exchanges and add ``docs`` (not committed yet)."""

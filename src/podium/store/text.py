@@ -34,9 +34,10 @@ _HAN_RANGES = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 _HAN_RUST = "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _HAN_RANGES)
 _HAN_PY = "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES)
 
-#: The tokeniser as a Rust regex (tantivy) ...
+#: The tokeniser as a Rust regex (for reference: the index runs tantivy's simple tokenizer on ``index_text``,
+#: which cuts the same words, faster) ...
 TOKEN_PATTERN_RUST = rf"[{_HAN_RUST}]|[\w--[_{_HAN_RUST}]]+"
-#: ... and the same rule as a Python regex.
+#: ... and the same rule as a Python regex (highlighting, kwic, query words).
 TOKEN_RE = re.compile(rf"[{_HAN_PY}]|[^\W_{_HAN_PY}]+")
 HAN_RE = re.compile(rf"[{_HAN_PY}]")
 HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
@@ -45,8 +46,31 @@ HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
 def han_bigrams(text: str) -> str:
     """The ``han2`` field's text: overlapping bigrams of each run of Han characters, runs kept apart by a
     separator token so that no phrase of bigrams spans two runs."""
-    runs = [r for r in HAN_RUN_RE.findall(text) if len(r) > 1]
-    return " | ".join(" ".join(r[i:i + 2] for i in range(len(r) - 1)) for r in runs)
+    return index_text(text)[1]
+
+
+def index_text(text: str) -> tuple[str, str]:
+    """(words text, ``han2`` text) of one question or answer as podium hands them to tantivy, which tokenises.
+
+    The word fields run tantivy's simple tokenizer (runs of alphanumeric characters, in Rust — four times faster
+    than its regex tokenizer, measured on MFA answers); the only thing it cannot do, cutting a run of Han
+    characters into one word per character, is done here by spacing the characters out (Chinese text only).
+    """
+    text = normalize(text)
+    if text.isascii():
+        return text, ""
+    runs: list[str] = []
+
+    def space_out(m: re.Match[str]) -> str:
+        run = m.group()
+        runs.append(run)
+        return " " + " ".join(run) + " "
+
+    spaced = HAN_RUN_RE.sub(space_out, text)
+    if not runs:
+        return text, ""
+    grams = " | ".join(" ".join(map(str.__add__, r[:-1], r[1:])) for r in runs if len(r) > 1)
+    return spaced, grams
 
 
 def bigrams(word: str) -> list[str]:
@@ -57,7 +81,7 @@ STEM_ANALYZER = "podium_stem"
 
 
 def _builder() -> tantivy.TextAnalyzerBuilder:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN_RUST))
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()))
 
 
