@@ -129,9 +129,9 @@ class FullTextIndex:
     @staticmethod
     def _document(d: IndexDoc) -> tantivy.Document:
         # one call into tantivy per document, tokenising left to its analyzers (in its indexing threads)
-        q, q_han = index_text(d.question)
-        a, a_han = index_text(d.answer)
-        fields: dict[str, Any] = {"exact": [q, a], "stem": [q, a], "exchange_id": d.exchange_id,
+        q, q_stem, q_han = index_text(d.question)
+        a, a_stem, a_han = index_text(d.answer)
+        fields: dict[str, Any] = {"exact": [q, a], "stem": [q_stem, a_stem], "exchange_id": d.exchange_id,
                                   "briefing_id": d.briefing_id, "date": int(d.date.replace("-", "")),
                                   "year": d.date[:4]}
         han = [t for t in (q_han, a_han) if t]
