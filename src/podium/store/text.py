@@ -181,26 +181,9 @@ def _find_ascii(text: str, patterns: list[Pattern], spans: list[tuple[int, int]]
             spans.append((s, e))
 
 
-def find(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
-    """Character spans of ``text`` (already NFC) matched by any pattern, merged and in order."""
-    if not patterns or not text:
-        return []
-    spans: list[tuple[int, int]] = []
-    for p in patterns:
-        if p.kind == "han":
-            word = p.terms[0]
-            at = text.find(word)
-            while at >= 0:
-                spans.append((at, at + len(word)))
-                at = text.find(word, at + 1)
-    patterns = [p for p in patterns if p.kind != "han"]
-    if patterns and _NON_ASCII_WORD.search(text) is None:
-        # every word of this text is ASCII (its other characters may not be: curly quotes, dashes), so a word
-        # folds to its lowercase and one regex per pattern finds its matches without cutting the whole text
-        # into words in Python (5x faster on MFA answers)
-        _find_ascii(text, patterns, spans)
-        patterns = []
-    toks = [m.span() + (m.group(),) for m in TOKEN_RE.finditer(text)] if patterns else []
+def _find_words(text: str, patterns: list[Pattern], spans: list[tuple[int, int]]) -> None:
+    """The general matcher: cut the text into words, fold (and stem) each, compare."""
+    toks = [m.span() + (m.group(),) for m in TOKEN_RE.finditer(text)]
     folded = [fold(t[2]) for t in toks]
     stems: list[str] | None = None
     for p in patterns:
@@ -220,6 +203,29 @@ def find(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
             for i, f in enumerate(folded):
                 if f.startswith(p.terms[0]):
                     spans.append((toks[i][0], toks[i][1]))
+
+
+def find(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (already NFC) matched by any pattern, merged and in order."""
+    if not patterns or not text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for p in patterns:
+        if p.kind == "han":
+            word = p.terms[0]
+            at = text.find(word)
+            while at >= 0:
+                spans.append((at, at + len(word)))
+                at = text.find(word, at + 1)
+    patterns = [p for p in patterns if p.kind != "han"]
+    if patterns and _NON_ASCII_WORD.search(text) is None:
+        # every word of this text is ASCII (its other characters may not be: curly quotes, dashes), so a word
+        # folds to its lowercase and one regex per pattern finds its matches without cutting the whole text
+        # into words in Python (5x faster on MFA answers)
+        _find_ascii(text, patterns, spans)
+        patterns = []
+    if patterns:
+        _find_words(text, patterns, spans)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:
