@@ -19,6 +19,7 @@ Prints p50/p95/max per engine and query kind; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from podium import Podium  # noqa: E402
 from podium.store import Database  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "mfa"
+CORPUS = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared")) / "corpus" / "mfa"
 STOP = set("""a an the of to in and or for on at by with from as is are was were be been it its this that these those
 we you he she they i our your their his her not no but if so do does did has have had will would can could
 should may might must there here what which who whom how when where why also than then all any some such into
@@ -160,6 +161,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     base = work / "base.db"
     if not base.exists():
+        if not CORPUS.is_dir():
+            sys.exit(f"{CORPUS}: no MFA corpus there; set PODIUM_SHARED to the shared folder")
         with Podium(base) as pod:
             pod.ingest([CORPUS], analyse=False)
     big = work / f"scaled-{args.scale}.db"

@@ -212,14 +212,15 @@ def test_kwic_window_and_sentence(pod, parsed):
 
 
 def test_python_tokeniser_agrees_with_the_index_tokeniser(parsed):
-    """Highlighting and kwic find matches with a Python copy of the index's tokeniser: the two must agree."""
-    from podium.store.text import EXACT_ANALYZER, analyzers, words
+    """Highlighting and kwic find matches with a Python copy of the index's tokeniser: the two must agree
+    (the index tokenises the text as ``index_text`` prepares it, Han characters spaced out)."""
+    from podium.store.text import EXACT_ANALYZER, analyzers, index_text, words
 
     index_words = analyzers()[EXACT_ANALYZER]
     texts = [q + "\n" + a for q, a, _ in list(parsed.values())[::40]]
     texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß")
     for text in texts:
-        assert words(text) == index_words.analyze(text)
+        assert words(text) == index_words.analyze(index_text(text)[0])
 
 
 @pytest.mark.parametrize("phrase", ["shared future", "one China"])
@@ -296,3 +297,29 @@ def test_hits_of_an_unanalysed_database_have_empty_annotations(pod):
     assert hits
     for h in hits:
         assert (h["clarity"], h["clarity_fine"], h["clarity_evidence"], h["countries"]) == (None, None, None, [])
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_fast_highlighter_finds_what_the_word_by_word_matcher_finds(parsed, exact):
+    """Texts whose words are all ASCII are highlighted by one regex per pattern; it must find exactly the spans
+    that cutting the text into folded/stemmed words finds (stems whose word does not start like them: dying)."""
+    from podium.store import query as q
+    from podium.store.text import _NON_ASCII_WORD, _find_ascii, _find_words, normalize
+
+    texts = [normalize(t) for qa in list(parsed.values())[::7] for t in qa[:2]]
+    texts = [t for t in texts if _NON_ASCII_WORD.search(t) is None]
+    assert len(texts) > 500
+    texts.append("Dying, lying and tying; the cries of U.S.-China co-operation: a a a 5G 5g x_trade")
+    queries = ['"one China"', "relations", "cooperation", "sanction*", '"the U.S."', "co-operation", "die", "lie",
+               "cry", "us", '"a a"', "trading", "5G", "countries AND \"South China Sea\""]
+    found = 0
+    for query in queries:
+        pats = q.patterns(q.parse(query), exact=exact)
+        for text in texts:
+            fast: list[tuple[int, int]] = []
+            slow: list[tuple[int, int]] = []
+            _find_ascii(text, pats, fast)
+            _find_words(text, pats, slow)
+            assert sorted(set(fast)) == sorted(set(slow)), (query, text[:80])
+            found += len(slow)
+    assert found > 1000

@@ -11,14 +11,15 @@ the fetch area implements fetch.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import QueryError
 from .model import IngestReport
+
+if TYPE_CHECKING:  # pandas costs a third of a second to import: only the commands that build frames pay it
+    import pandas as pd
 
 
 def default_db_path() -> str:
@@ -106,6 +107,7 @@ def _one_per_pair(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
             outlet, otype = named[eid]
         outlets.append(outlet)
         types.append(otype)
+    import pandas as pd
     kept = kept.assign(outlet=pd.Series(outlets, dtype=object), outlet_type=pd.Series(types, dtype=object))
     return kept, int(has_en.sum())
 
@@ -284,8 +286,12 @@ class Podium:
 
     # ---- analysis area ------------------------------------------------------------------------------------
 
-    def analyse(self, *, redo: bool = False, passes: Iterable[str] | None = None) -> dict[str, int]:
+    def analyse(self, *, redo: bool = False, passes: Iterable[str] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
         """Run analysis passes over stored exchanges; returns annotations written per pass.
+
+        ``progress(pass name, briefings done, briefings to do)`` is called as each pass starts and after each
+        briefing (the CLI draws its progress bar with it).
 
         Each pass runs on the briefings that lack its annotations at its current version (all with redo=True);
         "formulations" first re-mines the formulation list (when the stored briefings changed, or with redo) and
@@ -298,11 +304,11 @@ class Podium:
         names = list(passes) if passes is not None else list(pass_names())
         counts: dict[str, int] = {}
         for p in default_passes([n for n in names if n != "formulations"]):
-            counts[p.name] = self._run_pass(p, redo=redo)
+            counts[p.name] = self._run_pass(p, redo=redo, progress=progress)
         if "formulations" in names:
             counts["formulations_mined"] = self._mine(redo=redo)
             tagger = FormulationsPass(analytics.read_formulations(self._db.store))
-            counts["formulations"] = self._run_pass(tagger, redo=redo)
+            counts["formulations"] = self._run_pass(tagger, redo=redo, progress=progress)
         self._db.flush()
         # events last: clarity is carried from each English exchange to its counterparts
         from .pipeline import link_events
@@ -311,7 +317,7 @@ class Podium:
         self._db.flush()
         return counts
 
-    def _run_pass(self, p: Any, *, redo: bool) -> int:
+    def _run_pass(self, p: Any, *, redo: bool, progress: Callable[[str, int, int], None] | None = None) -> int:
         import logging
 
         # annotation kinds the search index carries as filter fields; other kinds need no re-indexing
@@ -322,15 +328,19 @@ class Podium:
         store = self._db.store
         ids = analytics.briefing_ids(store) if redo else analytics.stale_briefings(store, p.name, p.version)
         written = 0
-        for bid, briefing in analytics.load_briefings(store, ids):
+        if progress is not None:
+            progress(p.name, 0, len(ids))
+        for done, (bid, briefing) in enumerate(analytics.load_briefings(store, ids), 1):
             try:
                 anns = p.annotate(briefing)
             except Exception as exc:  # one briefing a pass cannot handle must not stop the run
                 logging.getLogger(__name__).warning("analysis pass %r failed on b%d (%s: %s)", p.name, bid,
                                                     type(exc).__name__, exc)
-                continue
-            written += store.write_annotations(bid, anns, replace_kinds=[p.name],
-                                               reindex=p.name in INDEXED_KINDS)
+            else:
+                written += store.write_annotations(bid, anns, replace_kinds=[p.name],
+                                                   reindex=p.name in INDEXED_KINDS)
+            if progress is not None:
+                progress(p.name, done, len(ids))
         return written
 
     def _mine(self, *, redo: bool) -> int:
@@ -381,6 +391,8 @@ class Podium:
             r["coverage_from"] = start
             r["first_use"] = ("before coverage" if start and str(r["first_date"])[:7] <= start
                               else r["first_date"])
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
 
     def formulations_stale(self) -> bool:
@@ -449,6 +461,7 @@ class Podium:
                 raise QueryError(f"formulation {formulation!r} is {f['lang']}; it cannot occur in {lang} versions")
             langs = [f["lang"]]
             ids = analytics.exchanges_with_formulation(store, f["text"])
+        import pandas as pd
         units = pd.DataFrame(analytics.event_units(store, filters, langs=langs, kinds=kind_list))
         df = trend_table(units, ids, by=by, group=group)
         if group == "spokesperson" and not df.empty:
@@ -476,6 +489,7 @@ class Podium:
         from .store import analytics
 
         filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
+        import pandas as pd
         rows = pd.DataFrame(analytics.outlet_rows(self._db.store, filters))
         pairs = 0
         if not rows.empty and lang is None:
@@ -508,6 +522,7 @@ class Podium:
         from .store import events as store_events
 
         filters = self._filters({"date_from": date_from, "date_to": date_to})
+        import pandas as pd
         df = pd.DataFrame(store_events.event_rows(self._db.store, date_from=filters.get("date_from"),
                                                   date_to=filters.get("date_to"), kinds=self._kinds(kind or "all")))
         if not df.empty:
@@ -536,6 +551,7 @@ class Podium:
         rows = store_events.difference_rows(self._db.store, date_from=filters.get("date_from"),
                                             date_to=filters.get("date_to"), kind=kind, limit=limit)
         cols = ["event_id", "date", "kind", "lang", "exchanges", "detail", "severity"]
+        import pandas as pd
         return pd.DataFrame(rows, columns=cols)
 
     # ---- filter values ------------------------------------------------------------------------------------

@@ -60,6 +60,81 @@ def annotate(briefing: Briefing, passes: Iterable[Any]) -> list[Annotation]:
     return out
 
 
+#: Fewest briefings to annotate before ingest starts worker processes for the analysis passes (a spawned worker
+#: costs a second or more to import the clarity model; the passes cost ~0.1-2.5 s a page, White House pages most).
+#: On the shared 2-core development machine (load ~7) 2 workers gained nothing: 120 White House pages 48.9 s vs
+#: 49.6 s in one process, 30 pages 13.3 s vs 9.9 s; they pay where cores are free.
+PARALLEL_ANALYSIS_MIN = 64
+#: Briefings in flight per worker (parsed, waiting for or holding their annotations): bounds memory.
+IN_FLIGHT_PER_WORKER = 4
+
+_worker_passes: list[Any] = []
+
+
+def _init_analysis_worker(names: list[str] | None) -> None:
+    global _worker_passes
+    _worker_passes = analysis_passes(names)
+
+
+def _annotate_in_worker(briefing: Briefing) -> list[Annotation]:
+    return annotate(briefing, _worker_passes)
+
+
+class _AnalysisPool:
+    """The default analysis passes run over briefings in worker processes, results handed back in order.
+
+    ``submit`` a briefing with a payload; ``drain`` yields (payload, briefing, annotations) in submission order,
+    waiting only when more than ``limit`` are in flight (``final``: all). A pool that breaks (a worker killed, a
+    __main__ a spawned worker cannot import) is abandoned with a warning and the passes run here instead.
+    """
+
+    def __init__(self, workers: int, names: list[str] | None, passes: list[Any]) -> None:
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.passes = passes
+        self.limit = workers * IN_FLIGHT_PER_WORKER
+        self.pending: deque[tuple[Any, Briefing, Any]] = deque()
+        # spawn, not fork: the parent holds SQLite connections and the index's threads
+        self.pool: Any = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_init_analysis_worker, initargs=(names,))
+
+    def submit(self, briefing: Briefing, payload: Any) -> None:
+        future = None
+        if self.pool is not None:
+            try:
+                future = self.pool.submit(_annotate_in_worker, briefing)
+            except Exception as exc:  # BrokenProcessPool, RuntimeError after a break
+                self._abandon(exc)
+        self.pending.append((payload, briefing, future))
+
+    def drain(self, *, final: bool = False) -> Iterable[tuple[Any, Briefing, list[Annotation]]]:
+        while self.pending and (final or len(self.pending) > self.limit):
+            payload, briefing, future = self.pending.popleft()
+            annotations = None
+            if future is not None and self.pool is not None:
+                try:
+                    annotations = future.result()
+                except Exception as exc:
+                    self._abandon(exc)
+            if annotations is None:
+                annotations = annotate(briefing, self.passes)
+            yield payload, briefing, annotations
+
+    def _abandon(self, exc: BaseException) -> None:
+        if self.pool is not None:
+            log.warning("analysis in worker processes failed (%s: %s); analysing here instead",
+                        type(exc).__name__, exc)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
 def sync_spokespersons(db: Database) -> int:
     """Record the spokesperson registry in the store and give every briefing and exchange its person key."""
     from .parse import spokespersons
@@ -182,19 +257,27 @@ def _sync_outlets(db: Database) -> None:
     db.store.sync_outlets((o.name, o.type, o.country) for o in outlets.values())
 
 
+def _unchanged(db: Database, briefing: Briefing, content: str) -> bool:
+    """Whether the store already holds this parse of the page."""
+    known = db.store.lookup(briefing)
+    return known is not None and known["content_sha256"] == content and bool(known["url"] or not briefing.url)
+
+
 def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: Iterable[Any] = (),
-                    extra: Iterable[Annotation] = ()) -> IngestResult:
+                    extra: Iterable[Annotation] = (), annotations: list[Annotation] | None = None) -> IngestResult:
     """Store one parsed page (``data``: the raw page it was parsed from): "unchanged" when the store already holds
-    this parse (nothing is written, no pass runs), else "added"/"updated" after the passes annotate it. Used by
-    ``ingest`` for each file and by ``podium fetch`` for each downloaded transcript. ``extra``: annotations that
-    come with the source (a table row's provenance), stored with the passes' ones."""
+    this parse (nothing is written, no pass runs), else "added"/"updated" after the passes annotate it
+    (``annotations``: already made, e.g. in a worker process). Used by ``ingest`` for each file and by
+    ``podium fetch`` for each downloaded transcript. ``extra``: annotations that come with the source (a table
+    row's provenance), stored with the passes' ones."""
     from .parse.spokespersons import key_of
 
     content = content_hash(briefing)
-    known = db.store.lookup(briefing)
-    if known is not None and known["content_sha256"] == content and (known["url"] or not briefing.url):
+    if _unchanged(db, briefing, content):
         return IngestResult(briefing.source, "unchanged", briefing.key)
-    annotations = annotate(briefing, passes) + list(extra)
+    if annotations is None:
+        annotations = annotate(briefing, passes)
+    annotations = list(annotations) + list(extra)
     status, _ = db.store.write_briefing(briefing, page_sha256=hashlib.sha256(data).hexdigest(),
                                         annotations=annotations, content_sha256=content, spokesperson_key=key_of)
     return IngestResult(briefing.source, status, briefing.key)
@@ -313,7 +396,7 @@ def ingest_table(db: Database, path: str | Path, *, columns: dict[str, str] | No
 def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = None, analyse: bool = True,
            progress: bool = False, on_result: Callable[[IngestResult], None] | None = None,
            passes: Iterable[Any] | None = None, link: bool = True, indexes: Iterable[str | Path] = (),
-           columns: dict[str, str] | None = None) -> IngestReport:
+           columns: dict[str, str] | None = None, workers: int | None = None) -> IngestReport:
     """Ingest files and folders into ``db``; a bad file is recorded in the report and the batch goes on.
 
     ``passes``: the analysis passes to run (default: ``analysis_passes()`` when ``analyse``). ``link``: afterwards
@@ -322,6 +405,9 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
     those beside the pages are found anyway); the evidence for a briefing's date and URL is recorded in its
     ``provenance`` column (``Store.provenance(key)``). Q&A tables (.csv, .tsv, .xlsx, .jsonl, .parquet) are read by
     ``sources.tables`` with ``columns`` (field -> column name).
+    ``workers``: processes for the default analysis passes (default: the CPU count, at most 4; used only for
+    batches of at least ``PARALLEL_ANALYSIS_MIN`` pages). Pages are read, parsed and stored here, in order; only
+    the passes run in the workers, a bounded number of briefings at a time.
     """
     report = IngestReport()
 
@@ -336,6 +422,7 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
     pages, missing = expand(paths, Indexes(indexes))
     for err in missing:
         record(IngestResult(err.source, "failed", error=err.reason))
+    default_passes = passes is None
     passes = (list(passes) if passes is not None else analysis_passes()) if analyse else []
     _sync_outlets(db)
     bar = None
@@ -343,7 +430,34 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
         from tqdm import tqdm
 
         bar = tqdm(total=len(pages), file=sys.stderr, unit="page", dynamic_ncols=True)
+    import os
+
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    pool = (_AnalysisPool(n_workers, None, passes)
+            if passes and default_passes and n_workers > 1 and len(pages) >= PARALLEL_ANALYSIS_MIN else None)
     written = 0
+
+    def store(source: str, briefing: Briefing, data: bytes, annotations: list[Annotation] | None,
+              evidence: dict[str, Any] | None) -> None:
+        nonlocal written
+        try:
+            result = ingest_briefing(db, briefing, data, passes=passes, annotations=annotations)
+            if evidence is not None:
+                db.store.set_provenance(briefing.key, evidence)
+        except PodiumError as exc:
+            record(IngestResult(source, "failed", error=getattr(exc, "reason", None) or str(exc)))
+            return
+        except Exception as exc:  # a bug on one page must not stop the batch
+            log.debug("unexpected error on %s", source, exc_info=True)
+            record(IngestResult(source, "failed", error=f"{type(exc).__name__}: {exc} (a podium bug; "
+                                                        "please report it with this page)"))
+            return
+        record(result)
+        if result.status != "unchanged":
+            written += 1
+            if written % FLUSH_EVERY == 0:
+                db.flush()
+
     try:
         for page in pages:
             if bar is not None:
@@ -357,9 +471,6 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 except OSError as exc:
                     raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
                 briefing, evidence = _parse_page(page, data, format)
-                result = ingest_briefing(db, briefing, data, passes=passes)
-                if evidence is not None:
-                    db.store.set_provenance(briefing.key, evidence)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))
                 continue
@@ -371,14 +482,20 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 record(IngestResult(page.source, "failed", error=f"{type(exc).__name__}: {exc} (a podium bug; "
                                                                   "please report it with this page)"))
                 continue
-            record(result)
-            if result.status != "unchanged":
-                written += 1
-                if written % FLUSH_EVERY == 0:
-                    db.flush()
+            if pool is None or _unchanged(db, briefing, content_hash(briefing)):
+                store(page.source, briefing, data, None, evidence)  # unchanged pages are never analysed
+                continue
+            pool.submit(briefing, (page.source, data, evidence))
+            for (source, data_, evidence_), done, annotations in pool.drain():
+                store(source, done, data_, annotations, evidence_)
+        if pool is not None:
+            for (source, data_, evidence_), done, annotations in pool.drain(final=True):
+                store(source, done, data_, annotations, evidence_)
         for table in tables:
             ingest_table(db, table, columns=columns, passes=passes, record=record)
     finally:
+        if pool is not None:
+            pool.close()
         if bar is not None:
             bar.close()
         db.flush()

@@ -12,10 +12,34 @@ import textwrap
 from typing import Any
 
 import click
-import pandas as pd
 
 from ..api import Podium, evaluate
 from . import briefing_filter_options, db_option, main
+
+
+class _PassProgress:
+    """A progress bar per analysis pass on stderr (click draws it only on a terminal)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._name: str | None = None
+        self._done = 0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self._name:
+            self.close()
+            self._name, self._done = name, 0
+            self._bar = click.progressbar(length=total, label=f"{name:<13} briefings", file=click.get_text_stream(
+                "stderr"), show_pos=True, show_eta=True)
+            self._bar.__enter__()
+        if self._bar is not None and done > self._done:
+            self._bar.update(done - self._done)
+            self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 @main.command("analyse")
@@ -30,8 +54,12 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
     Passes: clarity (answer clarity and evasion), countries (countries, organisations and regions named in
     question and answer), formulations (mines recurring official phrases, then tags answers with them).
     """
-    with Podium(db, create=False) as pod:
-        counts = pod.analyse(redo=redo, passes=list(passes) or None)
+    bar = _PassProgress()
+    try:
+        with Podium(db, create=False) as pod:
+            counts = pod.analyse(redo=redo, passes=list(passes) or None, progress=bar)
+    finally:
+        bar.close()
     for name, n in counts.items():
         what = {"formulations_mined": "formulations in the mined list",
                 "clarity_carried": "clarity labels carried from English exchanges to their counterparts"}.get(
@@ -195,13 +223,17 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
         "every column.", width=min(100, shutil.get_terminal_size((100, 24)).columns)))
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _pct_ci(share: float, lo: float, hi: float) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "-"
     return f"{share * 100:.0f} ({lo * 100:.0f}-{hi * 100:.0f})"
 
 
-def _outlet_table(df: pd.DataFrame, title: str, width: int = 100) -> str:
+def _outlet_table(df: Any, title: str, width: int = 100) -> str:
     """The outlets table narrow enough for a terminal: a name cut to fit, shares as percentages with their
     interval, the median answer length and the three countries asked about most (codes)."""
     name_w = 26
@@ -214,7 +246,7 @@ def _outlet_table(df: pd.DataFrame, title: str, width: int = 100) -> str:
                      _pct_ci(r["clear_reply_share"], r["clear_reply_lo"], r["clear_reply_hi"]),
                      _pct_ci(r["ambivalent_share"], r["ambivalent_lo"], r["ambivalent_hi"]),
                      _pct_ci(r["clear_non_reply_share"], r["clear_non_reply_lo"], r["clear_non_reply_hi"]),
-                     "-" if pd.isna(r.get("median_answer_words_en")) else f"{r['median_answer_words_en']:.0f}",
+                     "-" if _missing(r.get("median_answer_words_en")) else f"{r['median_answer_words_en']:.0f}",
                      " ".join(c.split()[0] for c in str(r.get("top_countries") or "").split(",")[:3] if c.strip())])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     # the last column takes what is left of the terminal, at least 12

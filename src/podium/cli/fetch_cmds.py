@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from ..api import Podium
-from ..sources.fetch import DEFAULT_MAX_REQUESTS
 from . import db_option, main
 
 
@@ -33,9 +32,10 @@ def fetch_group() -> None:
                    "briefings keep their fmprc.gov.cn URL.")
 @click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Requests a second (0 = no limit; a larger robots.txt Crawl-delay wins).")
-@click.option("--max-requests", "max_requests", type=click.IntRange(min=1), default=DEFAULT_MAX_REQUESTS,
-              show_default=True,
-              help="Stop after this many requests (the next run goes on where this one stopped).")
+@click.option("--max-requests", "max_requests", type=click.IntRange(min=1), default=None,
+              # the fetcher's DEFAULT_MAX_REQUESTS written out, not imported: importing the fetcher (and its parsers)
+              # would slow every podium command; tests/test_fetch_today.py checks the two agree
+              help="Stop after this many requests (the next run goes on where this one stopped). [default: 2000]")
 @click.option("--archive", type=click.Path(file_okay=False), default=None,
               help="Folder of raw fetched pages and fetch state [default: DB.archive].")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
@@ -50,7 +50,7 @@ def fetch_group() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 def fetch_mfa_command(db: str, lang: str, layout: str | None, since: str | None, until: str | None,
-                      base_url: str | None, rate: float, max_requests: int, archive: str | None, timeout: float,
+                      base_url: str | None, rate: float, max_requests: int | None, archive: str | None, timeout: float,
                       deadline: float, max_wait: float, max_run_time: float | None, no_analyse: bool, quiet: bool,
                       as_json: bool) -> None:
     """Fetch new regular press conference transcripts of China's Ministry of Foreign Affairs.

@@ -155,7 +155,7 @@ class Database:
         self.store.clear_pending(pending)
         return len(pending)
 
-    def reindex(self, *, threads: int = 2) -> int:
+    def reindex(self, *, threads: int = 2, heap: int = 200_000_000) -> int:
         """Rebuild the index from the store; returns exchanges indexed. IndexBusy while another process
         writes the index.
 
@@ -166,13 +166,13 @@ class Database:
         if self.store.meta("index_version") != INDEX_VERSION and self.index.exists():
             self.index.destroy()
         try:
-            writer = self.index.writer(threads=threads)
+            writer = self.index.writer(threads=threads, heap=heap)
         except IndexBusy:
             raise
         except Exception as exc:  # damaged index directory: start afresh
             log.warning("index %s cannot be opened (%s); rebuilding it", self.index.path, exc)
             self.index.destroy()
-            writer = self.index.writer(threads=threads)
+            writer = self.index.writer(threads=threads, heap=heap)
         self.store.queue_all()  # if the rebuild dies, the next open finishes it
         self.store.set_meta("index_version", INDEX_VERSION)
         pending = self.store.pending()
