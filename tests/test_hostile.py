@@ -294,12 +294,12 @@ def small_db(tmp_path_factory) -> Path:
 def test_the_cli_answers_deep_queries_and_huge_ids_with_a_message(small_db):
     runner = CliRunner()
     r = runner.invoke(main, ["search", "(" * 300 + "x" + ")" * 300, "--db", str(small_db)])
-    assert r.exit_code == 1 and "nests parentheses" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "nests parentheses" in r.output and "Traceback" not in r.output  # a usage error
     for ident in ("b" + "9" * 30, "e" + "9" * 25, "b9223372036854775808"):
         r = runner.invoke(main, ["show", ident, "--db", str(small_db)])
         assert r.exit_code == 1 and "no " in r.output and "Traceback" not in r.output, r.output
     r = runner.invoke(main, ["show", "b１２", "--db", str(small_db)])  # full-width digits are not an id
-    assert r.exit_code == 1 and "is not a briefing id" in r.output
+    assert r.exit_code == 2 and "is not a briefing id" in r.output  # a usage error (QueryError)
     with Podium(small_db, create=False) as pod, pytest.raises(NotFound):
         pod.exchange(2**70)
 
