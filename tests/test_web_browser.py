@@ -234,3 +234,34 @@ def test_every_page_looks_complete(page):
     # the error pages answer 400 and 404 on purpose
     bad = [p for p in page.problems if "status of 404" not in p and "status of 400" not in p]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("width", [420, 1920])
+def test_search_outlets_trends_fit_the_screen(browser, site, width):
+    """At a phone's width and a wide screen: no page scrolls sideways, the search facets keep their counts, a
+    trend of more than five series is drawn as small multiples. Screenshots: test-output/screenshots/."""
+    context = browser.new_context(viewport={"width": width, "height": 1000}, base_url=site)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    terms = ["Taiwan", "Japan", "trade", "Huawei", "Hong Kong", "Xinjiang", "sanctions"]
+    pages = [("search", "/search?q=China", "li.hit"),
+             ("outlets", "/outlets", "table.outlets-table"),
+             ("trends", "/trends?" + "&".join(f"term={t.replace(' ', '+')}" for t in terms),
+              "canvas[data-rendered]")]
+    for name, path, selector in pages:
+        pg.goto(path)
+        pg.wait_for_selector(selector)
+        pg.wait_for_timeout(200)
+        pg.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow} px wider than a {width} px screen"
+        if name == "search":
+            for count in pg.locator(".facet-count").all()[:10]:
+                box = count.bounding_box()
+                if box is not None:  # a collapsed facet list hides its extra rows
+                    assert box["width"] > 0 and box["x"] + box["width"] <= width, "a facet count is cut off"
+        if name == "trends":
+            assert pg.locator("canvas").count() == 2, "7 series: two panels of at most five"
+    context.close()
+    assert not problems, problems

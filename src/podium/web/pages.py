@@ -40,6 +40,11 @@ CLARITY = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 SORTS = ("relevance", "date", "date_asc")
 MAX_PER_PAGE = 100
 KWIC_PER_PAGE = 100
+#: a share resting on fewer press conferences held than this shows its counts, not a percentage (and is drawn
+#: as a hollow point)
+MIN_HELD = 5
+#: series per chart panel; more are drawn as small multiples
+SERIES_PER_PANEL = 5
 MAX_OFFSET = 10_000
 MAX_SERIES = 12
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -416,7 +421,7 @@ def _trend_specs(request: Request) -> list[tuple[str, str]]:
 
 
 async def trends(request: Request, web: Web) -> dict[str, Any]:
-    _accept(request, "term", "q", "country", "formulation", "by", "per", "exact", "from", "to", "lang")
+    _accept(request, "term", "q", "country", "formulation", "by", "per", "exact", "from", "to", "lang", "min_held")
     specs = _trend_specs(request)
     by = _text(request, "by") or "month"
     per = _text(request, "per")
@@ -428,7 +433,11 @@ async def trends(request: Request, web: Web) -> dict[str, Any]:
                               "by": by if by != "month" else None, "per": per, "exact": "1" if exact else None,
                               **{k: _text(request, k) for k in ("from", "to", "lang")}}
     params = {k: v for k, v in params.items() if v}
-    out: dict[str, Any] = {"params": params, "by": by, "per": per, "exact": exact, "series": [], "periods": []}
+    min_held = _int(request, "min_held", MIN_HELD, 1, 10_000)
+    if min_held != MIN_HELD:
+        params["min_held"] = str(min_held)
+    out: dict[str, Any] = {"params": params, "by": by, "per": per, "exact": exact, "series": [], "periods": [],
+                           "min_held": min_held}
     if not specs:
         return out
     key = ("trends", tuple(specs), by, per, exact, tuple(sorted(filters.items())))
@@ -508,7 +517,12 @@ def _wide(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def trends_view(data: dict[str, Any]) -> dict[str, Any]:
     labels, rows = _wide(data)
     p = data["params"]
-    return {"labels": labels, "rows": rows,
+    few = data.get("min_held", MIN_HELD)
+    for row in rows:
+        for pt in row[1:]:
+            if pt:
+                pt["few"] = pt["briefings_held"] < few
+    return {"labels": labels, "rows": rows, "min_held": few, "series_per_panel": SERIES_PER_PANEL,
             "csv_link": url_for_params("/trends.csv", p), "svg_link": url_for_params("/trends.svg", p),
             "json_link": url_for_params("/trends.json", p),
             "terms_text": "\n".join(p.get("term", [])), "countries_text": ", ".join(p.get("country", [])),

@@ -17,21 +17,26 @@ const whiteBackground = {
   },
 };
 
-function drawTrend(canvas, data) {
-  const byLabel = data.series.map((s) => {
+// series: the ones this panel draws (at most data-per-panel; more series make small multiples, one panel each)
+function drawTrend(canvas, data, series, minHeld) {
+  const byLabel = series.map((s) => {
     const at = new Map(s.points.map((p) => [p.period, p]));
     return data.periods.map((period) => at.get(period) || null);
   });
-  const datasets = data.series.map((s, i) => ({
+  const few = (p) => p && p.briefings_held < minHeld;
+  const datasets = series.map((s, i) => ({
     label: s.label,
     data: byLabel[i].map((p) => (p && p.share !== null ? +(100 * p.share).toFixed(2) : null)),
     counts: byLabel[i],
     borderColor: PALETTE[i % PALETTE.length],
     backgroundColor: PALETTE[i % PALETTE.length],
     borderWidth: 2,
-    pointRadius: data.periods.length > 60 ? 0 : 2,
-    pointHoverRadius: 4,
-    tension: 0.15,
+    // a share resting on few press conferences: a hollow point, always drawn, so that it is not read as solid
+    pointRadius: byLabel[i].map((p) => (few(p) ? 4 : data.periods.length > 60 ? 0 : 2)),
+    pointBackgroundColor: byLabel[i].map((p) => (few(p) ? "#ffffff" : PALETTE[i % PALETTE.length])),
+    pointHoverRadius: 5,
+    tension: 0,  // straight lines between the points: a smoothed curve overshoots them
+    cubicInterpolationMode: "default",
     spanGaps: false,
   }));
   return new window.Chart(canvas, {
@@ -54,7 +59,8 @@ function drawTrend(canvas, data) {
             label(ctx) {
               const p = ctx.dataset.counts[ctx.dataIndex];
               if (!p) return ctx.dataset.label + ": no briefing held";
-              return `${ctx.dataset.label}: ${ctx.formattedValue}% (${p.briefings_matching} of ${p.briefings_held})`;
+              const note = p.briefings_held < minHeld ? " - few held" : "";
+              return `${ctx.dataset.label}: ${ctx.formattedValue}% (${p.briefings_matching} of ${p.briefings_held}${note})`;
             },
           },
         },
@@ -72,7 +78,23 @@ document.addEventListener("DOMContentLoaded", async () => {
     const res = await fetch(canvas.dataset.src, { headers: { Accept: "application/json" } });
     const data = await res.json();
     if (!res.ok) throw new Error(data.message || res.statusText);
-    const chart = drawTrend(canvas, data);
+    const perPanel = Number(canvas.dataset.perPanel) || 5;
+    const minHeld = Number(canvas.dataset.minHeld) || 5;
+    const panels = [];
+    for (let i = 0; i < data.series.length; i += perPanel) panels.push(data.series.slice(i, i + perPanel));
+    const chart = drawTrend(canvas, data, panels[0] || [], minHeld);
+    // small multiples: one more panel (same periods, same axes) for every further group of series
+    const box = canvas.closest(".chart-box");
+    panels.slice(1).forEach((group, k) => {
+      const more = document.createElement("div");
+      more.className = "chart-box chart-more";
+      const c = document.createElement("canvas");
+      c.setAttribute("role", "img");
+      c.setAttribute("aria-label", "Trend chart, panel " + (k + 2));
+      more.appendChild(c);
+      box.parentNode.insertBefore(more, box.nextSibling && k === 0 ? box.nextSibling : null);
+      drawTrend(c, data, group, minHeld);
+    });
     status.hidden = true;
     canvas.dataset.rendered = "1";
     const png = document.getElementById("download-png");
