@@ -111,8 +111,9 @@ def _ci(share: float, lo: float, hi: float) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help="Print every column as CSV.")
 def outlets_command(db: str, min_questions: int, as_csv: bool) -> None:
     """Per outlet type and per outlet: questions asked, the clarity of the answers (share of Clear Reply,
-    Ambivalent, Clear Non-Reply with 95% Wilson intervals), median answer length (words for English answers,
-    characters for Chinese ones) and the countries asked about most."""
+    Ambivalent, Clear Non-Reply with 95% Wilson intervals, and the same shares corrected for the classifier's
+    measured confusion with 95% bootstrap intervals), median answer length (words for English answers, characters
+    for Chinese ones) and the countries asked about most."""
     with Podium(db, create=False) as pod:
         df = pod.outlets()
     df = df[df["questions"] >= min_questions] if not df.empty else df
@@ -132,11 +133,17 @@ def outlets_command(db: str, min_questions: int, as_csv: bool) -> None:
                                             strict=True)],
         "Clear Non-Reply": [_ci(*x) for x in zip(df["clear_non_reply_share"], df["clear_non_reply_lo"],
                                                  df["clear_non_reply_hi"], strict=True)],
+        **{f"{lab} corrected": [_ci(*x) for x in zip(df[f"{slug}_corrected"], df[f"{slug}_corrected_lo"],
+                                                      df[f"{slug}_corrected_hi"], strict=True)]
+           for lab, slug in (("Clear Reply", "clear_reply"), ("Ambivalent", "ambivalent"),
+                             ("Clear Non-Reply", "clear_non_reply")) if f"{slug}_corrected" in df},
         "median words(en)": df["median_answer_words_en"].map(lambda x: "-" if pd.isna(x) else f"{x:.0f}"),
         "median chars(zh)": df["median_answer_chars_zh"].map(lambda x: "-" if pd.isna(x) else f"{x:.0f}"),
         "countries asked about": df["top_countries"],
     })
     click.echo(table.to_string(index=False))
+    if df.attrs.get("clarity_trust"):
+        click.echo("\n" + df.attrs["clarity_trust"])
 
 
 @main.command("evaluate")

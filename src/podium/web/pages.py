@@ -532,8 +532,8 @@ def render_svg(data: dict[str, Any], width: int = 960, height: int = 480) -> str
 # ---- outlets and formulations ---------------------------------------------------------------------------------
 
 async def outlets(request: Request, web: Web) -> dict[str, Any]:
-    rows = _records(await web.run(web.pod.outlets))
-    return {"rows": rows}
+    df = await web.run(web.pod.outlets)
+    return {"rows": _records(df), "clarity_trust": df.attrs.get("clarity_trust")}
 
 
 def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
