@@ -116,9 +116,9 @@ def main() -> None:
             embedding.exchange_vectors([(r["question"], r["answer"]) for r in train + test], lang)
             embedding.save_cache(args.embed_cache)
             print(f"[{lang}] embedded {len(train) + len(test)} exchanges in {time.perf_counter() - t:.0f} s (cache)")
-            for c in (0.003, 0.01, 0.03):
+            for c in (0.003, 0.03):
                 candidates[f"USE embeddings + LR (C={c})"] = lambda c=c, lang=lang: EmbeddingHead(c, lang)
-            for w in (0.5, 1.0, 2.0):
+            for w in (0.5, 2.0):
                 candidates[f"tfidf+cues+USE (weight {w})"] = (
                     lambda w=w, base=base: tfidf(dataclasses.replace(base, embed_weight=w)))
         print(f"\n[{lang}] train n={len(train)}, test n={len(test)}")

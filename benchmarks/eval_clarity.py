@@ -51,7 +51,7 @@ def cross_validate(lang: str, grid: list[dict] | None = None) -> None:
     rows = clarity.labelled(lang, split="train")
     folds = list(GroupKFold(n_splits=5).split(rows, groups=[r["file"] for r in rows]))
     print(f"\n[{lang}] grouped 5-fold cross-validation on the train split (n={len(rows)}): 3-class / 9-label "
-          "macro-F1 (all held-out folds; English MFA folds only)")
+          "macro-F1 (all held-out folds; English MFA and White House exchanges apart)")
     for overrides in grid if grid is not None else CV_SETTINGS[lang]:
         settings = dataclasses.replace(clarity.settings_for(lang), **overrides)
         gold, pred, src = [], [], []
@@ -64,11 +64,12 @@ def cross_validate(lang: str, grid: list[dict] | None = None) -> None:
                 pred.append(clarity._decide(dict(zip(m.classes, p, strict=True)))[1])
                 src.append(clarity.source_of(r))
         s = clarity._score_predictions(gold, pred)
-        sel = [i for i, x in enumerate(src) if x == "mfa-en"]
         extra = ""
-        if lang == "en" and sel:
-            m_en = clarity._score_predictions([gold[i] for i in sel], [pred[i] for i in sel])
-            extra = f"  (MFA {m_en['clarity']['macro_f1']:.3f} / {m_en['fine']['macro_f1']:.3f})"
+        for part, name in (("mfa-en", "MFA"), ("wh", "WH")):
+            sel = [i for i, x in enumerate(src) if x == part]
+            if lang == "en" and sel:
+                sub = clarity._score_predictions([gold[i] for i in sel], [pred[i] for i in sel])
+                extra += f"  ({name} {sub['clarity']['macro_f1']:.3f} / {sub['fine']['macro_f1']:.3f})"
         print(f"  {s['clarity']['macro_f1']:.3f}  {s['fine']['macro_f1']:.3f}{extra}  {overrides or 'defaults'}"
               f"  [{time.perf_counter() - t:.0f} s]", flush=True)
 

@@ -125,6 +125,7 @@ _EN_CUES: dict[str, list[str]] = {
         r"\b(i )?(need|have) to (check|verify|get more information)\b",
         r"\b(will|i'?ll|let me) (check|get back to you|look into)\b",
         r"\bnot sure\b",
+        r"\bnone that i'?m aware of\b",
     ],
     # sends the journalist elsewhere: another department, another government, a document
     "refer": [
@@ -136,6 +137,8 @@ _EN_CUES: dict[str, list[str]] = {
         r"\bwhy not (go and )?ask\b",
         r"\bask (the|those|relevant|your) ",
         r"\bleave (that|this|it|the specifics|the details) to\b",
+        r"\byou(?:'d| would) have to ask\b",
+        r"\b(that'?s|those are|these are)( all)?( pretty much)? (a )?questions? for\b",
         r"\b(read|check|see|refer to) (it |the |our )?(readout|press release|statement|transcript|white paper)\b",
         r"\b(please|you may) refer to (my|our|the) (earlier |previous )?(answer|reply|response|release|statement)\b",
     ],
@@ -148,6 +151,8 @@ _EN_CUES: dict[str, list[str]] = {
         r"\b(in a timely manner|in due course|at an appropriate time|when we have it|if we have further)\b",
         r"\bkeep you (updated|posted|informed)\b",
         r"\bplease be patient\b",
+        r"\b(we'?ll|we will|i'?ll|i will) (get you|follow up|have more|let you know|keep you posted)\b",
+        r"\btake (that|the) question\b",
         r"\bwait and see\b",
     ],
     # says there is nothing to give, or will not comment
@@ -161,6 +166,14 @@ _EN_CUES: dict[str, list[str]] = {
         r"\b(internal|domestic) affairs? of\b",
         r"\bnot a diplomatic (matter|question|issue)\b",
         r"\bnot going to elaborate\b",
+        # White House formulas (v2.0, read off White House train exchanges)
+        r"\bi (don'?t|do not) have (an? |any )?(update|updates|announcements?|read-?out|more to share|anything (more"
+        r"|further|new) (to|for)|a specific|specific)\b",
+        r"\bno (personnel |scheduling )?(announcements?|updates?) to (make|share|offer)\b",
+        r"\b(can'?t|cannot|won'?t|will not|not going to|don'?t want to) (speculate|preview|prejudge|characteri[sz]e"
+        r"|get ahead of|put a (date|timeline|number) on|go beyond|get into)\b",
+        r"\bnot (able|in a position) to (confirm|comment|discuss|talk|say|get into|characteri[sz]e)\b",
+        r"\bi'?m not (talking|going to talk) about\b",
     ],
     # points back to what was said before
     "answered": [
