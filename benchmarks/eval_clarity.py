@@ -14,6 +14,7 @@ of the first label release (with the labels as first released and as corrected) 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,17 +91,27 @@ def subset_report(rows: list[dict], title: str, gold_key: str = "fine") -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    shared = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared"))
+    ap.add_argument("--corpus", type=Path, default=shared / "corpus")
     ap.add_argument("--lang", choices=["en", "zh", "all"], default="en")
     ap.add_argument("--limit", type=int, default=0, help="annotate only the first N pages of the corpus")
     ap.add_argument("--cv", action="store_true", help="also print the cross-validation behind the settings")
     ap.add_argument("--cv-only", action="store_true", help="print only the cross-validation")
+    ap.add_argument("--throughput-only", action="store_true", help="print only the pass's speed over the corpus")
     args = ap.parse_args()
     if args.cv_only:
         for lang in ("en", "zh"):
             cross_validate(lang)
         return
+    if not args.throughput_only:
+        report(args)
+    throughput(args)
+    if args.cv:
+        for lang in ("en", "zh"):
+            cross_validate(lang)
 
+
+def report(args: argparse.Namespace) -> None:
     model = clarity.evaluate("test")
     print(clarity.format_report(model))
     print()
@@ -143,6 +154,9 @@ def main() -> None:
                 f"{a.confidence:.2f}  {(a.evidence or '')[:60]}"
             )
 
+
+
+def throughput(args: argparse.Namespace) -> None:
     langs = ["en", "zh"] if args.lang == "all" else [args.lang]
     for lang in langs:
         pages = sorted((args.corpus / "mfa" / lang).glob("t*.html"))
@@ -172,9 +186,6 @@ def main() -> None:
         )
         print("  " + ", ".join(f"{k} {v} ({v / max(1, n):.0%})" for k, v in sorted(counts.items())))
 
-    if args.cv:
-        for lang in ("en", "zh"):
-            cross_validate(lang)
 
 
 if __name__ == "__main__":

@@ -185,4 +185,6 @@ def trust_statement(n_test: dict[str, int], macro_f1: dict[str, float] | None = 
             "Their 95% intervals (bootstrap over the group's exchanges and over the test labels) carry both the "
             "sampling error and the error in that matrix. They assume the classifier errs on these exchanges as it "
             "did on the test exchanges (same publisher, language and years); for other material, and wherever an "
-            "interval is wider than 20 points, read the direction of a difference, not its size.")
+            "interval is wider than 20 points, read the direction of a difference, not its size. A corrected share "
+            "of 0% or 100% (with an interval stuck there) means only that the raw count is no more than the "
+            "classifier's own errors would produce, not that the class is absent.")
