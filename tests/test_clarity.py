@@ -1,4 +1,4 @@
-"""Answer clarity: the hand labels, the held-out evaluation, and the pass on real briefings."""
+"""Answer clarity: the hand labels, the held-out evaluation, meaning not layout, and the pass on real briefings."""
 
 from __future__ import annotations
 
@@ -111,16 +111,22 @@ def test_labelled_exchanges_are_in_the_corpus(labels):
 
 def test_model_beats_the_floor_on_the_held_out_split(model_scores):
     assert model_scores["n"] >= 120 and model_scores["trained_on"] == "train"
-    # floors a little under the measured figures (training is deterministic): 0.681 and 0.435 at v1.1 (n=308);
-    # the cue-only baseline measures 0.509 and 0.327 on the same rows
-    assert model_scores["clarity"]["macro_f1"] >= 0.64
-    assert model_scores["fine"]["macro_f1"] >= 0.40
+    # floors a little under the measured figures (training is deterministic; benchmarks/eval_clarity.py prints
+    # them): English MFA and White House test exchanges together
+    assert model_scores["clarity"]["macro_f1"] >= 0.60
+    assert model_scores["fine"]["macro_f1"] >= 0.36
+    parts = model_scores["parts"]
+    assert set(parts) == {"mfa-en", "wh", "mfa-zh"}
+    assert parts["mfa-en"]["n"] + parts["wh"]["n"] == model_scores["n"]
+    assert parts["mfa-en"]["clarity"]["macro_f1"] >= 0.62
+    # the Chinese model reads Chinese (v1.1's cue rules: 0.54 on 70 exchanges)
+    assert parts["mfa-zh"]["n"] >= 100 and parts["mfa-zh"]["clarity"]["macro_f1"] >= 0.66
 
 
 def test_cue_phrases_alone_do_not_reach_the_floor(model_scores, cue_scores):
     assert cue_scores["n"] == model_scores["n"]
-    assert cue_scores["clarity"]["macro_f1"] < 0.64
-    assert cue_scores["fine"]["macro_f1"] < 0.40
+    assert cue_scores["clarity"]["macro_f1"] < 0.60
+    assert cue_scores["fine"]["macro_f1"] < 0.36
     assert model_scores["clarity"]["macro_f1"] > cue_scores["clarity"]["macro_f1"] + 0.05
     # the model's gain is on the Clear Reply / Ambivalent boundary the cue list cannot draw
     assert (
@@ -213,11 +219,11 @@ def test_exchange_without_answer_gets_no_label():
     assert a.label is None and a.evidence is None and a.method == "no-answer"
 
 
-def test_chinese_answers_use_the_unvalidated_cue_fallback(shared):
+def test_chinese_answers_get_the_chinese_model(shared):
     briefing = parse_file(CORPUS / "mfa/zh/t1485451.html")
     annotations = {a.exchange_n: a for a in ClarityPass().annotate(briefing)}
-    assert annotations and all(a.method == "cue-zh" for a in annotations.values())
-    assert all(a.confidence is None or a.confidence <= 0.5 for a in annotations.values())
+    assert annotations and all(a.method == clarity.method_name("zh") for a in annotations.values())
+    assert all(set(a.value["probs"]) == set(FINE_LABELS) for a in annotations.values())
     ignorance = [e for e in briefing.exchanges if e.answer_text.startswith("我不了解")]
     assert ignorance, "the page has a 我不了解 answer"
     for e in ignorance:
@@ -233,52 +239,149 @@ def test_training_is_deterministic(labels):
     assert (a == b).all()
 
 
-def test_chinese_labels_measure_the_cue_fallback():
-    rows = clarity.load_labels(clarity.ZH_LABELS)
-    assert len(rows) >= 60 and all(r["id"].startswith("mfa-zh-") for r in rows)
+def test_chinese_labels_train_and_measure_the_chinese_model():
+    rows = clarity.labelled("zh")
+    assert len(rows) >= 500 and all(r["id"].startswith("mfa-zh-") for r in rows)
     assert all((CORPUS / r["file"]).is_file() for r in rows)
+    assert {r["split"] for r in rows} == {"train", "test"}
     scores = clarity.evaluate("zh")
-    assert scores["method"] == "cue" and scores["n"] == len(rows)
-    # what the fallback is good for: finding the non-replies
+    assert scores["method"] == "model" and scores["n"] == len([r for r in rows if r["split"] == "test"])
+    cue = clarity.evaluate("zh", method="cue")
+    assert scores["clarity"]["macro_f1"] > cue["clarity"]["macro_f1"] + 0.1
     non_reply = scores["clarity"]["per_class"]["Clear Non-Reply"]
     assert non_reply["precision"] >= 0.7 and non_reply["recall"] >= 0.7
 
 
-# --- the shipped fitted parameters (data/clarity/model.npz) ------------------------------------------------------
+# --- the shipped fitted parameters (data/clarity/model*.npz) -----------------------------------------------------
 
 
-def test_shipped_model_matches_the_labels_and_settings():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_shipped_model_matches_the_labels_and_settings(lang):
     # fails when the labels, the settings or VERSION change without `python -m podium.analysis.clarity --export-model`
     import json
 
     import numpy as np
 
-    with np.load(clarity.MODEL_FILE, allow_pickle=False) as z:
+    with np.load(clarity.model_file(lang), allow_pickle=False) as z:
         shipped = json.loads(bytes(z["fingerprint"]).decode())
-    assert shipped == clarity.model_fingerprint(), "re-export: python -m podium.analysis.clarity --export-model"
-    assert clarity.load_model() is not None
-    assert clarity.MODEL_FILE.stat().st_size < 3_000_000
+    assert shipped == clarity.model_fingerprint(lang), "re-export: python -m podium.analysis.clarity --export-model"
+    assert clarity.load_model(lang=lang) is not None
+    assert clarity.model_file(lang).stat().st_size < 6_000_000
 
 
-def test_shipped_model_predicts_what_training_does(labels, seed_briefing):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_shipped_model_predicts_what_training_does(lang, seed_briefing):
     import numpy as np
 
-    loaded = clarity.load_model()
-    fresh = clarity.train(labels)
+    rows = clarity.labelled(lang)
+    loaded = clarity.load_model(lang=lang)
+    fresh = clarity.train(rows, clarity.settings_for(lang))
     assert loaded is not None and loaded.classes == fresh.classes
     assert loaded.amb is not None and loaded.amb.classes == fresh.amb.classes
-    seed_pairs = [(e.question_text, e.answer_text) for e in seed_briefing.exchanges if e.answer_text.strip()]
-    assert len(seed_pairs) == 10
-    step = max(1, len(labels) // 200)
-    label_pairs = [(r["question"], r["answer"]) for r in labels[::step][:200]]
+    step = max(1, len(rows) // 200)
+    label_pairs = [(r["question"], r["answer"]) for r in rows[::step][:200]]
     assert len(label_pairs) == 200
-    for pairs in (seed_pairs, label_pairs):
+    batches = [label_pairs]
+    if lang == "en":
+        batches.append([(e.question_text, e.answer_text) for e in seed_briefing.exchanges if e.answer_text.strip()])
+    for pairs in batches:
         assert np.allclose(loaded.proba(pairs), fresh.proba(pairs), rtol=0, atol=1e-9)
     # the evidence sentences come from the word weights of the same model
     for label in fresh.classes:
         assert np.array_equal(loaded.word_weights(label), fresh.word_weights(label))
     # and the pass uses the shipped model, not a retrained one
-    assert isinstance(clarity.model().clf, type(loaded.clf))
+    assert isinstance(clarity.model(lang=lang).clf, type(loaded.clf))
+
+
+def test_shipped_test_predictions_are_those_of_the_train_split_model():
+    shipped = clarity.load_test_predictions()
+    assert set(shipped) == {"en", "zh"}, "re-export: python -m podium.analysis.clarity --export-model"
+    for lang in ("en", "zh"):
+        fresh = clarity.test_predictions(lang)
+        assert shipped[lang] == fresh
+
+
+# --- meaning, not layout ----------------------------------------------------------------------------------------
+
+
+def _answers_with_paragraphs(lang: str, k: int) -> list[tuple[str, str]]:
+    """The first ``k`` answers of several paragraphs in every fifth corpus page of ``lang``."""
+    out: list[tuple[str, str]] = []
+    for page in sorted((CORPUS / "mfa" / lang).glob("t*.html"))[::5]:
+        for e in parse_file(page).exchanges:
+            if e.answer_text.count("\n") >= 1:
+                out.append((e.question_text, e.answer_text))
+        if len(out) >= k:
+            break
+    return out[:k]
+
+
+_SENTENCE_END = {"en": re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”’)])\s+"), "zh": re.compile(r"(?<=[。！？])")}
+
+
+@pytest.mark.parametrize("lang,k", [("en", 200), ("zh", 100)])
+def test_joining_or_splitting_paragraphs_does_not_change_the_label(shared, lang, k):
+    pairs = _answers_with_paragraphs(lang, k)
+    assert len(pairs) == k
+    glue = "" if lang == "zh" else " "
+    joined = [(q, glue.join(p.strip() for p in a.split("\n") if p.strip())) for q, a in pairs]
+    split = [(q, "\n\n".join(s for s in _SENTENCE_END[lang].split(a) if s.strip())) for q, a in joined]
+    assert sum(a.count("\n") for _, a in split) > sum(a.count("\n") for _, a in pairs)  # more paragraphs now
+    base = clarity._classify_many(pairs, lang)
+    for variant in (joined, split):
+        for b, v, (_, a) in zip(base, clarity._classify_many(variant, lang), variant, strict=True):
+            assert (v.clarity, v.fine) == (b.clarity, b.fine), a[:80]
+            assert v.probs == b.probs
+
+
+def test_no_feature_counts_length_sentences_or_paragraphs():
+    """The hand-made features of an answer and of that answer said twice over are the same, apart from those that
+    look at the question's words in the first sentence."""
+    q = "Can you confirm that the Foreign Minister will visit Japan next week?"
+    a = "I'm not aware of the specifics. We will release information in due course."
+    once = clarity.dense_features(q, a)
+    twice = clarity.dense_features(q, a + " " + a)
+    assert once == twice
+
+
+# --- agreement between people (the ceiling) ----------------------------------------------------------------------
+
+
+def test_second_labelling_gives_the_agreement_ceiling():
+    from sklearn.metrics import cohen_kappa_score
+
+    second = clarity.load_labels(clarity.SECOND_LABELS)
+    first = {r["id"]: r for r in clarity.labelled("en")}
+    assert len(second) >= 300 and all(r["id"] in first for r in second)
+    a = clarity.agreement()
+    assert a["n"] == len(second)
+    gold = [first[r["id"]]["fine"] for r in second]
+    other = [r["fine"] for r in second]
+    assert a["kappa_fine"] == pytest.approx(cohen_kappa_score(gold, other))
+    assert a["kappa_clarity"] == pytest.approx(
+        cohen_kappa_score([FINE_TO_CLARITY[x] for x in gold], [FINE_TO_CLARITY[x] for x in other]))
+    assert 0 < a["kappa_clarity"] <= 1 and set(a["kappa_per_class"]) == set(CLARITY_LABELS)
+
+
+def test_every_label_file_is_valid_and_split_by_briefing():
+    for lang, names in clarity.LABEL_FILES.items():
+        for name in names:
+            path = clarity.DATA / name
+            assert path.is_file(), name
+            rows = clarity.load_labels(path)
+            assert len({r["id"] for r in rows}) == len(rows), f"an id is labelled twice in {name}"
+            for r in rows:
+                assert r["clarity"] == FINE_TO_CLARITY[r["fine"]], r["id"]
+                assert r["question"].strip() and r["answer"].strip(), r["id"]
+                assert (lang == "zh") == r["id"].startswith("mfa-zh-"), r["id"]
+                if r["split"] != "zh-eval":
+                    assert r["split"] == clarity.split_of(r["file"]), r["id"]
+    for lang in ("en", "zh"):
+        rows = clarity.labelled(lang)
+        # an exchange labelled in two files (a random and a targeted round) counts once, with the first label
+        assert len({r["id"] for r in rows}) == len(rows)
+        train = {r["file"] for r in rows if r["split"] == "train"}
+        assert not train & {r["file"] for r in rows if r["split"] == "test"}
 
 
 def test_evaluate_command_prints_the_held_out_figures():

@@ -129,6 +129,14 @@ def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
     return results, "\n\n".join(texts)
 
 
+def classify(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Answer clarity of question/answer pairs given by the user (no database needed): one result dict per item,
+    in input order (``podium.analysis.clarity.classify_exchanges``)."""
+    from .analysis import clarity
+
+    return clarity.classify_exchanges(items)
+
+
 class Podium:
     """One podium database.
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["CLARITY_LABELS", "outlet_table", "period_of", "trend_table", "wilson"]
+__all__ = ["CLARITY_LABELS", "clarity_corrections", "outlet_table", "period_of", "trend_table", "wilson"]
 
 CLARITY_LABELS = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 PERIODS = ("month", "quarter", "year")
@@ -92,16 +92,39 @@ def _top(counter: Counter, k: int) -> str:
     return ", ".join(f"{code} {n}" for code, n in counter.most_common(k))
 
 
-def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: int = 1) -> pd.DataFrame:
+def clarity_corrections(bootstrap: int = 400):
+    """The measured confusion of the shipped clarity models on their held-out test exchanges, per language
+    (``calibration.Correction``), and the sentence that says how far corrected shares can be trusted."""
+    from .calibration import Correction, trust_statement
+    from .clarity import load_test_predictions
+
+    shipped = load_test_predictions()
+    corrections = {lang: Correction(d["gold"], d["pred"], len(CLARITY_LABELS), bootstrap=bootstrap)
+                   for lang, d in shipped.items()}
+    trust = trust_statement({lang: d["n"] for lang, d in shipped.items()},
+                            {lang: d["macro_f1"] for lang, d in shipped.items()}) if shipped else (
+        "No measured confusion is shipped for the clarity models here: only raw shares can be given.")
+    return corrections, trust
+
+
+def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: int = 1,
+                 correct: bool = True) -> pd.DataFrame:
     """One row per outlet and one per outlet type (``level`` says which): questions, the clarity distribution
     (share and 95% Wilson interval of each 3-way label among the labelled answers), the median answer length
     (words for English answers, characters for Chinese ones) and the countries asked about most.
+
+    With ``correct``, each clarity share also comes corrected for the classifier's measured confusion
+    (``{class}_corrected`` with ``_corrected_lo`` / ``_corrected_hi``: adjusted classify-and-count with the
+    confusion matrix of the held-out test labels of the answer's language, 95% bootstrap interval over the group's
+    exchanges and the test labels); the Wilson interval of the raw share ignores the classifier's error, this one
+    does not. ``out.attrs["clarity_trust"]`` says how far to trust it.
 
     ``rows``: one row per exchange with ``outlet``, ``outlet_type``, ``lang``, ``answer``, ``clarity`` (label or
     None) and ``countries_question`` (list of ISO3 codes or None).
     """
     if rows.empty:
         return pd.DataFrame(columns=["level", "name", "outlet_type", "questions"])
+    corrections, trust = clarity_corrections() if correct else ({}, None)
     df = rows.copy()
     df["answer_words"] = [len(a.split()) if lang != "zh" else None
                           for a, lang in zip(df["answer"], df["lang"], strict=True)]
@@ -126,6 +149,8 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
                 lo, hi = wilson(k, n)
                 rec[f"{slug}_lo"] = lo
                 rec[f"{slug}_hi"] = hi
+            if correct:
+                rec.update(_corrected(g, corrections))
             words = g["answer_words"].dropna()
             chars = g["answer_chars"].dropna()
             rec["median_answer_words_en"] = float(words.median()) if len(words) else math.nan
@@ -139,4 +164,27 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
             records.append(rec)
     out = pd.DataFrame(records)
     out = out.sort_values(["level", "questions", "name"], ascending=[False, False, True], kind="stable")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if correct:
+        out.attrs["clarity_trust"] = trust
+    return out
+
+
+def _corrected(g: pd.DataFrame, corrections: dict) -> dict[str, float]:
+    """Corrected shares of the labelled answers of one group, each language with its own measured confusion;
+    answers in a language without one leave the corrected shares empty (NaN)."""
+    from .calibration import adjusted_shares
+
+    labelled = g[g["clarity"].isin(CLARITY_LABELS)] if "clarity" in g else g.iloc[0:0]
+    by_lang: dict[str, list[int]] = {}
+    for lab, lang in zip(labelled["clarity"], labelled["lang"], strict=True):
+        by_lang.setdefault("zh" if lang == "zh" else "en", []).append(CLARITY_LABELS.index(lab))
+    out: dict[str, float] = {}
+    ok = bool(by_lang) and all(lang in corrections for lang in by_lang)
+    adj = adjusted_shares(by_lang, corrections, classes=CLARITY_LABELS) if ok else None
+    for i, lab in enumerate(CLARITY_LABELS):
+        slug = lab.lower().replace(" ", "_").replace("-", "_")
+        out[f"{slug}_corrected"] = adj.corrected[i] if adj else math.nan
+        out[f"{slug}_corrected_lo"] = adj.lo[i] if adj else math.nan
+        out[f"{slug}_corrected_hi"] = adj.hi[i] if adj else math.nan
+    return out

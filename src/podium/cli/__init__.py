@@ -16,7 +16,7 @@ import click
 
 from ..errors import PodiumError, QueryError
 
-_AREAS = ("parse_cmds", "db_cmds", "analysis_cmds", "events_cmds", "web_cmds", "fetch_cmds")
+_AREAS = ("parse_cmds", "db_cmds", "analysis_cmds", "events_cmds", "web_cmds", "fetch_cmds", "classify_cmds")
 
 
 class _Group(click.Group):

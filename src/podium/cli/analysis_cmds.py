@@ -196,9 +196,10 @@ def _ci(share: float, lo: float, hi: float) -> str:
 def outlets_command(db: str, min_questions: int, lang: str | None, date_from: str | None, date_to: str | None,
                     as_csv: bool) -> None:
     """Per outlet type and per outlet: questions asked, the clarity of the answers (share of Clear Reply,
-    Ambivalent, Clear Non-Reply with 95% Wilson intervals), median answer length (words for English answers,
-    characters for Chinese ones) and the countries asked about most. An exchange published in English and Chinese
-    counts once, with the English version's clarity, unless --lang picks one language."""
+    Ambivalent, Clear Non-Reply with 95% Wilson intervals, and the same shares corrected for the classifier's
+    measured confusion with 95% bootstrap intervals), median answer length (words for English answers, characters
+    for Chinese ones) and the countries asked about most. An exchange published in English and Chinese counts
+    once, with the English version's clarity, unless --lang picks one language."""
     with Podium(db, create=False) as pod:
         df = pod.outlets(lang=lang, date_from=date_from, date_to=date_to)
     attrs = dict(df.attrs)
@@ -217,6 +218,12 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
             continue
         click.echo()
         click.echo(_outlet_table(part, title, width=shutil.get_terminal_size((100, 24)).columns))
+        if "clear_reply_corrected" in part:
+            click.echo(f"  corrected for the classifier's measured error (95% bootstrap intervals), by {title}:")
+            click.echo(_corrected_table(part, title))
+    if df.attrs.get("clarity_trust"):
+        click.echo("\n" + textwrap.fill(df.attrs["clarity_trust"],
+                                        width=min(100, shutil.get_terminal_size((100, 24)).columns)))
     click.echo("\n" + textwrap.fill(
         "Shares (%) of the answers labelled for clarity, with 95% Wilson intervals; 'labelled' is the number they "
         f"rest on. Outlets with fewer than {min_questions} questions are left out (--min-questions); --csv gives "
@@ -231,6 +238,21 @@ def _pct_ci(share: float, lo: float, hi: float) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "-"
     return f"{share * 100:.0f} ({lo * 100:.0f}-{hi * 100:.0f})"
+
+
+def _corrected_table(df: Any, title: str) -> str:
+    """The clarity shares corrected for the classifier's confusion, beside nothing else (narrow)."""
+    rows = [[title, "labelled", "Clear Reply %", "Ambivalent %", "Non-Reply %"]]
+    for r in df.to_dict("records"):
+        name = str(r["name"])
+        rows.append([name if len(name) <= 26 else name[:25] + "…", f"{int(r.get('labelled') or 0):,}",
+                     *(_pct_ci(r.get(f"{slug}_corrected"), r.get(f"{slug}_corrected_lo"),
+                               r.get(f"{slug}_corrected_hi"))
+                       for slug in ("clear_reply", "ambivalent", "clear_non_reply"))])
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  " + "  ".join([str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in
+                                                                           zip(row[1:], widths[1:], strict=True)])
+                     for row in rows)
 
 
 def _outlet_table(df: Any, title: str, width: int = 100) -> str:

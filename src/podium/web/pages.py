@@ -641,7 +641,7 @@ async def outlets(request: Request, web: Web) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         df = web.pod.outlets(**kw)
-        return {"rows": _records(df), "counted": dict(df.attrs),
+        return {"rows": _records(df), "counted": dict(df.attrs), "clarity_trust": df.attrs.get("clarity_trust"),
                 "params": {k: v for k, v in (("lang", kw["lang"]), ("from", kw["date_from"]),
                                              ("to", kw["date_to"])) if v}}
 
