@@ -107,10 +107,6 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
         for r in report.results:
             if r.status in ("failed", "skipped", "linked"):
                 click.echo(f"{r.status.upper()} {r.source}: {r.error}", err=True)
-    if stale and not quiet:
-        # mining looks at the whole corpus (~17 s of CPU for the shared MFA corpus): not on every ingest
-        click.echo("formulations are mined across the corpus, not on ingest: run `podium analyse` to mine them "
-                   "again for the briefings added")
     counts = {s: report.count(s) for s in ("added", "updated", "unchanged", "linked", "skipped", "failed")}
     if not counts["linked"]:
         del counts["linked"]
@@ -119,6 +115,10 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
         reasons = Counter(re.split(r"; |: ", r.error or "")[0] for r in report.failed)
         for reason, n in reasons.most_common(5):
             click.echo(f"  {n} failed: {reason}")
+    if stale and not quiet:
+        # mining looks at the whole corpus (~17 s of CPU for the shared MFA corpus): not on every ingest
+        click.echo("formulations are mined across the corpus, not on ingest: run `podium analyse` to mine them "
+                   "again for the briefings added")
     if not report.ok:
         sys.exit(1)
 
