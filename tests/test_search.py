@@ -323,3 +323,14 @@ def test_fast_highlighter_finds_what_the_word_by_word_matcher_finds(parsed, exac
             assert sorted(set(fast)) == sorted(set(slow)), (query, text[:80])
             found += len(slow)
     assert found > 1000
+
+
+@pytest.mark.parametrize("word", ["x", "a", "I", "(((x)))"])
+def test_one_letter_words_are_highlighted_and_the_search_ends(pod, parsed, word):
+    """A one-letter word stems to itself: its highlighter must not match the empty string (that looped forever)."""
+    res = pod.search(word, limit=5)
+    letter = word.strip("()").lower()
+    assert res["total"] > 0
+    for hit in res["hits"]:
+        marked = re.findall(r"<mark>(.*?)</mark>", hit["question_highlighted"] + hit["answer_highlighted"])
+        assert marked and all(m.lower() == letter for m in marked)

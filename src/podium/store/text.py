@@ -156,7 +156,7 @@ def _ascii_regex(p: Pattern) -> re.Pattern[str] | None:
     if p.kind == "prefix":
         return re.compile(re.escape(word) + "[a-z0-9]*")
     if p.kind == "stem":
-        starts = [word[:min(3, len(word) - 1)]]
+        starts = [word[:max(1, min(3, len(word) - 1))]]  # never empty: a one-letter word starts with itself
         if word in _STEM_EXCEPTIONS:
             starts.append(_STEM_EXCEPTIONS[word])
         return re.compile("(?:" + "|".join(re.escape(x) for x in starts) + ")[a-z0-9]*")
@@ -172,8 +172,9 @@ def _find_ascii(text: str, patterns: list[Pattern], spans: list[tuple[int, int]]
         pos = 0
         while (m := rx.search(low, pos)) is not None:
             s, e = m.span()
-            # a seq may overlap the next match ("a a" in "a a a"): go on from the next character
-            pos = s + 1 if p.kind == "seq" else e
+            # a seq may overlap the next match ("a a" in "a a a"): go on from the next character; an empty match
+            # must not keep the search where it is
+            pos = s + 1 if p.kind == "seq" or e == s else e
             if s and low[s - 1].isalnum():  # not at a word's start
                 continue
             if p.kind == "stem" and stem(m.group()) != p.terms[0]:
