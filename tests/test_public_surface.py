@@ -32,3 +32,15 @@ def test_every_cli_command_has_help_and_is_in_the_readme():
     for name, command in main.commands.items():
         assert (command.help or "").strip(), f"podium {name} has no help text"
         assert name in documented, f"podium {name} is not documented in README.md"
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`podium --help` answers at once: the CLI imports pandas, sklearn, tantivy, the web stack only in the
+    commands that need them (timings are in benchmarks/bench_cli.py; this checks the cause)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, podium.cli; heavy = [m for m in ('pandas', 'sklearn', 'numpy', 'tantivy', 'starlette', "
+            "'uvicorn', 'pyarrow', 'selectolax') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "", f"importing podium.cli loads {out}"

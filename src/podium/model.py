@@ -12,6 +12,9 @@ SPOKESPERSON = "spokesperson"
 OPENING = "opening"  # announcement the spokesperson makes before taking questions
 STAGE = "stage"  # stage note standing alone ("(Laughter.)", "（记者会结束）")
 
+#: What tables and exports call the asker of a question whose page names no outlet ("Q", "问", "Journalist").
+NO_OUTLET = "(no named outlet)"
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..model import NO_OUTLET
+
 __all__ = ["CLARITY_LABELS", "clarity_corrections", "outlet_table", "period_of", "trend_table", "wilson"]
 
 CLARITY_LABELS = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
@@ -18,7 +20,6 @@ PARTIAL_SLACK_DAYS = 4
 
 
 #: The one name, in every table, of questions whose asker names no outlet (a bare "Q", "问" or a name alone).
-NO_OUTLET = "(no named outlet)"
 
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """95% Wilson score interval for a proportion (well behaved at 0, 1 and small n); (nan, nan) when n = 0."""

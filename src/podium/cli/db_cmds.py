@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from ..analysis.stats import NO_OUTLET
 from ..api import Podium
+from ..model import NO_OUTLET
 from . import briefing_filter_options, db_option, main
 
 
