@@ -383,7 +383,8 @@ def _print_stats(s: dict[str, Any], top: int = 10) -> None:
     if people:
         click.echo("by spokesperson (events / versions): "
                    + ", ".join(f"{k} {v['events']}/{v['versions']}" for k, v in people))
-    for title, key in (("outlet (questions)", "by_outlet"), ("outlet type (questions)", "by_outlet_type")):
+    for title, key in (("outlet (questions in all versions)", "by_outlet"),
+                       ("outlet type (questions in all versions)", "by_outlet_type")):
         items = list(s[key].items())[:top]
         if items:
             click.echo(f"by {title}: " + ", ".join(f"{k} {v}" for k, v in items))

@@ -72,6 +72,20 @@ class StoreBackend(Protocol):
                    kinds: list[str] | None = None) -> list[dict[str, Any]]: ...
 
 
+def link_rows(links: Iterable[ExchangeLink], event_id: int) -> list[tuple[int, int, int, float, str]]:
+    """The exchange_links rows of an event's links: every exchange pair, in both directions."""
+    return [row for link in links for a in link.a for b in link.b
+            for row in ((a, b, event_id, link.score, link.method), (b, a, event_id, link.score, link.method))]
+
+
+def difference_records(differences: Iterable[dict[str, Any]], event_id: int) -> list[tuple[Any, ...]]:
+    """The version_differences rows of an event's differences."""
+    import json
+
+    return [(event_id, d["kind"], d.get("lang"), json.dumps(d.get("exchanges", [])), d["detail"], d.get("severity"))
+            for d in differences]
+
+
 def side_by_side(versions: list[dict[str, Any]], exchanges: dict[int, dict[str, Any]],
                  links: dict[int, set[int]], scores: dict[tuple[int, int], float]) -> list[dict[str, Any]]:
     """The rows of an event's page: walk the first version's exchanges in order, each row its exchange(s) and
@@ -105,4 +119,4 @@ def side_by_side(versions: list[dict[str, Any]], exchanges: dict[int, dict[str, 
     return rows
 
 
-__all__ = ["StoreBackend", "side_by_side"]
+__all__ = ["StoreBackend", "difference_records", "link_rows", "side_by_side"]

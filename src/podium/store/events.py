@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..model import Event, ExchangeLink, Spokesperson, Version
-from .base import side_by_side
+from .base import difference_records, link_rows, side_by_side
 from .sqlite import Store, _in_chunks, _now
 
 
@@ -105,20 +105,13 @@ def write_events(store: Store, events: list[tuple[Event, str]], links: Mapping[s
             if ev.key in links:
                 counts["realigned"] += 1
                 c.execute("DELETE FROM exchange_links WHERE event_id = ?", (eid,))
-                rows = []
-                for link in links[ev.key]:
-                    for a in link.a:
-                        for b in link.b:
-                            rows += [(a, b, eid, link.score, link.method), (b, a, eid, link.score, link.method)]
                 c.executemany("INSERT OR REPLACE INTO exchange_links(exchange_id, counterpart_id, event_id, score, "
-                              "method) VALUES (?, ?, ?, ?, ?)", rows)
+                              "method) VALUES (?, ?, ?, ?, ?)", link_rows(links[ev.key], eid))
                 counts["links"] += len(links[ev.key])
             if ev.key in differences:
                 c.execute("DELETE FROM version_differences WHERE event_id = ?", (eid,))
                 c.executemany("INSERT INTO version_differences(event_id, kind, lang, exchanges, detail, severity) "
-                              "VALUES (?, ?, ?, ?, ?, ?)",
-                              [(eid, d["kind"], d.get("lang"), json.dumps(d.get("exchanges", [])), d["detail"],
-                                d.get("severity")) for d in differences[ev.key]])
+                              "VALUES (?, ?, ?, ?, ?, ?)", difference_records(differences[ev.key], eid))
                 counts["differences"] += len(differences[ev.key])
     return counts
 

@@ -21,12 +21,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..errors import NotFound, QueryError, StoreError
+from ..errors import NotFound, StoreError
 from ..model import ASKER, OPENING, SPOKESPERSON, Annotation, Briefing, Event, Exchange, ExchangeLink, Turn, Version
-from .base import side_by_side
+from .base import difference_records, link_rows, side_by_side
 from .index import IndexDoc
 from .migrations import SCHEMA_VERSION
-from .sqlite import FILTERS, SPOKESPERSON_KEY, Store, _now, check_date, content_hash, countries_of
+from .sqlite import SPOKESPERSON_KEY, SqlDialect, Store, _now, content_hash, countries_of, filter_sql
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -93,6 +93,10 @@ def _hit(r: Mapping[str, Any]) -> dict[str, Any]:
     d = dict(r)
     d["follow_up"] = bool(d["follow_up"])
     return d
+
+
+POSTGRES_SQL = SqlDialect("%s", lambda expr: f"lower({expr}) = lower(%s)", lambda col: f"strpos({col}, %s) > 0",
+                          "(a.value::json ->> 'fine')")
 
 
 class PostgresStore:
@@ -479,36 +483,7 @@ class PostgresStore:
     @staticmethod
     def _where(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
         """The SQL of the filters every read takes (as ``Store._where``; case-insensitive like NOCASE)."""
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
-        where: list[str] = []
-        params: list[Any] = []
-        if (v := check_date(filters.get("date_from"), "date_from")) is not None:
-            where.append("b.date >= %s")
-            params.append(v)
-        if (v := check_date(filters.get("date_to"), "date_to")) is not None:
-            where.append("b.date <= %s")
-            params.append(v)
-        if filters.get("spokesperson"):
-            where.append(f"({SPOKESPERSON_KEY} = %s OR lower(COALESCE(e.spokesperson, b.spokesperson)) = lower(%s))")
-            params += [filters["spokesperson"], filters["spokesperson"]]
-        for col in ("outlet", "outlet_type"):
-            if filters.get(col):
-                where.append(f"lower(e.{col}) = lower(%s)")
-                params.append(filters[col])
-        if filters.get("lang"):
-            where.append("lower(b.lang) = lower(%s)")
-            params.append(filters["lang"])
-        if filters.get("clarity"):
-            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
-                         "AND lower(a.label) = lower(%s))")
-            params.append(filters["clarity"])
-        if filters.get("country"):
-            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries' "
-                         "AND strpos(a.value, %s) > 0)")
-            params.append(f'"{str(filters["country"]).upper()}"')
-        return where, params
+        return filter_sql(filters, POSTGRES_SQL)
 
     def load_briefings(self, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
         """Stored briefings as ``Briefing`` objects, as ``analytics.load_briefings`` reads them from SQLite."""
@@ -576,22 +551,16 @@ class PostgresStore:
                 if ev.key in links:
                     counts["realigned"] += 1
                     cur.execute("DELETE FROM exchange_links WHERE event_id = %s", (eid,))
-                    rows = []
-                    for link in links[ev.key]:
-                        for a in link.a:
-                            for b in link.b:
-                                rows += [(a, b, eid, link.score, link.method), (b, a, eid, link.score, link.method)]
                     cur.executemany("INSERT INTO exchange_links(exchange_id, counterpart_id, event_id, score, method) "
                                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (exchange_id, counterpart_id) DO UPDATE "
                                     "SET event_id = excluded.event_id, score = excluded.score, "
-                                    "method = excluded.method", rows)
+                                    "method = excluded.method", link_rows(links[ev.key], eid))
                     counts["links"] += len(links[ev.key])
                 if ev.key in differences:
                     cur.execute("DELETE FROM version_differences WHERE event_id = %s", (eid,))
                     cur.executemany("INSERT INTO version_differences(event_id, kind, lang, exchanges, detail, "
                                     "severity) VALUES (%s, %s, %s, %s, %s, %s)",
-                                    [(eid, d["kind"], d.get("lang"), json.dumps(d.get("exchanges", [])), d["detail"],
-                                      d.get("severity")) for d in differences[ev.key]])
+                                    difference_records(differences[ev.key], eid))
                     counts["differences"] += len(differences[ev.key])
         return counts
 

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,63 @@ SPOKESPERSON_KEY = "COALESCE(e.spokesperson_id, b.spokesperson_id, e.spokesperso
 #: Filters every read method accepts (search, exchanges, export, kwic).
 FILTERS = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
            "evasion")
+
+
+@dataclass(frozen=True, slots=True)
+class SqlDialect:
+    """The few pieces of SQL the filters need that differ between SQLite and PostgreSQL."""
+
+    placeholder: str
+    #: SQL for "expr equals the parameter, ignoring case"
+    equals_ci: Callable[[str], str]
+    #: SQL for "the text column contains the parameter"
+    contains: Callable[[str], str]
+    #: SQL for the fine label in a clarity annotation's JSON value
+    fine_label: str
+
+
+SQLITE_SQL = SqlDialect("?", lambda expr: f"{expr} = ? COLLATE NOCASE", lambda col: f"instr({col}, ?) > 0",
+                        "json_extract(a.value, '$.fine')")
+
+
+def filter_sql(filters: dict[str, Any], d: SqlDialect) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters of the filters every read takes, over ``exchanges e JOIN briefings b``."""
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
+    ph = d.placeholder
+    where: list[str] = []
+    params: list[Any] = []
+    if (v := check_date(filters.get("date_from"), "date_from")) is not None:
+        where.append(f"b.date >= {ph}")
+        params.append(v)
+    if (v := check_date(filters.get("date_to"), "date_to")) is not None:
+        where.append(f"b.date <= {ph}")
+        params.append(v)
+    if filters.get("spokesperson"):
+        # a person key (registry id) or a name as printed
+        where.append(f"({SPOKESPERSON_KEY} = {ph} OR {d.equals_ci('COALESCE(e.spokesperson, b.spokesperson)')})")
+        params += [filters["spokesperson"], filters["spokesperson"]]
+    for col in ("outlet", "outlet_type"):
+        if filters.get(col):
+            where.append(d.equals_ci(f"e.{col}"))
+            params.append(filters[col])
+    if filters.get("lang"):
+        where.append(d.equals_ci("b.lang"))
+        params.append(filters["lang"])
+    if filters.get("clarity"):
+        where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
+                     f"AND {d.equals_ci('a.label')})")
+        params.append(filters["clarity"])
+    if filters.get("evasion"):
+        where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
+                     f"AND {d.equals_ci(d.fine_label)})")
+        params.append(filters["evasion"])
+    if filters.get("country"):
+        where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries' "
+                     f"AND {d.contains('a.value')})")
+        params.append(f'"{str(filters["country"]).upper()}"')
+    return where, params
 
 
 def _now() -> str:
@@ -629,38 +687,4 @@ class Store:
 
     @staticmethod
     def _where(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
-        where: list[str] = []
-        params: list[Any] = []
-        if (v := check_date(filters.get("date_from"), "date_from")) is not None:
-            where.append("b.date >= ?")
-            params.append(v)
-        if (v := check_date(filters.get("date_to"), "date_to")) is not None:
-            where.append("b.date <= ?")
-            params.append(v)
-        if filters.get("spokesperson"):
-            # a person key (registry id) or a name as printed
-            where.append(f"({SPOKESPERSON_KEY} = ? OR COALESCE(e.spokesperson, b.spokesperson) = ? COLLATE NOCASE)")
-            params += [filters["spokesperson"], filters["spokesperson"]]
-        for col in ("outlet", "outlet_type"):
-            if filters.get(col):
-                where.append(f"e.{col} = ? COLLATE NOCASE")
-                params.append(filters[col])
-        if filters.get("lang"):
-            where.append("b.lang = ? COLLATE NOCASE")
-            params.append(filters["lang"])
-        if filters.get("clarity"):
-            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
-                         "AND a.label = ? COLLATE NOCASE)")
-            params.append(filters["clarity"])
-        if filters.get("evasion"):
-            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity' "
-                         "AND json_extract(a.value, '$.fine') = ? COLLATE NOCASE)")
-            params.append(filters["evasion"])
-        if filters.get("country"):
-            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries' "
-                         "AND instr(a.value, ?) > 0)")
-            params.append(f'"{str(filters["country"]).upper()}"')
-        return where, params
+        return filter_sql(filters, SQLITE_SQL)
