@@ -7,8 +7,7 @@ import re
 import pytest
 
 from podium.errors import ParseError
-from podium.parse import parse_bytes
-from podium.parse._text import decode
+from podium.parse import decode, parse_bytes
 
 from conftest import CORPUS, SEED
 

@@ -18,10 +18,11 @@ import pytest
 
 from podium import FetchError, Podium
 from podium.errors import ParseError
-from podium.parse import parse_bytes, parse_file
+from podium.model import PageHints
+from podium.parse import parse_bytes, parse_file, parse_page
 from podium.sources.archive import Archive
 from podium.sources.http import HttpClient, RunTimeReached, charset_of, retry_after_seconds
-from podium.sources.mfa import LAYOUTS, read_transcript
+from podium.sources.mfa import LAYOUTS
 
 from conftest import CORPUS
 
@@ -168,8 +169,9 @@ def test_a_utf16le_page_without_bom_is_read_by_its_http_charset(server, tmp_path
     with HttpClient(**FAST) as client:
         resp = client.get(server.url + URL_PATH)
     assert resp.charset == "utf-16-le"
-    b = read_transcript(resp.body, "https://www.fmprc.gov.cn" + URL_PATH, LAYOUTS[("site2020", "en")],
-                        charset=resp.charset)
+    url = "https://www.fmprc.gov.cn" + URL_PATH  # the parse a fetch of the site2020 layout makes
+    b = parse_page(resp.body, source=url, hints=PageHints(url=url, charset=resp.charset,
+                                                           layout=LAYOUTS[("site2020", "en")].format))
     assert [(e.asker, e.question_text, e.answer_text) for e in b.exchanges] == \
         [(e.asker, e.question_text, e.answer_text) for e in original.exchanges]
     # the archive keeps the header, so `podium ingest ARCHIVE` reads the page the same way

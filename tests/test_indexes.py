@@ -15,8 +15,8 @@ from podium import Podium
 from podium.cli import main
 from podium.errors import ParseError, SourceError
 from podium.parse import parse_bytes, parse_file
-from podium.parse._common import index_url
 from podium.sources.files import expand
+from podium.sources.files import page as page_of
 from podium.sources.indexes import Indexes, read_index_tsv, read_listing_pages, read_table_index
 
 from conftest import CORPUS
@@ -163,5 +163,8 @@ def test_index_tsv_is_read_the_same_way(shared):
     page = next(p for p in sorted((mfa / "en").glob("t*.html")))
     entry = Indexes().entry(page)
     assert entry is not None and entry.evidence.startswith("index.tsv row ")
-    assert entry.url == index_url(page)  # the parser's own lookup agrees
+    row = next(line.split("\t") for line in (mfa / "index.tsv").read_text(encoding="utf-8").splitlines()
+               if line.split("\t")[0].endswith(f"/{page.name}"))
+    assert entry.url == row[1]
+    assert parse_file(page, hints=page_of(page).hints).url == row[1]  # what `podium parse` and ingest give the parser
     assert entry.date is not None and any(e.file == entry.file for e in entries)

@@ -15,12 +15,11 @@ from click.testing import CliRunner
 from podium.cli import main
 from podium.errors import ParseError
 from podium.model import ASKER, OPENING, SPOKESPERSON, STAGE
-from podium.parse import detect, parse_bytes, parse_file
-from podium.parse._common import anomalies
-from podium.parse._text import decode
+from podium.parse import anomalies, decode, detect, parse_bytes, parse_file
 from podium.parse.mfa_en_html import KNOWN_SPOKESPERSONS, REMARKS_SERIES, SERIES
 from podium.parse.mfa_en_text import parse_text_layout
 from podium.parse.outlets import lookup
+from podium.sources.files import page as page_of
 
 from conftest import CORPUS, FIXTURES, SEED, SHARED
 
@@ -76,7 +75,8 @@ def _compare(briefing, expected: dict) -> list[str]:
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.stem)
 def test_hand_checked_fixture(fixture: Path, shared: Path) -> None:
     expected = json.loads(fixture.read_text(encoding="utf-8"))
-    briefing = parse_file(_fixture_path(expected["file"]))
+    path = _fixture_path(expected["file"])
+    briefing = parse_file(path, hints=page_of(path).hints)  # with what the corpus index says (its URL)
     diffs = _compare(briefing, expected)
     assert not diffs, f"{expected['file']}:\n  " + "\n  ".join(diffs)
 
@@ -147,7 +147,7 @@ def english_corpus(shared: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     for path in sorted(EN.glob("t*.html")):
         try:
-            out[path.name] = parse_file(path)
+            out[path.name] = parse_file(path, hints=page_of(path).hints)  # its URL from the index.tsv
         except ParseError as exc:
             out[path.name] = exc
     return out
@@ -308,7 +308,8 @@ def test_remarks_page_without_date(shared: Path) -> None:
 def test_url_passed_in_wins_over_index(shared: Path) -> None:
     b = parse_bytes(_page().read_bytes(), "page.html", url="https://example.org/x")
     assert b.url == "https://example.org/x"
-    assert parse_file(_page()).url.endswith("/t1760477.shtml")
+    assert parse_file(_page(), hints=page_of(_page()).hints).url.endswith("/t1760477.shtml")
+    assert parse_file(_page()).url is None  # no index is read by the parser: hints come from sources
 
 
 def test_wrong_declared_charset_still_parses(shared: Path, tmp_path: Path) -> None:

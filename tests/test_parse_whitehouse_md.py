@@ -10,8 +10,7 @@ import pytest
 
 from podium.errors import NotABriefing, ParseError
 from podium.model import ASKER, OPENING, STAGE
-from podium.parse import detect, parse_file
-from podium.parse._text import decode
+from podium.parse import decode, detect, parse_file
 from podium.parse.whitehouse_md import front_matter, paragraphs
 
 from conftest import CORPUS, FIXTURES

@@ -690,6 +690,7 @@ class Podium:
         for the whole run), on_event (callback(kind, data) for progress).
         Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
         "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
+        from .parse import parse_page
         from .pipeline import analysis_passes, ingest_briefing
         from .sources.archive import Archive
         from .sources.fetch import DEFAULT_MAX_REQUESTS, run_fetch
@@ -736,6 +737,7 @@ class Podium:
         try:
             summary = run_fetch(layout=layout, lang=lang, base_url=options.get("base_url") or DEFAULT_BASE_URL,
                                 client=client, archive=archive, held=self._db.store.held_urls, store=store,
+                                read=parse_page,
                                 since=dt.date.fromisoformat(since) if since else None,
                                 until=dt.date.fromisoformat(until) if until else None,
                                 on_event=options.get("on_event"))

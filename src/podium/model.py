@@ -229,3 +229,28 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+# ---- pages: what a source knows about a page besides its bytes (sources fill it in, parse reads it) ----------------
+
+@dataclass(frozen=True, slots=True)
+class PageHints:
+    """What a source knows about a page besides its bytes — from an index row, a listing page or the HTTP headers.
+    ``podium.sources`` fills it in, ``podium.parse.parse_page`` reads it; every field is optional."""
+
+    #: The page's URL on the publisher's site.
+    url: str | None = None
+    #: The date an index or listing page gives; parsers use it only where the page itself has none
+    #: (formats with ``takes_date``).
+    date: dt.date | None = None
+    #: The title an index or listing page gives.
+    title: str | None = None
+    #: What the index says the page is ("list": a listing page, not a briefing).
+    kind: str | None = None
+    #: The charset the server declared (HTTP Content-Type); it wins over the page's own declaration.
+    charset: str | None = None
+    #: The parse format (a ``podium.parse.formats()`` name) of the site layout the page was fetched from: the page
+    #: is held to that format's check (``Format.check``) whatever format reads it.
+    layout: str | None = None
+    #: Where the hints were read: "index.tsv row 15", "listing page lists/12.html row 4", "listing page <url>".
+    evidence: str = ""

@@ -21,9 +21,10 @@ from typing import Any
 from .errors import NotABriefing, ParseError, PodiumError, SourceError
 from .model import Annotation, Briefing, ExchangeLink, IngestReport, IngestResult
 from .parse import formats, parse_bytes
+from .parse.qa_table import TableBriefing, table_briefings
 from .sources.files import Page, expand
 from .sources.indexes import Indexes
-from .sources.tables import TableBriefing, is_table, read_table
+from .sources.tables import is_table, read_rows
 from .store import Database, content_hash
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,8 @@ def _match_rows(tb: TableBriefing, held: list[dict[str, Any]]) -> list[tuple[int
 
 def ingest_table(db: Database, path: str | Path, *, columns: dict[str, str] | None = None,
                  passes: Iterable[Any] = (), record: Callable[[IngestResult], None]) -> None:
-    """Store the briefings of a Q&A table (``sources.tables``), one result per briefing.
+    """Store the briefings of a Q&A table (rows read by ``sources.tables``, briefings built by ``parse.qa_table``),
+    one result per briefing.
 
     A briefing already held from pages (same date, language and series, another source) is not stored again: its
     rows are matched to the held exchanges by question text and each match is recorded on the held exchange
@@ -350,7 +352,8 @@ def ingest_table(db: Database, path: str | Path, *, columns: dict[str, str] | No
     question text, the guess with its confidence (annotation ``outlet_inferred``).
     """
     try:
-        briefings, bad_rows = read_table(path, columns)
+        rows, bad_rows = read_rows(path, columns)
+        briefings = table_briefings(rows, str(Path(path)))
     except SourceError as exc:
         record(IngestResult(str(path), "failed", error=exc.reason))
         return

@@ -8,14 +8,15 @@ import sys
 import click
 
 from ..errors import PodiumError
-from ..parse import formats, parse_file
+from ..parse import format_names, parse_file
+from ..sources.files import page
 from . import main
 
 
 @main.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", default=None, help="Force a format instead of detecting it "
-              "(mfa-en-html, mfa-en-text, mfa-zh-html, whitehouse-html).")
+              f"({', '.join(format_names())}).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the parse as JSON (one object per line for several files).")
 def parse_command(paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
@@ -23,12 +24,13 @@ def parse_command(paths: tuple[str, ...], fmt: str | None, as_json: bool) -> Non
 
     Exits non-zero if any file could not be parsed; the others are still printed.
     """
-    if fmt is not None and fmt not in formats():
-        raise click.BadParameter(f"unknown format {fmt!r}; known: {', '.join(formats())}", param_hint="--format")
+    if fmt is not None and fmt not in format_names():
+        raise click.BadParameter(f"unknown format {fmt!r}; known: {', '.join(format_names())}", param_hint="--format")
     failed = 0
     for path in paths:
         try:
-            briefing = parse_file(path, format=fmt)
+            # the page's URL (and date, for formats that take one) from an index beside it, as ingest reads it
+            briefing = parse_file(path, format=fmt, hints=page(path).hints)
         except PodiumError as exc:
             click.echo(f"Error: {exc}", err=True)
             failed += 1

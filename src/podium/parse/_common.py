@@ -31,8 +31,8 @@ API (stable; the MFA Chinese and White House parsers use it too)::
         such as "A"/"答"). Stage turns are kept out of the exchanges (they stay in Briefing.turns).
     main_spokesperson(openings, exchanges, default=None) -> str | None
         The spokesperson who answered most (ties: the one who spoke first), else ``default``.
-    index_url(path) -> str | None
-        The page's URL from an index.tsv (columns file, url, ...) in its folder or an ancestor (shared corpus).
+    ymd_date(match) -> date | None
+        The date whose year, month and day are groups 1-3 of a regex match.
     Anomalies(...) / anomalies(turns, exchanges)
         Counts the corpus report needs: exchanges without answer, unlabelled paragraphs after the first question.
 """
@@ -40,15 +40,13 @@ API (stable; the MFA Chinese and White House parsers use it too)::
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Exchange, Turn
-from . import outlets as _outlets
+from .outlets import lookup as _outlet_lookup
 
 __all__ = [
     "FOLLOW_UP_LABELS",
@@ -58,11 +56,11 @@ __all__ = [
     "assemble",
     "build_turns",
     "clean",
-    "index_url",
     "is_stage_note",
-    "split_stage",
     "main_spokesperson",
     "split_label",
+    "split_stage",
+    "ymd_date",
 ]
 
 #: Labels that mean "the same journalist again": the exchange inherits the previous asker.
@@ -286,7 +284,7 @@ def assemble(turns: Iterable[Turn], spokesperson: str | None = None, *,
     """
     generic = {g.lower() for g in generic_answer_labels}
     follow = {f.lower() for f in follow_up_labels}
-    lookup = lookup or _outlets.lookup
+    lookup = lookup or _outlet_lookup
     names = names or {}
 
     openings: list[Turn] = []
@@ -381,37 +379,3 @@ def anomalies(turns: Iterable[Turn], exchanges: Iterable[Exchange]) -> Anomalies
         unlabelled_after_question=unlabelled,
     )
 
-
-@functools.lru_cache(maxsize=64)
-def _read_index(index: str, mtime: float) -> dict[str, list[tuple[str, str]]]:
-    """Rows of one index.tsv by file name: {basename: [(relative file path, url), ...]}."""
-    rows: dict[str, list[tuple[str, str]]] = {}
-    with open(index, encoding="utf-8", errors="replace") as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        try:
-            fi, ui = header.index("file"), header.index("url")
-        except ValueError:
-            return rows
-        for line in fh:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) > max(fi, ui) and cols[ui]:
-                rel = cols[fi].replace("\\", "/")
-                rows.setdefault(rel.rsplit("/", 1)[-1], []).append((rel, cols[ui]))
-    return rows
-
-
-def index_url(path: str | Path) -> str | None:
-    """The publisher URL of a saved page, from an ``index.tsv`` (columns file, url, ...) in its folder or an
-    ancestor folder, as the shared corpus keeps them; None when no index lists the file."""
-    path = Path(path).resolve()
-    posix = path.as_posix()
-    for folder in list(path.parents)[:6]:
-        index = folder / "index.tsv"
-        try:
-            mtime = index.stat().st_mtime
-        except OSError:
-            continue
-        for rel, url in _read_index(str(index), mtime).get(path.name, ()):
-            if posix.endswith("/" + rel.lstrip("./")):
-                return url
-    return None

@@ -474,5 +474,18 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
                             series=series, spokesperson=spokesperson)
 
 
+def check_regular(text: str, b: Briefing, source: str) -> None:
+    """The check of a page fetched from the MFA's listing of regular press conferences (``Format.check`` of the MFA
+    site layouts): ParseError naming ``source`` unless the parse is a whole regular press conference."""
+    if b.series != SERIES and "例行记者会" not in b.title:
+        raise ParseError(source, f"not a regular press conference (title {b.title!r}, series {b.series!r}); not "
+                                 "stored")
+    if not b.exchanges:
+        raise ParseError(source, "no question and answer found in the transcript; not stored (the page may be cut "
+                                 "off or in a layout podium cannot read)")
+    if not any(e.answers and e.answer_text.strip() for e in b.exchanges):
+        raise ParseError(source, "no answered question in the transcript; not stored")
+
+
 FORMAT = Format(NAME, "MFA English transcript pages, fmprc.gov.cn 2018-2020 site (Q:/A: and Outlet:/Name: labels)",
-                sniff, parse)
+                sniff, parse, check=check_regular)

@@ -28,7 +28,7 @@ from ..errors import ParseError
 from ..model import Briefing
 from . import Format
 from ._common import clean
-from .mfa_en_html import KNOWN_SPOKESPERSONS, normalise_title, parse_date, parse_title
+from .mfa_en_html import KNOWN_SPOKESPERSONS, check_regular, normalise_title, parse_date, parse_title
 from .mfa_en_text import is_footer, is_furniture, parse_text_layout
 
 __all__ = ["FORMAT", "PageCheck", "check_page", "parse", "sniff"]
@@ -164,5 +164,14 @@ def parse(text: str, source: str, url: str | None = None) -> Briefing:
     return cross_check(b, page, source)
 
 
+def check(text: str, b: Briefing, source: str) -> None:
+    """A page fetched from today's English listing: whatever format read it, it is held to this layout's structural
+    check (title, date, body container, the last labelled paragraph an answer) and must be a whole regular press
+    conference; ParseError naming ``source`` otherwise."""
+    if b.format != NAME:
+        cross_check(b, check_page(text, source), source)
+    check_regular(text, b, source)
+
+
 FORMAT = Format(NAME, "MFA English transcript pages of today's fmprc.gov.cn site (mid-2022 on; found by structure)",
-                sniff, parse)
+                sniff, parse, check=check)

@@ -41,6 +41,7 @@ from ..errors import NotABriefing, ParseError
 from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Briefing, Turn
 from . import Format
 from ._common import assemble, build_turns, clean, is_stage_note, main_spokesperson, ymd_date
+from .mfa_en_html import check_regular
 from .outlets import lookup
 
 NAME = "mfa-zh-html"
@@ -423,4 +424,4 @@ def sniff(text: str, source: str = "") -> float:
 
 
 FORMAT = Format(NAME, "Chinese MFA pages (fmprc.gov.cn 2016-2020: 问/答/追问 and 路透社记者/赵立坚 labels)",
-                sniff, parse)
+                sniff, parse, check=check_regular)

@@ -25,6 +25,7 @@ from ..errors import ParseError
 from ..model import Briefing
 from . import Format
 from ._common import clean, ymd_date
+from .mfa_en_html import check_regular
 from .mfa_zh_text import _LABEL, _TITLE, parse_zh_paragraphs, transcript, zh_date
 
 __all__ = ["FORMAT", "page_paragraphs", "parse", "sniff"]
@@ -100,5 +101,16 @@ def sniff(text: str, source: str) -> float:
     return 0.95 if m and _TITLE.search(clean(m.group(1))) else 0.0
 
 
+def check(text: str, b: Briefing, source: str) -> None:
+    """A page fetched from today's Chinese listing: read by another format, it must give what this layout's reader
+    gives (which refuses a partial page); and it must be a whole regular press conference. ParseError otherwise."""
+    if b.format != NAME:
+        ref = parse(text, source, b.url)
+        if (b.date, len(b.exchanges)) != (ref.date, len(ref.exchanges)):
+            raise ParseError(source, f"read as {b.format}: {len(b.exchanges)} exchanges dated {b.date}, where the "
+                                     f"page in today's layout has {len(ref.exchanges)} dated {ref.date}; not stored")
+    check_regular(text, b, source)
+
+
 FORMAT = Format(NAME, "MFA Chinese transcript pages of today's site (/fyrbt_673021/jzhsl_673025/; found by structure)",
-                sniff, parse)
+                sniff, parse, check=check)

@@ -36,7 +36,7 @@ import re
 from ..errors import NotABriefing, ParseError
 from ..model import Briefing
 from . import Format
-from ._common import clean
+from ._common import clean, ymd_date
 from .whitehouse_html import build_briefing, read_script
 
 NAME = "whitehouse-md"
@@ -151,13 +151,7 @@ def paragraphs(body: str) -> list[str]:
 
 
 def _date(value: str | None) -> dt.date | None:
-    m = re.match(r"\s*(\d{4})-(\d\d)-(\d\d)", value or "")
-    if m is None:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
+    return ymd_date(re.match(r"\s*(\d{4})-(\d\d)-(\d\d)", value or ""))
 
 
 def parse(text: str, source: str, url: str | None = None, date: dt.date | None = None) -> Briefing:

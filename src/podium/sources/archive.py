@@ -15,11 +15,13 @@ Objects and ``state.json`` are written to a temporary name and renamed, and the 
 line, so a run killed at any point leaves a readable archive (a torn last manifest line is ignored; no fsync: a
 killed process loses nothing the OS holds, and a page lost to a power cut is simply fetched again).
 ``iter_archive(path)`` yields ``(bytes, url, source)`` for each archived transcript, newest version per URL, in
-the order they were fetched; ``podium ingest ARCHIVE_DIR`` reads the archive through ``archive_pages``.
+the order they were fetched; ``podium ingest ARCHIVE_DIR`` reads the archive through ``sources.files``
+(``newest_transcripts``, and each record's ``record_charset``).
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -31,12 +33,31 @@ from typing import Any
 
 from ..errors import SourceError
 
-__all__ = ["MARKER", "Archive", "archive_pages", "is_archive", "iter_archive"]
+__all__ = ["MARKER", "Archive", "charset_of", "is_archive", "iter_archive", "newest_transcripts", "record_charset"]
 
 MARKER = "PODIUM-ARCHIVE"
 #: Response headers worth keeping (the rest are transport detail).
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server", "content-encoding",
                 "cache-control", "expires", "location")
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header ("text/html; charset=UTF-16LE" -> "utf-16-le"), when
+    Python knows it; None otherwise."""
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("'\"").strip()
+            try:
+                return codecs.lookup(value).name if value else None
+            except LookupError:
+                return None
+    return None
+
+
+def record_charset(rec: dict[str, Any]) -> str | None:
+    """The charset the server declared for an archived page (its recorded Content-Type), if any."""
+    return charset_of((rec.get("headers") or {}).get("content-type"))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -167,7 +188,10 @@ def read_manifest(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
-def _newest_transcripts(path: Path) -> list[dict[str, Any]]:
+def newest_transcripts(path: str | Path) -> list[dict[str, Any]]:
+    """The manifest records of the archived transcripts whose object is present: the newest version of each URL, in
+    the order they were fetched."""
+    path = Path(path)
     newest: dict[str, dict[str, Any]] = {}
     for rec in read_manifest(path):
         if rec.get("status") == 200 and rec.get("kind") == "transcript" and (path / rec["object"]).is_file():
@@ -182,22 +206,6 @@ def iter_archive(path: str | Path) -> Iterator[tuple[bytes, str, str]]:
     path = Path(path)
     if not is_archive(path):
         raise SourceError(str(path), f"not a podium fetch archive (no {MARKER} file)")
-    for rec in _newest_transcripts(path):
+    for rec in newest_transcripts(path):
         obj = path / rec["object"]
         yield obj.read_bytes(), rec.get("publisher_url") or rec["url"], str(obj)
-
-
-def archive_pages(path: str | Path) -> Iterator[Any]:
-    """The archive's transcripts as ``sources.files.Page`` objects (newest version per URL, in fetch order), for
-    ``podium ingest ARCHIVE_DIR``."""
-    from .files import Page, _not_regular, max_page_bytes
-    from .http import charset_of
-
-    path = Path(path)
-    limit = max_page_bytes()
-    for rec in _newest_transcripts(path):
-        # the same rule as for any folder: an object that is not a regular file or is over the size limit is
-        # named and skipped, never read
-        obj = path / rec["object"]
-        yield Page(obj, rec.get("publisher_url") or rec["url"], _not_regular(obj, limit),
-                   charset=charset_of((rec.get("headers") or {}).get("content-type")))

@@ -1,5 +1,6 @@
 """One fetch run over a publisher's section: walk its listing pages newest first, download the transcripts the
-database does not hold, archive every page, hand each readable transcript to the caller's ``store``.
+database does not hold, archive every page, hand each to the caller's ``read`` (the parser) and each readable
+transcript to the caller's ``store``.
 
 The walk stops at the first listing page whose regular press conferences are all held already (the database is
 caught up), at the ``since`` date, or at the end of the listing. With ``since``/``until`` given it walks the whole
@@ -22,7 +23,9 @@ this walk (a site that serves the same page for every page number, or pages that
 message saying which page repeated. And every run stops after ``DEFAULT_MAX_REQUESTS`` requests unless the caller
 sets another cap (``--max-requests``); the next run goes on where it stopped.
 
-The database is reached only through two callables (``held`` and ``store``), so this module needs no store.
+The database is reached only through two callables (``held`` and ``store``), so this module needs no store; pages
+are read through a third (``read``: ``podium.parse.parse_page``, given the ``PageHints`` the listing gives), so it
+needs no parser.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from urllib.parse import urljoin
 
 from ..errors import FetchError, ParseError, PodiumError
 from ..model import Briefing
-from .archive import Archive
-from .http import HttpClient, RequestCapReached, RobotsDisallowed, charset_of
-from .mfa import LAYOUT_NAMES, LAYOUTS, Layout, Link, parse_listing, publisher_url, read_transcript
+from .archive import Archive, record_charset
+from .http import HttpClient, RequestCapReached, RobotsDisallowed
+from .mfa import LAYOUT_NAMES, LAYOUTS, Layout, Link, parse_listing, publisher_url, transcript_hints
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "run_fetch"]
 
@@ -56,9 +59,10 @@ DEFAULT_MAX_REQUESTS = 2000
 class _Run:
     def __init__(self, *, layout: Layout | None, lang: str, base_url: str, since: dt.date | None,
                  until: dt.date | None, client: HttpClient, archive: Archive, held: Callable[[Iterable[str]], set[str]],
-                 store: Callable[[Briefing, bytes], str], on_event: Callable[[str, dict[str, Any]], None] | None):
+                 store: Callable[[Briefing, bytes], str], read: Callable[..., Briefing],
+                 on_event: Callable[[str, dict[str, Any]], None] | None):
         self.lang, self.base_url, self.since, self.until = lang, base_url.rstrip("/"), since, until
-        self.client, self.archive, self.held, self.store = client, archive, held, store
+        self.client, self.archive, self.held, self.store, self.read = client, archive, held, store, read
         self.on_event = on_event
         self.state_all = archive.load_state()
         self.tried: set[str] = set()
@@ -168,7 +172,7 @@ class _Run:
         rec = None if link.url in self.retry else self.archive.latest(link.url)
         if rec is not None:
             data = self.archive.body(rec)
-            charset = charset_of(rec.get("headers", {}).get("content-type"))
+            charset = record_charset(rec)
             self.summary["from_archive"] += 1
         else:
             try:
@@ -185,7 +189,7 @@ class _Run:
             data, charset = resp.body, resp.charset
             self.summary["downloaded"] += 1
         try:
-            briefing = read_transcript(data, publisher_url(link.url), self.layout, source=link.url, charset=charset)
+            briefing = self.read(data, source=link.url, hints=transcript_hints(link, self.layout, charset))
         except ParseError as exc:  # refused for good, unless the page was cut off on the way
             self.fail(link, exc, gone=not exc.reason.startswith("truncated"))
             return
@@ -359,15 +363,20 @@ class _Run:
 
 def run_fetch(*, layout: Layout | None, base_url: str, client: HttpClient, archive: Archive,
               held: Callable[[Iterable[str]], set[str]], store: Callable[[Briefing, bytes], str],
-              lang: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+              read: Callable[..., Briefing], lang: str | None = None, since: dt.date | None = None,
+              until: dt.date | None = None,
               on_event: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Walk one section and store what is new; returns the run's summary (counts, failures, why it stopped).
 
     ``layout``: None to detect it from the site (``lang`` then says which section). ``held(urls)``: the URLs the
-    database already holds; ``store(briefing, raw_page)``: store one transcript and return "added" / "updated" /
-    "unchanged" (raise a PodiumError to record a failure). The client's request cap bounds the run (callers pass
+    database already holds; ``read(page_bytes, *, source, hints)``: the parser (``podium.parse.parse_page``), given
+    the ``PageHints`` the listing gives (``mfa.transcript_hints``: the layout's format as ``hints.layout``, so a page
+    that is not a whole regular press conference in that layout is refused with a ParseError);
+    ``store(briefing, raw_page)``: store one transcript and return "added" / "updated" / "unchanged" (raise a
+    PodiumError to record a failure). The client's request cap bounds the run (callers pass
     ``DEFAULT_MAX_REQUESTS`` when the user set none)."""
     if layout is None and lang is None:
         raise ValueError("run_fetch needs a layout or a language to detect one for")
     return _Run(layout=layout, lang=layout.lang if layout is not None else str(lang), base_url=base_url, since=since,
-                until=until, client=client, archive=archive, held=held, store=store, on_event=on_event).walk()
+                until=until, client=client, archive=archive, held=held, store=store, read=read,
+                on_event=on_event).walk()

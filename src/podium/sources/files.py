@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
+from ..model import PageHints
+from .archive import is_archive, newest_transcripts, record_charset
 from .indexes import IndexEntry, Indexes
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt", ".md"})
@@ -75,6 +77,15 @@ class Page:
     @property
     def source(self) -> str:
         return printable(self.path)
+
+    @property
+    def hints(self) -> PageHints:
+        """What is known about the page besides its bytes, for the parser (``podium.parse.parse_page``)."""
+        e = self.index
+        if e is None:
+            return PageHints(url=self.url, charset=self.charset)
+        return PageHints(url=self.url, date=e.date, title=e.title, kind=e.kind, charset=self.charset,
+                         evidence=e.evidence)
 
 
 def _front_matter(path: Path) -> bool:
@@ -148,6 +159,24 @@ def _folder(path: Path, tsv: Indexes, max_bytes: int | None, errors: list[Source
     yield from found
 
 
+def _archive_pages(path: Path) -> Iterator[Page]:
+    """A fetch archive's transcripts (newest version per URL, in fetch order), with the URL and charset recorded."""
+    limit = max_page_bytes()
+    for rec in newest_transcripts(path):
+        # the same rule as for any folder: an object that is not a regular file or is over the size limit is
+        # named and skipped, never read
+        obj = path / rec["object"]
+        yield Page(obj, rec.get("publisher_url") or rec["url"], _not_regular(obj, limit), charset=record_charset(rec))
+
+
+def page(path: str | Path, indexes: Indexes | None = None) -> Page:
+    """One file named by the user, with what the indexes beside it (or ``indexes``) say about it: tried whatever
+    its name (no size limit; a file that is not regular comes with ``skip`` saying why)."""
+    path = Path(path)
+    why = _not_regular(path, None)
+    return Page(path, None, why) if why is not None else _page(path, indexes if indexes is not None else Indexes())
+
+
 def pages(paths: Iterable[str | Path], indexes: Indexes | None = None, *, max_bytes: int | None = -1,
           errors: list[SourceError] | None = None) -> Iterator[Page]:
     """Every page under the given files and folders, in a stable order; SourceError for a path that does
@@ -164,10 +193,8 @@ def pages(paths: Iterable[str | Path], indexes: Indexes | None = None, *, max_by
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            from .archive import archive_pages, is_archive
-
             if is_archive(path):  # a `podium fetch` archive: its transcripts, newest version of each URL
-                yield from archive_pages(path)
+                yield from _archive_pages(path)
                 continue
             yield from _folder(path, tsv, max_bytes, errors)
         elif path.exists() or path.is_symlink():

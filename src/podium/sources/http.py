@@ -18,7 +18,6 @@ timed out).
 
 from __future__ import annotations
 
-import codecs
 import email.utils
 import socket
 import threading
@@ -32,8 +31,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 from ..errors import FetchError
+from .archive import charset_of
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_RETRY_AFTER", "DEFAULT_RATE", "USER_AGENT",
            "HttpClient", "RequestCapReached", "Response", "RobotsDisallowed", "RunTimeReached", "charset_of",
@@ -91,20 +91,6 @@ class Response:
     def charset(self) -> str | None:
         """The charset the server declared in Content-Type, when it names one Python knows."""
         return charset_of(self.headers.get("content-type", ""))
-
-
-def charset_of(content_type: str | None) -> str | None:
-    """The ``charset`` parameter of a Content-Type header ("text/html; charset=UTF-16LE" -> "utf-16-le"), when
-    Python knows it; None otherwise."""
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            value = value.strip().strip("'\"").strip()
-            try:
-                return codecs.lookup(value).name if value else None
-            except LookupError:
-                return None
-    return None
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -279,11 +265,6 @@ class HttpClient:
                 host.crawl_delay = float(delay) if delay else 0.0
             # robots.txt redirecting to an HTML page (as fmprc.gov.cn's does) holds no rules
         return host
-
-    def allowed(self, url: str) -> bool:
-        """Whether robots.txt lets podium fetch this URL (fetches robots.txt once per host)."""
-        host = self._host(url)
-        return host.robots is None or host.robots.can_fetch(self.user_agent, url)
 
     # ---- requests ------------------------------------------------------------------------------------------------
 

@@ -17,14 +17,17 @@ Two layouts (``LAYOUTS``; ``LAYOUT_NAMES`` is the order ``podium.sources.fetch``
 No saved page of today's site exists: its readers are tested on pages constructed after the facts we hold
 (tests/fixtures/fetch/), and a page they cannot read fails loudly.
 
-``parse_listing`` reads one listing page into ``Link`` items, newest first; the caller (``podium.sources.fetch``)
-walks the pages, detects the layout, decides what is held, downloads, archives and ingests. Transcript pages are
-checked here (``read_transcript``) so that a page the parsers cannot fully read is refused with a ParseError naming
-its URL, never stored in half.
+``parse_listing`` reads one listing page into ``Link`` items (URL, title, date, regular or not), newest first; the
+caller (``podium.sources.fetch``) walks the pages, detects the layout, decides what is held, downloads and archives.
+Reading listing pages is this module's work; reading transcripts is ``podium.parse``'s: each layout names the parse
+format its transcripts are in (``Layout.format``), and a fetched transcript goes to the parser with that name as its
+``PageHints.layout`` (``transcript_hints``), so that a page the parsers cannot fully read is refused with a
+ParseError naming its URL, never stored in half. This module imports nothing from ``podium.parse``.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -33,16 +36,10 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..errors import ParseError
-from ..model import Briefing
-from ..parse import parse_bytes
-from ..parse._common import ymd_date
-from ..parse._text import decode
-from ..parse.mfa_en_html import SERIES, parse_date, parse_title
-from ..parse.mfa_zh_text import zh_date
+from ..model import PageHints
 
-__all__ = ["DEFAULT_BASE_URL", "LAYOUTS", "Layout", "Link", "Listing", "check_briefing", "parse_listing",
-           "publisher_url", "read_transcript"]
+__all__ = ["DEFAULT_BASE_URL", "LAYOUTS", "Layout", "Link", "Listing", "parse_listing", "publisher_url",
+           "transcript_hints"]
 
 DEFAULT_BASE_URL = "https://www.fmprc.gov.cn"
 
@@ -50,20 +47,45 @@ _URL_DATE = re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+\.s?html?$")
 _PAGE_COUNT = re.compile(r"(?:countPage\s*=\s*|createPageHTML\(\s*['\"]?)(\d+)")
 
 
+# Listing titles: "Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on May 11, 2018", "Lin Jian’s
+# Regular Press Conference on July 28, 2026", "... Daily Briefing Online ..." (the written briefings of Feb-Mar 2020),
+# not the spokesperson's "... Remarks on ..." the same section lists
+_EN_KIND = (r"(Regular\s+Press\s+Conference|Daily\s+Briefing\s+Online|Online\s+Press\s+Conference|Press\s+Conference|"
+            r"Remarks)")
+_EN_OWN_KIND = re.compile(r"['’`]s\s+" + _EN_KIND, re.I)
+_EN_ANY_KIND = re.compile(_EN_KIND, re.I)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_EN_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-z]*\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})", re.I)
+_ISO_DATE = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ZH_BRACKET_DATE = re.compile(r"[（(]\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*[）)]")
+
+
 def _en_regular(title: str) -> bool:
-    # regular press conferences, and the written "Daily Briefing Online" that replaced them in Feb-Mar 2020;
-    # not the spokesperson's Remarks the same section lists
-    return parse_title(title)[1] in ("regular", "online")
+    m = _EN_OWN_KIND.search(title) or (_EN_ANY_KIND.search(title) if "spokesperson" in title.lower() else None)
+    return m is not None and not m.group(1).lower().startswith("remarks")
 
 
 def _zh_regular(title: str) -> bool:
     return "例行记者会" in title
 
 
+def _date(m: re.Match[str] | None, month: int | None = None) -> dt.date | None:
+    """The date in groups 1-3 (year, month, day) of a match; with ``month``: groups (month name, day, year)."""
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group(3 if month else 1)), month or int(m.group(2)), int(m.group(2 if month else 3)))
+    except ValueError:
+        return None
+
+
 def _title_date(title: str, lang: str) -> dt.date | None:
-    if lang == "zh":  # "2026年7月28日…" or "…主持例行记者会（2026-07-28）"
-        return zh_date(title)
-    return parse_date(title)
+    """The date a link's text gives: "2026年7月28日…" or "…（2026-07-28）" (Chinese), "… on July 28, 2026" (English)."""
+    if lang == "zh":
+        return _date(_ZH_DATE.search(title)) or _date(_ZH_BRACKET_DATE.search(title))
+    m = _EN_DATE.search(title)
+    return _date(m, _MONTHS.index(m.group(1)[:3].lower()) + 1) if m else _date(_ISO_DATE.search(title))
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,8 @@ class Layout:
     #: Transcript hrefs (matched against the resolved URL's path).
     link: re.Pattern[str]
     regular: Callable[[str], bool]
+    #: The ``podium.parse`` format its transcripts are in: each fetched transcript is held to that format's check.
+    format: str
 
     def listing_url(self, base_url: str, n: int) -> str:
         return base_url.rstrip("/") + (self.first if n == 0 else self.nth.format(n=n))
@@ -92,16 +116,18 @@ class Layout:
 LAYOUTS: dict[tuple[str, str], Layout] = {
     ("site2020", "en"): Layout("site2020", "en", "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml",
                                "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default_{n}.shtml",
-                               re.compile(r"/2511_665403/t\d+\.shtml$"), _en_regular),
+                               re.compile(r"/2511_665403/t\d+\.shtml$"), _en_regular, "mfa-en-html"),
     ("site2020", "zh"): Layout("site2020", "zh", "/web/wjdt_674879/fyrbt_674889/default.shtml",
                                "/web/wjdt_674879/fyrbt_674889/default_{n}.shtml",
-                               re.compile(r"/fyrbt_674889/t\d+\.shtml$"), _zh_regular),
+                               re.compile(r"/fyrbt_674889/t\d+\.shtml$"), _zh_regular, "mfa-zh-html"),
     ("today", "en"): Layout("today", "en", "/eng/xw/fyrbt/lxjzh/index.html", "/eng/xw/fyrbt/lxjzh/index_{n}.html",
                             re.compile(r"(?:/eng/xw/fyrbt/lxjzh|/(?:mfa_)?eng/xwfw_665399/s2510_665401/2511_665403)"
-                                       r"/\d{6}/t\d+(?:_\d+)?\.s?html$"), _en_regular),
+                                       r"/\d{6}/t\d+(?:_\d+)?\.s?html$"), _en_regular,
+                            "mfa-en-site2022"),
     ("today", "zh"): Layout("today", "zh", "/fyrbt_673021/jzhsl_673025/index.shtml",
                             "/fyrbt_673021/jzhsl_673025/index_{n}.shtml",
-                            re.compile(r"/fyrbt_673021/jzhsl_673025/\d{6}/t\d{8}_\d+\.s?html$"), _zh_regular),
+                            re.compile(r"/fyrbt_673021/jzhsl_673025/\d{6}/t\d{8}_\d+\.s?html$"), _zh_regular,
+                            "mfa-zh-site2022"),
 }
 LAYOUT_NAMES = ("today", "site2020")
 
@@ -128,7 +154,7 @@ class Listing:
 
 def parse_listing(data: bytes, url: str, layout: Layout, charset: str | None = None) -> Listing:
     """The transcript links of one listing page, in page order (newest first); ``charset``: the HTTP one."""
-    text = decode(data, url, charset)
+    text = _listing_text(data, charset)
     tree = LexborHTMLParser(text)
     links: list[Link] = []
     seen: set[str] = set()
@@ -145,25 +171,30 @@ def parse_listing(data: bytes, url: str, layout: Layout, charset: str | None = N
         if date is None and a.parent is not None:  # "（2026-07-28）" printed after the link, in its row
             date = _title_date(a.parent.text(), layout.lang)
         if date is None:
-            date = ymd_date(_URL_DATE.search(urlsplit(target).path))
+            date = _date(_URL_DATE.search(urlsplit(target).path))
         links.append(Link(target, title, date, layout.regular(title)))
     m = _PAGE_COUNT.search(text)
     return Listing(url, tuple(links), int(m.group(1)) if m else None)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def _listing_text(data: bytes, charset: str | None) -> str:
+    """A listing page's text: the server's charset, else the page's own, else UTF-8, else GB18030 (the Chinese
+    site's legacy pages). Only links and titles are read, so what does not decode is replaced, never refused."""
+    m = _META_CHARSET.search(data[:4096])
+    for label in (charset, m.group(1).decode("ascii") if m else None, "utf-8-sig", "gb18030"):
+        try:
+            name = codecs.lookup(label).name if label else None
+            if name is not None:  # gb2312 and gbk pages hold GB18030 characters
+                return data.decode("gb18030" if name in ("gb2312", "gbk") else name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
 # ---- transcripts -------------------------------------------------------------------------------------------------
-
-def check_briefing(b: Briefing, url: str) -> Briefing:
-    """Refuse a parse that is not a whole regular press conference: ParseError naming the URL."""
-    if b.series != SERIES and "例行记者会" not in b.title:
-        raise ParseError(url, f"not a regular press conference (title {b.title!r}, series {b.series!r}); not stored")
-    if not b.exchanges:
-        raise ParseError(url, "no question and answer found in the transcript; not stored (the page may be cut off "
-                              "or in a layout podium cannot read)")
-    if not any(e.answers and e.answer_text.strip() for e in b.exchanges):
-        raise ParseError(url, "no answered question in the transcript; not stored")
-    return b
-
 
 def publisher_url(url: str) -> str:
     """The page's URL on the publisher's site (``DEFAULT_BASE_URL``) for a URL fetched from any host: briefings
@@ -172,24 +203,9 @@ def publisher_url(url: str) -> str:
     return DEFAULT_BASE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def read_transcript(data: bytes, url: str, layout: Layout, source: str | None = None,
-                    charset: str | None = None) -> Briefing:
-    """Parse a downloaded transcript page and check it is a whole regular press conference; ParseError naming
-    the source otherwise. ``url``: the publisher's URL the briefing keeps; ``source``: where it was fetched from.
-
-    The format is detected as ``podium ingest`` would detect it, so re-ingesting the archive gives the same parse.
-    Today's English pages are read by ``mfa-en-site2022``; one detected as another format is still held to that
-    module's structural check (title, date, body container, the last labelled paragraph an answer). ``charset``:
-    the one the server declared (HTTP Content-Type)."""
-    source = source or url
-    b = parse_bytes(data, source, url=url, charset=charset)
-    if layout.name == "today" and layout.lang == "en" and b.format != "mfa-en-site2022":
-        from ..parse.mfa_en_site2022 import check_page, cross_check
-
-        cross_check(b, check_page(decode(data, source, charset), source), source)
-    elif layout.name == "today" and layout.lang == "zh" and b.format != "mfa-zh-site2022":
-        ref = parse_bytes(data, source, url=url, format="mfa-zh-site2022", charset=charset)  # refuses a partial page
-        if (b.date, len(b.exchanges)) != (ref.date, len(ref.exchanges)):
-            raise ParseError(source, f"read as {b.format}: {len(b.exchanges)} exchanges dated {b.date}, where the "
-                                     f"page in today's layout has {len(ref.exchanges)} dated {ref.date}; not stored")
-    return check_briefing(b, source)
+def transcript_hints(link: Link, layout: Layout, charset: str | None = None) -> PageHints:
+    """What the listing says about a transcript, for the parser (``podium.parse.parse_page``): its publisher URL,
+    the link's title and date, the server's charset, and the layout's format, whose check the parse must pass (a
+    whole regular press conference, nothing cut off)."""
+    return PageHints(url=publisher_url(link.url), date=link.date, title=link.title or None, charset=charset,
+                     layout=layout.format, evidence=f"listing of the {layout.name} layout ({layout.lang})")

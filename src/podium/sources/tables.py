@@ -1,4 +1,4 @@
-"""Q&A tables: research datasets of question-answer pairs (CSV, TSV, XLSX, JSONL, Parquet) read as briefings.
+"""Q&A tables: research datasets of question-answer pairs (CSV, TSV, XLSX, JSONL, Parquet), read into rows.
 
 One row is one exchange. ``--columns date=…,question=…,answer=…,spokesperson=…,url=…`` names the columns (also
 ``lang``, ``outlet``, ``title``, ``series``); a field not named is looked for under common names, case-insensitive
@@ -6,35 +6,24 @@ One row is one exchange. ``--columns date=…,question=…,answer=…,spokespers
 spokesperson, question, answer); its exact column names could not be checked from here, so the defaults accept the
 plain English names and a few variants — pass ``--columns`` when a table uses others.
 
-Rows are grouped into briefings by date, language and URL (rows with no URL on one date are one briefing), in the
-table's row order. Each exchange keeps its row (``TableBriefing.rows``: "presscon.csv row 12", rows counted from 1
-after the header). Where the table has no outlet column, the outlet is inferred from the question text, with a
-confidence and the text it rests on (``infer_outlet``): a leading label ("Reuters: ...", "路透社记者：..."), or "an AFP
-reporter asked ..." / "路透社记者问". Nothing else is guessed: an unknown or absent outlet stays None.
-
-The language of a row with no ``lang`` column is "zh" when its question is mostly Chinese characters, else "en". The
-series is the ministry's regular press conference unless a ``series`` column says otherwise. Format name: ``qa-table``.
+``read_rows`` gives each usable row (``TableRow``: its number, counted from 1 after the header; its date; its fields
+by name) and an error naming the file and row for each row that cannot be used (no date, no question). Turning rows
+into briefings (grouping, outlets read from the question text) is parsing: ``podium.parse.qa_table``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
-from ..model import ASKER, SPOKESPERSON, Briefing, Exchange, Turn
 from .indexes import parse_date
 
-__all__ = ["DEFAULT_COLUMNS", "FORMAT_NAME", "TABLE_SUFFIXES", "OutletGuess", "TableBriefing", "infer_outlet",
-           "is_table", "parse_columns", "read_table"]
+__all__ = ["DEFAULT_COLUMNS", "TABLE_SUFFIXES", "TableRow", "is_table", "parse_columns", "read_rows"]
 
-FORMAT_NAME = "qa-table"
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".xlsx", ".jsonl", ".parquet"})
-MFA_SERIES = "China MFA regular press conference"
 
 #: field -> column names tried in order (case-insensitive) when ``--columns`` does not name one
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -74,26 +63,18 @@ def parse_columns(spec: str | None) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class OutletGuess:
-    """An outlet read from a question's text: how sure, and the words it rests on."""
+class TableRow:
+    """One usable row of a table."""
 
-    outlet: str
-    outlet_type: str | None
-    label: str
-    confidence: float
-    evidence: str
-
-
-@dataclass
-class TableBriefing:
-    """A briefing built from table rows, with each exchange's row and outlet guess (index = exchange n - 1)."""
-
-    briefing: Briefing
-    rows: list[int]
-    guesses: list[OutletGuess | None] = field(default_factory=list)
+    #: Row number, counted from 1 after the header.
+    n: int
+    date: dt.date
+    #: Field name (question, answer, spokesperson, url, lang, outlet, title, series) -> the cell's text.
+    fields: dict[str, str]
 
 
 def _read_frame(path: Path):  # noqa: ANN202 - a pandas DataFrame
+    # start-up cost: pandas takes ~0.5 s to import and the CLI must start without it; only a table needs it
     import pandas as pd
 
     suffix = path.suffix.lower()
@@ -105,7 +86,7 @@ def _read_frame(path: Path):  # noqa: ANN202 - a pandas DataFrame
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix == ".xlsx":
-            try:
+            try:  # an optional dependency: whether it is installed is the question
                 import openpyxl  # noqa: F401
             except ImportError:
                 raise SourceError(str(path), "reading .xlsx needs the openpyxl package (pip install openpyxl); or "
@@ -160,110 +141,22 @@ def _date(value: Any) -> dt.date | None:
     return parse_date(_text(value))
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _lang(text: str) -> str:
-    han = len(_CJK.findall(text[:400]))
-    return "zh" if han * 3 > len(text[:400].replace(" ", "")) else "en"
-
-
-# "Reuters: ...", "路透社记者：..." (a label before a colon, as the pages print them)
-_PREFIX = re.compile(r"^([^:：。，,?？!！\"“”]{2,40}?)\s*[:：]\s*(?=\S)")
-# "An AFP reporter asked ...", "A journalist from Reuters asked ...", "路透社记者问……"
-_ASKED_EN = re.compile(r"^(?:(?:[Aa]n?|[Tt]he)\s+)?([A-Z][\w.&'’ -]{1,40}?)\s+"
-                       r"(?:reporter|journalist|correspondent)s?\s+(?:asked|raised|wanted|inquired|posed)\b")
-_ASKED_FROM = re.compile(r"^(?:[Aa]n?|[Tt]he)\s+(?:reporter|journalist|correspondent)\s+(?:from|with|of)\s+"
-                         r"(?:the\s+)?([A-Z][\w.&'’ -]{1,40}?)\s+(?:asked|raised|wanted|inquired|posed)\b")
-_ASKED_ZH = re.compile(r"^([\u4e00-\u9fff·（）()A-Za-z]{2,20}?记者)(?:提?问|追问|询问)")
-
-
-def infer_outlet(question: str) -> OutletGuess | None:
-    """The outlet a question's text names, or None when it names none the outlet registry knows.
-
-    A leading label that the registry resolves ("Reuters: ...") is near certain (0.95); a sentence saying who asked
-    ("an AFP reporter asked", "路透社记者问") is likely (0.8): the words could, rarely, be reported speech.
-    """
-    from ..parse.outlets import lookup
-
-    head = question.lstrip()[:200]
-    m = _PREFIX.match(head)
-    if m:
-        label = m.group(1).strip()
-        outlet, kind = lookup(label)
-        if outlet:
-            return OutletGuess(outlet, kind, label, 0.95, m.group(0).strip())
-    for pat in (_ASKED_EN, _ASKED_FROM, _ASKED_ZH):
-        m = pat.match(head)
-        if m:
-            label = m.group(1).strip()
-            outlet, kind = lookup(label)
-            if outlet:
-                return OutletGuess(outlet, kind, label, 0.8, m.group(0).strip())
-    return None
-
-
-def read_table(path: str | Path, columns: dict[str, str] | None = None) -> tuple[list[TableBriefing],
-                                                                                   list[SourceError]]:
-    """Briefings built from a Q&A table, and an error for each row that cannot be used (no date, no question);
+def read_rows(path: str | Path, columns: dict[str, str] | None = None) -> tuple[list[TableRow], list[SourceError]]:
+    """The usable rows of a Q&A table, and an error for each row that cannot be used (no date, no question);
     SourceError when the file cannot be read or lacks a required column."""
     path = Path(path)
     frame = _read_frame(path)
     cols = _resolve([str(c) for c in frame.columns], columns or {}, path)
-    groups: dict[tuple[dt.date, str, str | None], list[tuple[int, dict[str, str]]]] = {}
+    rows: list[TableRow] = []
     errors: list[SourceError] = []
-    records = frame.to_dict("records")
-    for n, rec in enumerate(records, 1):
-        row = {f: _text(rec.get(c)) for f, c in cols.items()}
+    for n, rec in enumerate(frame.to_dict("records"), 1):
+        fields = {f: _text(rec.get(c)) for f, c in cols.items()}
         date = _date(rec.get(cols["date"]))
-        where = f"{path.name} row {n}"
         if date is None:
-            errors.append(SourceError(str(path), f"{where}: date {row['date']!r} is not a date (YYYY-MM-DD)"))
-            continue
-        if not row["question"]:
-            errors.append(SourceError(str(path), f"{where}: empty question"))
-            continue
-        lang = (row.get("lang") or "").lower()[:2] or _lang(row["question"] + row["answer"])
-        groups.setdefault((date, lang, row.get("url") or None), []).append((n, row))
-    out = [_briefing(path, date, lang, url, rows) for (date, lang, url), rows in groups.items()]
-    out.sort(key=lambda tb: (tb.briefing.date, tb.briefing.lang, tb.rows[0]))
-    return out, errors
-
-
-def _briefing(path: Path, date: dt.date, lang: str, url: str | None,
-              rows: list[tuple[int, dict[str, str]]]) -> TableBriefing:
-    from ..parse.outlets import lookup
-
-    series = rows[0][1].get("series") or MFA_SERIES
-    exchanges: list[Exchange] = []
-    turns: list[Turn] = []
-    guesses: list[OutletGuess | None] = []
-    for i, (_, row) in enumerate(rows, 1):
-        question = row["question"]
-        guess: OutletGuess | None = None
-        asker: str | None = None
-        outlet = outlet_type = None
-        if row.get("outlet"):
-            asker = row["outlet"]
-            outlet, outlet_type = lookup(asker)
+            errors.append(SourceError(str(path), f"{path.name} row {n}: date {fields['date']!r} is not a date "
+                                                 "(YYYY-MM-DD)"))
+        elif not fields["question"]:
+            errors.append(SourceError(str(path), f"{path.name} row {n}: empty question"))
         else:
-            guess = infer_outlet(question)
-            if guess is not None:
-                asker, outlet, outlet_type = guess.label, guess.outlet, guess.outlet_type
-                if question.startswith(guess.evidence) and guess.evidence.endswith((":", "：")):
-                    question = question[len(guess.evidence):].strip()  # the label, as pages print it apart
-        speaker = row.get("spokesperson") or None
-        q = Turn(ASKER, asker, (question,))
-        a = Turn(SPOKESPERSON, speaker, (row["answer"],)) if row["answer"] else None
-        turns.extend([q] if a is None else [q, a])
-        exchanges.append(Exchange(n=i, question=q, answers=(a,) if a else (), asker=asker, outlet=outlet,
-                                  outlet_type=outlet_type, spokesperson=speaker))
-        guesses.append(guess)
-    named = Counter(e.spokesperson for e in exchanges if e.spokesperson)
-    spokesperson = named.most_common(1)[0][0] if named else None
-    title = rows[0][1].get("title") or (f"Regular Press Conference, {date.isoformat()}" if lang != "zh"
-                                        else f"例行记者会（{date.isoformat()}）")
-    briefing = Briefing(series=series, lang=lang, date=date, title=title, spokesperson=spokesperson, url=url,
-                        source=str(path), format=FORMAT_NAME, openings=(), exchanges=tuple(exchanges),
-                        turns=tuple(turns))
-    return TableBriefing(briefing, [n for n, _ in rows], guesses)
+            rows.append(TableRow(n, date, fields))
+    return rows, errors
