@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from podium.errors import PodiumError  # noqa: E402
-from podium.parse import detect, formats  # noqa: E402
-from podium.parse._common import anomalies  # noqa: E402
-from podium.parse._text import decode  # noqa: E402
+from podium.parse import anomalies, decode, detect, formats  # noqa: E402
 from podium.sources.indexes import read_listing_pages  # noqa: E402
 
 Page = tuple[Path, "str | None", "dt.date | None"]

@@ -26,8 +26,7 @@ from click.testing import CliRunner
 from podium import Podium
 from podium.cli import main
 from podium.errors import NotFound, ParseError, QueryError, SourceError
-from podium.parse import parse_bytes, parse_file
-from podium.parse._text import MAX_NESTING
+from podium.parse import MAX_NESTING, parse_bytes, parse_file
 from podium.sources.files import expand
 from podium.store import Database
 from podium.store import query as q

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from podium.cli import main
 from podium.errors import ParseError
-from podium.model import ASKER, OPENING, SPOKESPERSON, STAGE
-from podium.parse import anomalies, decode, detect, parse_bytes, parse_file
+from podium.model import ASKER, OPENING, SPOKESPERSON, STAGE, PageHints
+from podium.parse import anomalies, decode, detect, format_names, formats, parse_bytes, parse_file, parse_page
 from podium.parse.mfa_en_html import KNOWN_SPOKESPERSONS, REMARKS_SERIES, SERIES
 from podium.parse.mfa_en_text import parse_text_layout
 from podium.parse.outlets import lookup
@@ -338,6 +338,7 @@ def test_cli_parse_text_output(shared: Path) -> None:
     result = CliRunner().invoke(main, ["parse", str(_page())])
     assert result.exit_code == 0, result.output
     assert "Geng Shuang" in result.output and re.search(r"#1 CCTV", result.output)
+    assert "/t1760477.shtml" in result.output  # its URL, from the corpus index.tsv (read by sources, not parse)
 
 
 def test_cli_parse_bad_file_exits_non_zero(tmp_path: Path, shared: Path) -> None:
@@ -532,3 +533,21 @@ def test_closing_words_after_a_full_width_separator_are_announcements(shared: Pa
     assert [len(a.paragraphs) for a in b.exchanges[-1].answers] == [1]
     assert b.openings[-1].text.startswith("I have some clarifications to make regarding yesterday")
     assert not any(p.startswith(("*", "＊")) for t in b.turns for p in t.paragraphs)
+
+
+def test_a_layout_hint_holds_the_page_to_that_layouts_check(shared: Path) -> None:
+    """A page a source says it fetched from a listing of regular press conferences (``PageHints.layout``) is refused
+    when it is not one; the same page without the hint parses (remarks are briefings of their own series)."""
+    data = (EN / "t1686226.html").read_bytes()  # the index.tsv says: remarks, 2019-08-05
+    remarks = parse_page(data, source="t1686226.html")
+    assert remarks.series == REMARKS_SERIES and remarks.date.isoformat() == "2019-08-05"
+    with pytest.raises(ParseError, match=r"t1686226\.html.*not a regular press conference"):
+        parse_page(data, source="t1686226.html", hints=PageHints(layout="mfa-en-html"))
+    regular = parse_page(_page().read_bytes(), source="p", hints=PageHints(url="u", layout="mfa-en-html"))
+    assert regular.series == SERIES and regular.url == "u" and regular.exchanges
+
+
+def test_parse_help_lists_every_registered_format() -> None:
+    out = re.sub(r"-\s+", "-", " ".join(CliRunner().invoke(main, ["parse", "--help"]).output.split()))
+    assert format_names() == tuple(formats()) and len(format_names()) == 8
+    assert all(name in out for name in formats()), out

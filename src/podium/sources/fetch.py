@@ -39,11 +39,18 @@ from urllib.parse import urljoin
 
 from ..errors import FetchError, ParseError, PodiumError
 from ..model import Briefing
+from . import mfa
 from .archive import Archive, record_charset
 from .http import HttpClient, RequestCapReached, RobotsDisallowed
-from .mfa import LAYOUT_NAMES, LAYOUTS, Layout, Link, parse_listing, publisher_url, transcript_hints
+from .mfa import Layout, Link
 
-__all__ = ["DEFAULT_MAX_REQUESTS", "run_fetch"]
+#: The sites podium can fetch, by name: each a module with ``LAYOUTS`` ({(layout name, lang): Layout}),
+#: ``LAYOUT_NAMES`` (the order layouts are tried in), ``parse_listing(body, url, layout) -> Listing``,
+#: ``publisher_url(url)``, ``transcript_hints(link, layout, charset) -> PageHints`` and ``Link`` (see
+#: ``sources.mfa``). A new publisher's site is one module and one entry here.
+SITES = {"mfa": mfa}
+
+__all__ = ["DEFAULT_MAX_REQUESTS", "SITES", "run_fetch"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +67,15 @@ class _Run:
     def __init__(self, *, layout: Layout | None, lang: str, base_url: str, since: dt.date | None,
                  until: dt.date | None, client: HttpClient, archive: Archive, held: Callable[[Iterable[str]], set[str]],
                  store: Callable[[Briefing, bytes], str], read: Callable[..., Briefing],
-                 on_event: Callable[[str, dict[str, Any]], None] | None):
+                 on_event: Callable[[str, dict[str, Any]], None] | None, site: str = "mfa"):
+        self.site_name, self.site = site, SITES[site]
         self.lang, self.base_url, self.since, self.until = lang, base_url.rstrip("/"), since, until
         self.client, self.archive, self.held, self.store, self.read = client, archive, held, store, read
         self.on_event = on_event
         self.state_all = archive.load_state()
         self.tried: set[str] = set()
         self.summary: dict[str, Any] = {
-            "site": "mfa", "lang": lang, "layout": None, "layout_detected": layout is None,
+            "site": site, "lang": lang, "layout": None, "layout_detected": layout is None,
             "base_url": self.base_url, "archive": str(archive.path), "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None, "resumed": False,
             "listing_pages": 0, "listing_not_modified": 0, "links": 0, "other_links": 0, "held": 0,
@@ -94,8 +102,8 @@ class _Run:
         memo_key = f"{self.lang}|{self.base_url}"
         last = self.state_all.get("detected", {}).get(memo_key)
         tried: list[str] = []
-        for name in sorted(LAYOUT_NAMES, key=lambda n: n != last):
-            layout = LAYOUTS[(name, self.lang)]
+        for name in sorted(self.site.LAYOUT_NAMES, key=lambda n: n != last):
+            layout = self.site.LAYOUTS[(name, self.lang)]
             url = layout.listing_url(self.base_url, 0)
             try:
                 body = self.listing(url, layout)
@@ -110,14 +118,14 @@ class _Run:
             if body is None:
                 tried.append(f"{name}: {url} redirects out of the section")
                 continue
-            if not parse_listing(body, url, layout).links:
+            if not self.site.parse_listing(body, url, layout).links:
                 tried.append(f"{name}: {url} lists no transcript link of that layout")
                 continue
             self.state_all.setdefault("detected", {})[memo_key] = name
             self.event("layout", layout=name, url=url)
             return layout, body
-        raise FetchError(self.base_url, "could not tell the site's layout (" + "; ".join(tried) + "); pass --layout "
-                         "today or --layout site2020")
+        raise FetchError(self.base_url, "could not tell the site's layout (" + "; ".join(tried) + "); pass "
+                         + " or ".join(f"--layout {n}" for n in self.site.LAYOUT_NAMES))
 
     def event(self, kind: str, **data: Any) -> None:
         log.info("%s %s", kind, data)
@@ -185,11 +193,11 @@ class _Run:
                 return
             self.archive.store(url=link.url, final_url=resp.final_url, status=resp.status, body=resp.body,
                                headers=resp.headers, fetched_at=resp.fetched_at, kind="transcript",
-                               publisher_url=publisher_url(link.url))
+                               publisher_url=self.site.publisher_url(link.url))
             data, charset = resp.body, resp.charset
             self.summary["downloaded"] += 1
         try:
-            briefing = self.read(data, source=link.url, hints=transcript_hints(link, self.layout, charset))
+            briefing = self.read(data, source=link.url, hints=self.site.transcript_hints(link, self.layout, charset))
         except ParseError as exc:  # refused for good, unless the page was cut off on the way
             self.fail(link, exc, gone=not exc.reason.startswith("truncated"))
             return
@@ -259,7 +267,7 @@ class _Run:
                 if body is None:
                     self.finish(f"end of the listing (listing page {n} redirects out of the section)", end=True)
                     break
-                listing = parse_listing(body, url, self.layout)
+                listing = self.site.parse_listing(body, url, self.layout)
                 page_count = listing.page_count or page_count
                 if not listing.links:
                     self.finish(f"end of the listing (listing page {n} has no transcript links)", end=True)
@@ -273,7 +281,7 @@ class _Run:
                 regular = [ln for ln in listing.links if ln.regular]
                 self.summary["links"] += len(regular)
                 self.summary["other_links"] += len(listing.links) - len(regular)
-                canon = {ln.url: publisher_url(ln.url) for ln in regular}
+                canon = {ln.url: self.site.publisher_url(ln.url) for ln in regular}
                 known = self.held(list(canon.values()))
                 held_before = {u for u, c in canon.items() if c in known}
                 caught_up = bool(regular) and all(ln.url in held_before or ln.url in self.gone for ln in regular)
@@ -340,7 +348,7 @@ class _Run:
         todo = [(url, r) for url, r in self.retry.items() if url not in self.tried]
         if not todo:
             return
-        canon = {url: publisher_url(url) for url, _ in todo}
+        canon = {url: self.site.publisher_url(url) for url, _ in todo}
         known = self.held(list(canon.values()))
         for url, r in todo:
             if canon[url] in known:
@@ -348,7 +356,7 @@ class _Run:
                 continue
             date = dt.date.fromisoformat(r["date"]) if r.get("date") else None
             self.summary["retried"] = self.summary.get("retried", 0) + 1
-            self.transcript(Link(url, r.get("title") or "", date, True))
+            self.transcript(self.site.Link(url, r.get("title") or "", date, True))
 
     def finish(self, why: str, *, end: bool = False) -> None:
         """The walk ended as it should; ``end``: at the end of the listing (everything back to the start seen)."""
@@ -365,8 +373,9 @@ def run_fetch(*, layout: Layout | None, base_url: str, client: HttpClient, archi
               held: Callable[[Iterable[str]], set[str]], store: Callable[[Briefing, bytes], str],
               read: Callable[..., Briefing], lang: str | None = None, since: dt.date | None = None,
               until: dt.date | None = None,
-              on_event: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Walk one section and store what is new; returns the run's summary (counts, failures, why it stopped).
+              on_event: Callable[[str, dict[str, Any]], None] | None = None, site: str = "mfa") -> dict[str, Any]:
+    """Walk one section of ``site`` (a ``SITES`` name) and store what is new; returns the run's summary (counts,
+    failures, why it stopped).
 
     ``layout``: None to detect it from the site (``lang`` then says which section). ``held(urls)``: the URLs the
     database already holds; ``read(page_bytes, *, source, hints)``: the parser (``podium.parse.parse_page``), given
@@ -379,4 +388,4 @@ def run_fetch(*, layout: Layout | None, base_url: str, client: HttpClient, archi
         raise ValueError("run_fetch needs a layout or a language to detect one for")
     return _Run(layout=layout, lang=layout.lang if layout is not None else str(lang), base_url=base_url, since=since,
                 until=until, client=client, archive=archive, held=held, store=store, read=read,
-                on_event=on_event).walk()
+                on_event=on_event, site=site).walk()
