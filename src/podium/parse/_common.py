@@ -378,4 +378,3 @@ def anomalies(turns: Iterable[Turn], exchanges: Iterable[Exchange]) -> Anomalies
         question_empty=sum(1 for e in exchanges if not e.question.paragraphs),
         unlabelled_after_question=unlabelled,
     )
-

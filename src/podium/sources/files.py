@@ -169,11 +169,12 @@ def _archive_pages(path: Path) -> Iterator[Page]:
         yield Page(obj, rec.get("publisher_url") or rec["url"], _not_regular(obj, limit), charset=record_charset(rec))
 
 
-def page(path: str | Path, indexes: Indexes | None = None) -> Page:
+def page(path: str | Path, indexes: Indexes | None = None, *, max_bytes: int | None = None) -> Page:
     """One file named by the user, with what the indexes beside it (or ``indexes``) say about it: tried whatever
-    its name (no size limit; a file that is not regular comes with ``skip`` saying why)."""
+    its name; a file that is not regular or is over ``max_bytes`` (default: no limit) comes with ``skip`` saying
+    why."""
     path = Path(path)
-    why = _not_regular(path, None)
+    why = _not_regular(path, max_bytes)
     return Page(path, None, why) if why is not None else _page(path, indexes if indexes is not None else Indexes())
 
 
@@ -198,8 +199,7 @@ def pages(paths: Iterable[str | Path], indexes: Indexes | None = None, *, max_by
                 continue
             yield from _folder(path, tsv, max_bytes, errors)
         elif path.exists() or path.is_symlink():
-            why = _not_regular(path, max_bytes)
-            yield Page(path, None, why) if why is not None else _page(path, tsv)
+            yield page(path, tsv, max_bytes=max_bytes)
         else:
             raise SourceError(printable(path), "no such file or folder")
 

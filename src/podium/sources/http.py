@@ -19,6 +19,7 @@ timed out).
 from __future__ import annotations
 
 import email.utils
+import re
 import socket
 import threading
 import time
@@ -27,6 +28,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -473,8 +475,6 @@ def _shutdown(sock: socket.socket) -> None:
 
 def _reason(status: int) -> str:
     try:
-        from http import HTTPStatus
-
         return HTTPStatus(status).phrase
     except ValueError:
         return "error"
@@ -488,8 +488,6 @@ def _status_error(url: str, status: int, reason: str) -> FetchError:
 
 def _truncation(message: str) -> str:
     # httpx: "peer closed connection without sending complete message body (received 100 bytes, expected 200)"
-    import re
-
     m = re.search(r"received (\d+) bytes, expected (\d+)", message)
     if m:
         return f"truncated body: received {m.group(1)} of {m.group(2)} bytes (Content-Length)"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import html
 import os
 import re
 from collections.abc import Iterable
@@ -152,8 +153,6 @@ def _listing_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _unescape(text: str) -> str:
-    import html
-
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
