@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 from ..errors import FetchError
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_RETRY_AFTER", "DEFAULT_RATE", "USER_AGENT",
