@@ -44,3 +44,16 @@ def test_the_command_line_starts_without_the_heavy_libraries():
             "'uvicorn', 'pyarrow', 'selectolax') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"importing podium.cli loads {out}"
+
+
+def test_the_version_is_the_installed_distribution_s_and_comes_from_a_leaf():
+    """``podium.__version__`` (and the fetcher's User-Agent) say the version pip installed; it lives in
+    ``podium/_version.py``, which imports nothing, so that sources need not import the package root."""
+    import ast
+    from importlib.metadata import version
+
+    from podium.sources.http import USER_AGENT
+
+    assert podium.__version__ == version("podium") and f"podium/{podium.__version__} " in USER_AGENT
+    leaf = ast.parse((ROOT / "src" / "podium" / "_version.py").read_text(encoding="utf-8"))
+    assert not [n for n in ast.walk(leaf) if isinstance(n, (ast.Import, ast.ImportFrom))]

@@ -56,9 +56,8 @@ from .sources.http import DEFAULT_RATE, HttpClient
 from .sources.indexes import Indexes
 from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
 from .sources.tables import TableBriefing, is_table, read_table
-from .store import Database, analytics, content_hash
+from .store import Database, analytics, check_date, content_hash
 from .store import events as store_events
-from .store.sqlite import check_date
 
 log = logging.getLogger(__name__)
 
@@ -216,13 +215,13 @@ def link_events(db: Database, *, redo: bool = False, workers: int | None = None)
     the cores, at most 4). Returns what it did (``EventCounts``)."""
     store = db.store
     sync_spokespersons(db)
-    versions, hashes = store_events.versions(store)
+    versions, hashes = store.versions()
     lang_of = {v.briefing_id: v.lang for v in versions}
     loaded: dict[int, Briefing] = {}
 
     def briefing(bid: int) -> Briefing:
         if bid not in loaded:
-            for _, b in analytics.load_briefings(store, [bid]):
+            for _, b in store.load_briefings([bid]):
                 loaded[bid] = b
         return loaded[bid]
 
@@ -234,7 +233,7 @@ def link_events(db: Database, *, redo: bool = False, workers: int | None = None)
         return align(briefing(a), briefing(b)).score
 
     events = event_rules.group(versions, similarity=similarity)
-    known = store_events.event_fingerprints(store)
+    known = store.event_fingerprints()
     plan, links, diffs = [], {}, {}
     todo: list[tuple[str, int, int]] = []  # (event key, version a, version b) to align
     for ev in events:
@@ -262,7 +261,7 @@ def link_events(db: Database, *, redo: bool = False, workers: int | None = None)
             ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
             diffs[key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
                                "severity": d.severity})
-    counts = store_events.write_events(store, plan, links, diffs)
+    counts = store.write_events(plan, links, diffs)
     return EventCounts(**counts, carried=store_events.carry_clarity(store))
 
 
