@@ -49,8 +49,8 @@ from .model import (
 )
 from .parse import formats, parse_bytes, spokespersons
 from .parse.outlets import registry as outlet_registry
+from .sources import fetch as site_fetch
 from .sources.archive import Archive
-from .sources.fetch import DEFAULT_MAX_REQUESTS, run_fetch
 from .sources.files import Page, expand
 from .sources.http import DEFAULT_RATE, HttpClient
 from .sources.indexes import Indexes
@@ -626,7 +626,8 @@ def fetch(db: Database, *, site: str = "mfa", archive: str | Path, lang: str | N
     since = check_date(since, "since")
     until = check_date(until, "until")
     rate = DEFAULT_RATE if rate is None else float(rate)
-    max_requests = DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
+    # read at call time: the default is the fetcher's (a test lowers it)
+    max_requests = site_fetch.DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
     if rate < 0 or int(max_requests) < 1:
         raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
     limits = {name: float(value) for name, value in (("deadline", deadline), ("max_retry_after", max_wait),
@@ -639,7 +640,7 @@ def fetch(db: Database, *, site: str = "mfa", archive: str | Path, lang: str | N
         return ingest_briefing(db, briefing, data, passes=passes).status
 
     try:
-        summary = FetchSummary.from_fetcher(run_fetch(
+        summary = FetchSummary.from_fetcher(site_fetch.run_fetch(
             layout=layout_def, lang=lang, base_url=base_url or DEFAULT_BASE_URL, client=client,
             archive=Archive(archive), held=db.store.held_urls, store=store,
             since=dt.date.fromisoformat(since) if since else None,
