@@ -2,7 +2,8 @@
 
 Ingest (``ingest``: files and folders; ``fetch``: a publisher's site) stores one briefing per transaction; the
 corpus passes run over what the store holds (``analyse``: the analysis passes on stored briefings and the mined
-formulations; ``link_events``: language versions into events). Sources are reached in one place (``_pages``).
+formulations; ``link_events``: language versions into events). Files and folders reach the sources through
+``_pages`` and ``_read`` alone, Q&A tables through ``ingest_table``, a site through ``fetch``.
 
 Every page is read, hashed and parsed; a parse identical to what the store holds is "unchanged" and nothing
 is written (not even analysis runs). Otherwise the analysis passes annotate it — a pass that raises is skipped
