@@ -1,25 +1,39 @@
 """The Podium facade: ingest, search, read, measure and export — what the CLI and the web call.
 
-CONTRACT (agreed between areas; change a signature only together with every caller):
-every method returns plain Python data (dataclasses / dicts / lists) or a pandas DataFrame, raises only
-PodiumError subclasses for user-caused problems, and never exposes SQL.
+A thin surface: it checks what the user gave (ids, filter values, options) and hands the work to ``pipeline``
+(ingest, fetch, analyse, link events: everything that writes) or to the store's reads (``podium.store``). Every
+method takes keyword arguments after the first, returns a dataclass from ``podium.model`` (``IngestReport``,
+``CorpusStats``, ``AnalyseResult``, ``EventCounts``, ``FetchSummary``), plain records or a pandas DataFrame,
+raises only PodiumError subclasses for user-caused problems, and never exposes SQL.
 
-Owners: the store area implements ingest .. reindex; the analysis area implements analyse .. evaluate;
-the fetch area implements fetch.
+Deferred imports: the CLI imports this module for every command, and ``podium --help`` must not load tantivy (the
+store and so the pipeline), pandas (frames, ``store.tables``, ``analysis.stats``) or numpy
+(tests/test_public_surface.py checks; benchmarks/bench_cli.py measures), and the clarity module alone costs ~50 ms
+to import (measured with ``python -X importtime -c "import podium.api"``). Those are imported in the methods that
+use them, each marked "deferred".
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import QueryError
-from .model import IngestReport
+from .analysis import countries
+from .analysis.events import COUNTED_KINDS
+from .errors import NotFound, QueryError
+from .model import AnalyseResult, CorpusStats, EventCounts, FetchSummary, IngestReport
+from .parse import spokespersons
+from .parse.outlets import lookup as lookup_outlet
 
 if TYPE_CHECKING:  # pandas costs a third of a second to import: only the commands that build frames pay it
     import pandas as pd
+
+    from .pipeline import Progress
+    from .store import Database
 
 
 def default_db_path() -> str:
@@ -46,16 +60,12 @@ def parse_id(value: str | int, kind: str) -> int:
             raise QueryError(f"{shown} is not a{'n' if what[0] in 'ae' else ''} {what} id; write {kind}123 or 123")
         number = int(text)
     if not 0 <= number < 2**63:
-        from .errors import NotFound
-
         raise NotFound(f"no {what} {kind}{number}" if number < 10**30 else f"no {what} with an id that large")
     return number
 
 
 def _unknown(what: str, value: Any, known: Iterable[str]) -> str:
     """The message for a filter value that matches nothing: the closest known values, or all of a short list."""
-    import difflib
-
     known = [k for k in known if k]
     by_lower = {k.casefold(): k for k in known}
     close = [by_lower[k] for k in difflib.get_close_matches(str(value).casefold(), list(by_lower), n=5, cutoff=0.5)]
@@ -79,8 +89,6 @@ def _needs_analysis(known: list[str]) -> str:
 
 def query_languages(query: str) -> list[str]:
     """The languages a search query's words are written in: ["en"], ["zh"] or ["en", "zh"]."""
-    import re
-
     words = re.sub(r"\b(?:AND|OR|NOT)\b", " ", query)
     langs = []
     if re.search(r"[A-Za-z]", words):
@@ -107,7 +115,8 @@ def _one_per_pair(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
             outlet, otype = named[eid]
         outlets.append(outlet)
         types.append(otype)
-    import pandas as pd
+    import pandas as pd  # deferred: pandas (module docstring)
+
     kept = kept.assign(outlet=pd.Series(outlets, dtype=object), outlet_type=pd.Series(types, dtype=object))
     return kept, int(has_en.sum())
 
@@ -118,7 +127,7 @@ def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
     Returns the figures (clarity on ``split`` of its labels, countries on their test split) and a printable
     report.
     """
-    from .analysis import clarity, countries
+    from .analysis import clarity  # deferred: ~50 ms (module docstring)
 
     res = clarity.evaluate(split=split)
     results: dict[str, Any] = {"clarity": res}
@@ -132,7 +141,7 @@ def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
 def classify(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Answer clarity of question/answer pairs given by the user (no database needed): one result dict per item,
     in input order (``podium.analysis.clarity.classify_exchanges``)."""
-    from .analysis import clarity
+    from .analysis import clarity  # deferred: ~50 ms (module docstring)
 
     return clarity.classify_exchanges(items)
 
@@ -147,13 +156,13 @@ class Podium:
     """
 
     def __init__(self, db: str | Path | None = None, *, create: bool = True) -> None:
-        from .store import Database
+        from .store import Database  # deferred: tantivy (module docstring)
 
         self.path = str(db if db is not None else default_db_path())
         self._db = Database(self.path, create=create)
 
     @property
-    def db(self):
+    def db(self) -> Database:
         """The store and index behind this facade (podium.store.Database), for podium's own areas."""
         return self._db
 
@@ -177,7 +186,7 @@ class Podium:
         ``indexes``: index files (CSV/TSV of file, url, date[, title]) or listing pages that give pages their URL
         and date; Q&A tables among ``paths`` (.csv, .tsv, .xlsx, .jsonl, .parquet) are read with ``columns``
         (field -> column name; see ``podium.sources.tables``)."""
-        from .pipeline import ingest
+        from .pipeline import ingest  # deferred: tantivy (module docstring)
 
         return ingest(self._db, [paths] if isinstance(paths, (str, Path)) else paths, format=format,
                       analyse=analyse, progress=progress, link=link, indexes=indexes, columns=columns)
@@ -239,7 +248,7 @@ class Podium:
     def exchanges(self, **filters: Any) -> pd.DataFrame:
         """One row per exchange with briefing fields and every annotation (same filters as search, plus
         query= to keep only exchanges matching a search query, and exact=)."""
-        from .store.tables import exchanges_frame
+        from .store.tables import exchanges_frame  # deferred: pandas (module docstring)
 
         query = filters.pop("query", None)
         exact = bool(filters.pop("exact", False))
@@ -259,23 +268,22 @@ class Podium:
         """A token that changes whenever the database may have changed (for caches of aggregate results)."""
         return self._db.data_version()
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> CorpusStats:
         """Briefings (published versions), exchanges, date range, counts by language, outlet; events (press
         conferences, whatever their versions) by kind and by the languages published; spokespersons one row per
         person ({"name": {"events", "versions"}})."""
-        from .store import analytics
+        from .store import event_stats  # deferred: tantivy (module docstring)
 
         d = self._db.store.stats()
-        ev = analytics.event_stats(self._db.store)
-        d["events"] = ev
+        ev = event_stats(self._db.store)
         d["by_spokesperson"] = {self._person_name(k) or k: v for k, v in ev.pop("by_spokesperson").items()}
-        return d
+        return CorpusStats(**d, events=ev)
 
     def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | int:
         """Write exchanges as csv, jsonl or parquet, one row per exchange, tidy (lists as lists, typed dates, one
         column per class probability; ``export_schema()`` describes every column). With ``output``: writes the
         file and returns the rows written; without: returns the csv/jsonl text."""
-        from .store.tables import export
+        from .store.tables import export  # deferred: pandas (module docstring)
 
         df = self.exchanges(**filters)
         text = export(df, format, output)
@@ -284,7 +292,7 @@ class Podium:
     @staticmethod
     def export_schema(format: str = "markdown") -> str:
         """The data dictionary of ``export``: every column, its type and what it holds (markdown or json)."""
-        from .store.tables import schema_text
+        from .store.tables import schema_text  # deferred: pandas (module docstring)
 
         return schema_text(format)
 
@@ -295,76 +303,19 @@ class Podium:
     # ---- analysis area ------------------------------------------------------------------------------------
 
     def analyse(self, *, redo: bool = False, passes: Iterable[str] | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        """Run analysis passes over stored exchanges; returns annotations written per pass.
+                progress: Progress | None = None) -> AnalyseResult:
+        """Run analysis passes over stored exchanges (``podium.pipeline.analyse``); returns annotations written per
+        pass, phrases in the re-mined formulation list and clarity labels carried across language versions.
 
         ``progress(pass name, briefings done, briefings to do)`` is called as each pass starts and after each
         briefing (the CLI draws its progress bar with it).
 
         Each pass runs on the briefings that lack its annotations at its current version (all with redo=True);
         "formulations" first re-mines the formulation list (when the stored briefings changed, or with redo) and
-        then tags exchanges with it ("formulations_mined" in the result: phrases in the new list). The search
-        index is brought up to date with what changed."""
-        from .analysis import default_passes, pass_names
-        from .analysis.formulations import FormulationsPass
-        from .store import analytics
+        then tags exchanges with it. The search index is brought up to date with what changed."""
+        from .pipeline import analyse  # deferred: tantivy (module docstring)
 
-        names = list(passes) if passes is not None else list(pass_names())
-        counts: dict[str, int] = {}
-        for p in default_passes([n for n in names if n != "formulations"]):
-            counts[p.name] = self._run_pass(p, redo=redo, progress=progress)
-        if "formulations" in names:
-            counts["formulations_mined"] = self._mine(redo=redo)
-            tagger = FormulationsPass(analytics.read_formulations(self._db.store))
-            counts["formulations"] = self._run_pass(tagger, redo=redo, progress=progress)
-        self._db.flush()
-        # events last: clarity is carried from each English exchange to its counterparts
-        from .pipeline import link_events
-
-        counts["clarity_carried"] = link_events(self._db)["carried"]
-        self._db.flush()
-        return counts
-
-    def _run_pass(self, p: Any, *, redo: bool, progress: Callable[[str, int, int], None] | None = None) -> int:
-        import logging
-
-        # annotation kinds the search index carries as filter fields; other kinds need no re-indexing
-        INDEXED_KINDS = ("clarity", "countries")  # noqa: N806
-
-        from .store import analytics
-
-        store = self._db.store
-        ids = analytics.briefing_ids(store) if redo else analytics.stale_briefings(store, p.name, p.version)
-        written = 0
-        if progress is not None:
-            progress(p.name, 0, len(ids))
-        for done, (bid, briefing) in enumerate(analytics.load_briefings(store, ids), 1):
-            try:
-                anns = p.annotate(briefing)
-            except Exception as exc:  # one briefing a pass cannot handle must not stop the run
-                logging.getLogger(__name__).warning("analysis pass %r failed on b%d (%s: %s)", p.name, bid,
-                                                    type(exc).__name__, exc)
-            else:
-                written += store.write_annotations(bid, anns, replace_kinds=[p.name],
-                                                   reindex=p.name in INDEXED_KINDS)
-            if progress is not None:
-                progress(p.name, done, len(ids))
-        return written
-
-    def _mine(self, *, redo: bool) -> int:
-        from .analysis.formulations import METHOD, VERSION, mine
-        from .store import analytics
-
-        store = self._db.store
-        state = f"{VERSION}|{analytics.corpus_state(store)}"
-        have = analytics.formulation_count(store)
-        if not redo and have and store.meta("formulations_mined_from") == state:
-            return have
-        briefings = [b for _, b in analytics.load_briefings(store, analytics.briefing_ids(store))]
-        mined = [f.to_dict() for f in mine(briefings)]
-        n = analytics.replace_formulations(store, mined, method=METHOD, version=VERSION)
-        store.set_meta("formulations_mined_from", state)
-        return n
+        return analyse(self._db, redo=redo, passes=passes, progress=progress)
 
     def formulations(self, *, new_since: str | None = None, limit: int = 100, lang: str | None = None,
                      min_briefings: int = 1, exclude: Iterable[str] | None = None) -> pd.DataFrame:
@@ -377,16 +328,16 @@ class Podium:
         first use may lie before the corpus starts), else its first date. new_since keeps phrases first used on
         or after that date; a curated list: ``min_briefings`` (used in at least that many briefings) and
         ``exclude`` (phrases to leave out, any case). Empty until `analyse` has mined them."""
-        from .store import analytics
-        from .store.sqlite import check_date
+        import pandas as pd  # deferred: pandas (module docstring)
+
+        from .store import check_date, read_formulations  # deferred: tantivy (module docstring)
 
         since = check_date(new_since, "new_since")
         if min_briefings < 1 or limit < 0:
             raise QueryError("min_briefings must be at least 1 and limit not negative")
         dropped = {str(x).strip().casefold() for x in exclude or () if str(x).strip()}
         curated = dropped or min_briefings > 1
-        rows = analytics.read_formulations(self._db.store, new_since=since, lang=lang,
-                                           limit=None if curated else limit)
+        rows = read_formulations(self._db.store, new_since=since, lang=lang, limit=None if curated else limit)
         if curated:
             rows = [r for r in rows if r["briefings"] >= min_briefings
                     and str(r["text"]).casefold() not in dropped][:limit]
@@ -399,18 +350,14 @@ class Podium:
             r["coverage_from"] = start
             r["first_use"] = ("before coverage" if start and str(r["first_date"])[:7] <= start
                               else r["first_date"])
-        import pandas as pd
-
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
 
     def formulations_stale(self) -> bool:
         """Whether the stored briefings changed since the formulations were last mined (`podium analyse` mines
         them; ingest does not: mining takes ~17 s of CPU on the shared MFA corpus)."""
-        from .analysis.formulations import VERSION
-        from .store import analytics
+        from .pipeline import formulations_stale  # deferred: tantivy (module docstring)
 
-        store = self._db.store
-        return store.meta("formulations_mined_from") != f"{VERSION}|{analytics.corpus_state(store)}"
+        return formulations_stale(self._db)
 
     def trend(self, term: str | None = None, *, country: str | None = None, formulation: str | None = None,
               by: str = "month", per: str | None = None, kinds: Iterable[str] | str | None = None,
@@ -431,10 +378,15 @@ class Podium:
         Returns columns period, [spokesperson|outlet_type], briefings_held, briefings_matching, share, partial
         (the corpus starts or ends inside the period); ``df.attrs`` says what was counted: unit, languages,
         kinds, date_from, date_to, events."""
-        from .analysis.countries import resolve_country
-        from .analysis.stats import PERIODS, trend_table
-        from .errors import NotFound
-        from .store import analytics
+        import pandas as pd  # deferred: pandas (module docstring)
+
+        from .analysis.stats import PERIODS, trend_table  # deferred: pandas (module docstring)
+        from .store import (  # deferred: tantivy (module docstring)
+            event_units,
+            exchanges_with_country,
+            exchanges_with_formulation,
+            find_formulation,
+        )
 
         given = [x for x in (term, country, formulation) if x]
         if len(given) != 1:
@@ -454,23 +406,22 @@ class Podium:
             langs = [lang] if lang else query_languages(term)
             ids = self._db.matching_ids(term, exact=exact, **filters)
         elif country:
-            code = resolve_country(country)
+            code = countries.resolve_country(country)
             if code is None:
                 raise QueryError(f"{country!r} is not a country podium knows; give an ISO 3166 alpha-3 code "
                                  "(USA, JPN, TWN) or a name")
             langs = [lang] if lang else None
-            ids = analytics.exchanges_with_country(store, code)
+            ids = exchanges_with_country(store, code)
         else:
-            f = analytics.find_formulation(store, str(formulation))
+            f = find_formulation(store, str(formulation))
             if f is None:
                 raise NotFound(f"no mined formulation {formulation!r}; list them with `podium formulations` "
                                "(run `podium analyse` first if the list is empty)")
             if lang and lang != f["lang"]:
                 raise QueryError(f"formulation {formulation!r} is {f['lang']}; it cannot occur in {lang} versions")
             langs = [f["lang"]]
-            ids = analytics.exchanges_with_formulation(store, f["text"])
-        import pandas as pd
-        units = pd.DataFrame(analytics.event_units(store, filters, langs=langs, kinds=kind_list))
+            ids = exchanges_with_formulation(store, f["text"])
+        units = pd.DataFrame(event_units(store, filters, langs=langs, kinds=kind_list))
         df = trend_table(units, ids, by=by, group=group)
         if group == "spokesperson" and not df.empty:
             df["spokesperson"] = df["spokesperson"].map(self._person_name)
@@ -493,12 +444,13 @@ class Podium:
         Without ``lang`` an exchange and its translation count once (the English version: its clarity is the
         better-measured one; its outlet is taken from the other version when the English page prints only "Q");
         with ``lang`` only that language's versions count. ``df.attrs`` says what was counted."""
-        from .analysis.stats import outlet_table
-        from .store import analytics
+        import pandas as pd  # deferred: pandas (module docstring)
+
+        from .analysis.stats import outlet_table  # deferred: pandas (module docstring)
+        from .store import outlet_rows  # deferred: tantivy (module docstring)
 
         filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
-        import pandas as pd
-        rows = pd.DataFrame(analytics.outlet_rows(self._db.store, filters))
+        rows = pd.DataFrame(outlet_rows(self._db.store, filters))
         pairs = 0
         if not rows.empty and lang is None:
             rows, pairs = _one_per_pair(rows)
@@ -514,10 +466,10 @@ class Podium:
 
     # ---- events: the language versions of one press conference ------------------------------------------
 
-    def link_events(self, *, redo: bool = False) -> dict[str, int]:
+    def link_events(self, *, redo: bool = False) -> EventCounts:
         """Put the stored briefings into events, align their versions' exchanges and carry clarity across
         (runs after every ingest; only what changed unless ``redo``)."""
-        from .pipeline import link_events
+        from .pipeline import link_events  # deferred: tantivy (module docstring)
 
         counts = link_events(self._db, redo=redo)
         self._db.flush()
@@ -527,12 +479,11 @@ class Podium:
                kind: str | None = None) -> pd.DataFrame:
         """One row per event: event_id, kind, date, spokesperson, langs, versions (briefing ids), linked_by,
         exchanges per version, links and differences."""
-        from .store import events as store_events
+        import pandas as pd  # deferred: pandas (module docstring)
 
         filters = self._filters({"date_from": date_from, "date_to": date_to})
-        import pandas as pd
-        df = pd.DataFrame(store_events.event_rows(self._db.store, date_from=filters.get("date_from"),
-                                                  date_to=filters.get("date_to"), kinds=self._kinds(kind or "all")))
+        df = pd.DataFrame(self._db.store.event_rows(date_from=filters.get("date_from"),
+                                                    date_to=filters.get("date_to"), kinds=self._kinds(kind or "all")))
         if not df.empty:
             df["spokesperson"] = df["spokesperson_id"].map(self._person_name)
         return df
@@ -541,10 +492,7 @@ class Podium:
         """One event side by side: its versions (briefing id, lang, title, url), the openings and exchanges of
         each, aligned (rows: {"a": [exchange...], "b": [exchange...], "score"}; an exchange in one version only
         has an empty side), and the differences found between the versions."""
-        from .store import events as store_events
-
-        eid = parse_id(event, "v")
-        data = store_events.event(self._db.store, eid)
+        data = self._db.store.event(parse_id(event, "v"))
         data["spokesperson"] = self._person_name(data["spokesperson_id"])
         return data
 
@@ -553,34 +501,32 @@ class Podium:
         """What the versions of events do not share, one row per difference: event_id, date, kind (e.g.
         "exchange only in zh", "number only in en"), lang (the version with the extra material), exchanges,
         detail, severity; most severe first."""
-        from .store import events as store_events
+        import pandas as pd  # deferred: pandas (module docstring)
+
+        from .store import difference_rows  # deferred: tantivy (module docstring)
 
         filters = self._filters({"date_from": date_from, "date_to": date_to})
-        rows = store_events.difference_rows(self._db.store, date_from=filters.get("date_from"),
-                                            date_to=filters.get("date_to"), kind=kind, limit=limit)
+        rows = difference_rows(self._db.store, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+                               kind=kind, limit=limit)
         cols = ["event_id", "date", "kind", "lang", "exchanges", "detail", "severity"]
-        import pandas as pd
         return pd.DataFrame(rows, columns=cols)
 
     # ---- filter values ------------------------------------------------------------------------------------
 
     def _person_name(self, key: str | None) -> str | None:
-        from .parse.spokespersons import person
-
-        p = person(key)
+        p = spokespersons.person(key)
         return p.display if p else key
 
     def _kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
         """Event kinds to count: None -> the press conferences; "all" -> None (every kind); else validated."""
-        from .analysis.events import COUNTED_KINDS
-        from .store import analytics
+        from .store import event_kinds  # deferred: tantivy (module docstring)
 
         if kinds is None:
             return list(COUNTED_KINDS)
         wanted = [kinds] if isinstance(kinds, str) else list(kinds)
         if any(k == "all" for k in wanted):
             return None
-        known = list(analytics.event_kinds(self._db.store)) or list(COUNTED_KINDS)
+        known = list(event_kinds(self._db.store)) or list(COUNTED_KINDS)
         out = []
         for k in wanted:
             match = next((x for x in known if x.casefold() == k.casefold()), None)
@@ -596,8 +542,6 @@ class Podium:
         ("en", "English", "英文"); a clarity class, or one of the 9 fine labels given as clarity or as
         ``evasion``; a country by ISO3 code or name in English or Chinese. Unknown values (and unknown filter
         names) raise QueryError with the closest known values."""
-        from .parse import spokespersons
-
         out = {k: v for k, v in filters.items() if v not in (None, "")}
         accepted = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
                     "evasion")
@@ -607,9 +551,9 @@ class Podium:
                              f"{', '.join(accepted)}")
         store = self._db.store
         if "spokesperson" in out:
-            from .store import events as store_events
+            from .store import spokesperson_names  # deferred: tantivy (module docstring)
 
-            names = store_events.spokesperson_names(store)
+            names = spokesperson_names(store)
             flat = [n for ns in names.values() for n in ns]
             value = str(out["spokesperson"]).strip()
             key = spokespersons.find(value, flat)
@@ -623,18 +567,16 @@ class Podium:
             value = _LANG_NAMES.get(str(out["lang"]).strip().casefold(), str(out["lang"]).strip())
             out["lang"] = self._known_value("lang", "language", value)
         if "outlet" in out:
-            from .parse.outlets import lookup
-
             value = str(out["outlet"]).strip()
             known = store.distinct("outlet")
             if not any(k.casefold() == value.casefold() for k in known):
-                value = lookup(value)[0] or value
+                value = lookup_outlet(value)[0] or value
             out["outlet"] = self._known_value("outlet", "outlet", value, known)
         if "outlet_type" in out:
             out["outlet_type"] = self._known_value("outlet_type", "outlet type", str(out["outlet_type"]).strip())
+        if "clarity" in out or "evasion" in out:
+            from .analysis.clarity import CLARITY_LABELS, FINE_LABELS  # deferred: ~50 ms (module docstring)
         if "clarity" in out:
-            from .analysis.clarity import CLARITY_LABELS, FINE_LABELS
-
             value = str(out["clarity"]).strip()
             if any(value.casefold() == f.casefold() for f in FINE_LABELS):
                 if out.get("evasion") and str(out["evasion"]).strip().casefold() != value.casefold():
@@ -652,17 +594,13 @@ class Podium:
             value = str(out["evasion"]).strip()
             match = next((k for k in known if k.casefold() == value.casefold()), None)
             if match is None:
-                from .analysis.clarity import FINE_LABELS
-
                 raise QueryError(_unknown("evasion label", value, known or list(FINE_LABELS))
                                  + _needs_analysis(known))
             out["evasion"] = match
         if "country" in out:
-            from .analysis.countries import gazetteer, resolve_country
-
-            code = resolve_country(str(out["country"]))
+            code = countries.resolve_country(str(out["country"]))
             if code is None:
-                gaz = gazetteer()
+                gaz = countries.gazetteer()
                 raise QueryError(_unknown("country", out["country"], sorted(gaz.names.values())).replace(
                     "in this database", "podium knows") + " (give an ISO 3166 alpha-3 code such as USA, JPN, "
                     "TWN or a name such as Japan, 日本)")
@@ -679,74 +617,20 @@ class Podium:
 
     # ---- fetch area ---------------------------------------------------------------------------------------
 
-    def fetch(self, site: str = "mfa", **options: Any) -> dict[str, Any]:
-        """Bring the database up to date from a publisher's site; returns the run's summary.
+    def fetch(self, site: str = "mfa", **options: Any) -> FetchSummary:
+        """Bring the database up to date from a publisher's site (``podium.pipeline.fetch``); returns the run's
+        summary.
 
         Options: lang ("en" | "zh"), layout ("today" | "site2020"; default: detected from the site), since / until
         (YYYY-MM-DD), base_url (a mirror or a test server; default the real site), rate (requests a second, default
         1; 0 = no limit), max_requests (cap for the run; default ``DEFAULT_MAX_REQUESTS``, 2,000), archive (folder;
         default ``<db>.archive``), analyse (default True), timeout, retries, backoff (seconds), deadline (seconds
         one request may take in all), max_wait (longest Retry-After waited for, seconds), max_run_time (seconds
-        for the whole run), on_event (callback(kind, data) for progress).
-        Summary: {"added", "updated", "unchanged", "held", "failed": [{"url", "title", "error"}], "requests",
-        "listing_pages", "complete", "stopped", ...} (see ``podium.sources.fetch``)."""
-        from .parse import parse_page
-        from .pipeline import analysis_passes, ingest_briefing
-        from .sources.archive import Archive
-        from .sources.fetch import DEFAULT_MAX_REQUESTS, run_fetch
-        from .sources.http import DEFAULT_RATE, HttpClient
-        from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
-        from .store.sqlite import check_date
+        for the whole run), on_event (callback(kind, data) for progress). QueryError for any other option."""
+        from .pipeline import FETCH_OPTIONS, fetch  # deferred: tantivy (module docstring)
 
-        known = {"lang", "layout", "since", "until", "base_url", "rate", "max_requests", "archive", "analyse",
-                 "timeout", "retries", "backoff", "on_event", "deadline", "max_wait", "max_run_time"}
-        unknown = set(options) - known
+        unknown = set(options) - set(FETCH_OPTIONS)
         if unknown:
             raise QueryError(f"unknown fetch option(s): {', '.join(sorted(unknown))}")
-        if site != "mfa":
-            raise QueryError(f"no fetcher for site {site!r}; podium can fetch: mfa")
-        lang = options.get("lang") or "en"
-        layout_name = options.get("layout")
-        layout = LAYOUTS.get((layout_name, lang)) if layout_name else None
-        if lang not in ("en", "zh") or (layout_name and layout is None):
-            raise QueryError(f"no MFA layout {layout_name!r} for language {lang!r}; layouts: "
-                             f"{', '.join(LAYOUT_NAMES)}; languages: en, zh")
-        import datetime as dt
-
-        since = check_date(options.get("since"), "since")
-        until = check_date(options.get("until"), "until")
-        rate = options.get("rate")
-        rate = DEFAULT_RATE if rate is None else float(rate)
-        max_requests = options.get("max_requests")
-        max_requests = DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
-        if rate < 0 or int(max_requests) < 1:
-            raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
-        client = HttpClient(rate=rate, max_requests=int(max_requests),
-                            timeout=float(options.get("timeout") or 20.0),
-                            retries=int(options.get("retries", 3)), backoff=float(options.get("backoff", 1.0)),
-                            **{name: float(options[key]) for key, name in (("deadline", "deadline"),
-                                                                          ("max_wait", "max_retry_after"),
-                                                                          ("max_run_time", "run_seconds"))
-                               if options.get(key) is not None})
-        archive = Archive(options.get("archive") or f"{self.path}.archive")
-        passes = analysis_passes() if options.get("analyse", True) else []
-
-        def store(briefing: Any, data: bytes) -> str:
-            return ingest_briefing(self._db, briefing, data, passes=passes).status
-
-        try:
-            summary = run_fetch(layout=layout, lang=lang, base_url=options.get("base_url") or DEFAULT_BASE_URL,
-                                client=client, archive=archive, held=self._db.store.held_urls, store=store,
-                                read=parse_page,
-                                since=dt.date.fromisoformat(since) if since else None,
-                                until=dt.date.fromisoformat(until) if until else None,
-                                on_event=options.get("on_event"))
-        finally:
-            client.close()
-            self._db.flush()
-        if summary.get("added") or summary.get("updated"):
-            from .pipeline import link_events
-
-            summary["events"] = link_events(self._db)
-            self._db.flush()
-        return summary
+        archive = options.pop("archive", None) or f"{self.path}.archive"
+        return fetch(self._db, site=site, archive=archive, **options)

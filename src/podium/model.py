@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: Roles a turn can have.
@@ -216,8 +216,8 @@ class IngestReport:
     """Summary of an ingest batch."""
 
     results: list[IngestResult] = field(default_factory=list)
-    #: What linking the language versions into events did afterwards (counts), when it ran.
-    events: dict[str, int] = field(default_factory=dict)
+    #: What linking the language versions into events did afterwards, when it ran.
+    events: EventCounts | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -254,3 +254,141 @@ class PageHints:
     layout: str | None = None
     #: Where the hints were read: "index.tsv row 15", "listing page lists/12.html row 4", "listing page <url>".
     evidence: str = ""
+
+# ---- what the facade's commands return (pipeline and api build them) ---------------------------------------------
+
+
+class _Fields:
+    """Fields read as attributes (``s.briefings``) or, as from the dicts these results used to be, by name
+    (``s["briefings"]``, ``s.get("events")``); ``to_dict()`` gives the JSON-ready mapping."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+    def keys(self) -> list[str]:
+        return list(self.to_dict())
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(self.to_dict().items())
+
+    def __getitem__(self, name: str) -> Any:
+        d = self.to_dict()
+        if name not in d:
+            raise KeyError(name)
+        return d[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
+            raise KeyError(name)
+        setattr(self, name, value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.to_dict()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.to_dict().get(name, default)
+
+
+@dataclass(slots=True)
+class EventCounts(_Fields):
+    """What linking the stored versions into events did: events, events re-aligned, exchange links and differences
+    recorded, exchanges whose clarity was carried from their English counterpart."""
+
+    events: int = 0
+    realigned: int = 0
+    links: int = 0
+    differences: int = 0
+    carried: int = 0
+
+
+@dataclass(slots=True)
+class AnalyseResult(_Fields):
+    """What ``analyse`` wrote: annotations per pass (``written``, in the order the passes ran), phrases in the
+    re-mined formulation list (None when the formulations pass did not run) and clarity labels carried from
+    English exchanges to their counterparts. By name it reads as the flat mapping the CLI prints
+    ({"clarity": n, ..., "formulations_mined": n, "clarity_carried": n})."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    formulations_mined: int | None = None
+    clarity_carried: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v for k, v in self.written.items() if k != "formulations"}
+        if self.formulations_mined is not None:
+            out["formulations_mined"] = self.formulations_mined
+        if "formulations" in self.written:
+            out["formulations"] = self.written["formulations"]
+        out["clarity_carried"] = self.clarity_carried
+        return out
+
+
+@dataclass(slots=True)
+class CorpusStats(_Fields):
+    """What a database holds: briefings (published versions) and exchanges, their date range, counts by language
+    ({lang: {"briefings", "exchanges"}}), series, year, outlet and outlet type (exchanges, over all versions),
+    questions with no named outlet, annotations by kind, revisions recorded; ``events`` counts press conferences
+    (whatever their versions: "events", date range, "by_kind" {kind: {langs: n}}, "linked_exchanges") and
+    ``by_spokesperson`` is one row per person ({display name: {"events", "versions"}})."""
+
+    path: str
+    briefings: int
+    exchanges: int
+    date_from: str | None
+    date_to: str | None
+    by_lang: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_series: dict[str, int] = field(default_factory=dict)
+    by_year: dict[str, int] = field(default_factory=dict)
+    by_spokesperson: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_outlet: dict[str, int] = field(default_factory=dict)
+    by_outlet_type: dict[str, int] = field(default_factory=dict)
+    anonymous_questions: int = 0
+    annotations: dict[str, int] = field(default_factory=dict)
+    revisions: int = 0
+    events: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FetchSummary(_Fields):
+    """One fetch run: transcripts added / updated / unchanged / already held, those that failed
+    ([{"url", "title", "error"}]), requests made, listing pages read, whether the walk reached its end
+    (``complete``) or why it stopped, the error that stopped it, and the event counts when anything was stored.
+    ``details``: everything else the fetcher reported (layout, since/until, links, retried, resumed, ...;
+    ``podium.sources.fetch``), readable by name like the fields."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    listing_pages: int = 0
+    complete: bool = False
+    stopped: str | None = None
+    error: str | None = None
+    events: EventCounts | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_fetcher(cls, summary: dict[str, Any]) -> FetchSummary:
+        names = {f.name for f in fields(cls)} - {"details", "events"}
+        return cls(**{k: v for k, v in summary.items() if k in names},
+                   details={k: v for k, v in summary.items() if k not in names})
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name in {f.name for f in fields(self)} - {"details"}:
+            setattr(self, name, value)
+        else:
+            self.details[name] = value
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {**self.details}
+        for f in fields(self):
+            if f.name != "details":
+                out[f.name] = getattr(self, f.name)
+        if self.events is None:
+            del out["events"]
+        else:
+            out["events"] = self.events.to_dict()
+        return out

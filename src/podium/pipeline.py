@@ -1,4 +1,9 @@
-"""Source -> parse -> analysis passes -> store: the ingest pipeline, one briefing per transaction.
+"""Source -> parse -> analysis passes -> store: podium's one orchestration, for files, archives and fetch alike.
+
+Ingest (``ingest``: files and folders; ``fetch``: a publisher's site) stores one briefing per transaction; the
+corpus passes run over what the store holds (``analyse``: the analysis passes on stored briefings and the mined
+formulations; ``link_events``: language versions into events). Files and folders reach the sources through
+``_pages`` and ``_read`` alone, Q&A tables through ``ingest_table``, a site through ``fetch``.
 
 Every page is read, hashed and parsed; a parse identical to what the store holds is "unchanged" and nothing
 is written (not even analysis runs). Otherwise the analysis passes annotate it — a pass that raises is skipped
@@ -9,23 +14,52 @@ exchanges and annotations in one transaction. The full-text index is brought up 
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 import re
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from .errors import NotABriefing, ParseError, PodiumError, SourceError
-from .model import Annotation, Briefing, ExchangeLink, IngestReport, IngestResult
-from .parse import formats, parse_bytes
+from tqdm import tqdm
+
+from .analysis import AnalysisPass, default_passes, pass_names
+from .analysis import events as event_rules
+from .analysis import formulations as formulation_mining
+from .analysis.align import VERSION as ALIGN_VERSION
+from .analysis.align import align, differences
+from .errors import NotABriefing, ParseError, PodiumError, QueryError, SourceError
+from .model import (
+    AnalyseResult,
+    Annotation,
+    Briefing,
+    EventCounts,
+    ExchangeLink,
+    FetchSummary,
+    IngestReport,
+    IngestResult,
+)
+from .parse import formats, parse_bytes, parse_page, spokespersons
+from .parse.outlets import registry as outlet_registry
 from .parse.qa_table import TableBriefing, table_briefings
+from .sources import fetch as site_fetch
+from .sources.archive import Archive
 from .sources.files import Page, expand
+from .sources.http import DEFAULT_RATE, HttpClient
 from .sources.indexes import Indexes
+from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
 from .sources.tables import is_table, read_rows
-from .store import Database, content_hash
+from .store import Database, analytics, check_date, content_hash
+from .store import events as store_events
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +67,14 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 250
 
 
-def analysis_passes(names: Iterable[str] | None = None) -> list[Any]:
-    """The analysis passes podium runs on ingest: ``podium.analysis.default_passes()``, or none if the
-    analysis area is not installed or cannot build them."""
-    try:
-        from .analysis import default_passes
-    except ImportError:
-        return []
+#: Annotation kinds the search index carries as filter fields: writing them queues the briefing for re-indexing;
+#: other kinds (formulations) need none.
+INDEXED_KINDS = ("clarity", "countries")
+
+
+def analysis_passes(names: Iterable[str] | None = None) -> list[AnalysisPass]:
+    """The analysis passes podium runs on ingest (``podium.analysis.default_passes``), or none if they cannot be
+    built here (a pass that cannot start must not stop ingest)."""
     try:
         return list(default_passes(list(names)) if names is not None else default_passes())
     except PodiumError:
@@ -49,16 +84,20 @@ def analysis_passes(names: Iterable[str] | None = None) -> list[Any]:
         return []
 
 
-def annotate(briefing: Briefing, passes: Iterable[Any]) -> list[Annotation]:
+def _run_one(p: AnalysisPass, briefing: Briefing, where: str) -> list[Annotation] | None:
+    """One pass over one briefing; None, with a logged warning, when the pass raises (the briefing keeps what it
+    had: one briefing a pass cannot handle must not stop the run)."""
+    try:
+        return list(p.annotate(briefing))
+    except Exception as exc:
+        log.warning("analysis pass %r failed on %s (%s: %s); stored without it",
+                    getattr(p, "name", p), where, type(exc).__name__, exc)
+        return None
+
+
+def annotate(briefing: Briefing, passes: Iterable[AnalysisPass]) -> list[Annotation]:
     """Run every pass over a briefing; a pass that raises is skipped with a warning."""
-    out: list[Annotation] = []
-    for p in passes:
-        try:
-            out.extend(p.annotate(briefing))
-        except Exception as exc:
-            log.warning("analysis pass %r failed on %s (%s: %s); stored without it",
-                        getattr(p, "name", p), briefing.source, type(exc).__name__, exc)
-    return out
+    return [a for p in passes for a in _run_one(p, briefing, briefing.source) or ()]
 
 
 #: Fewest briefings to annotate before ingest starts worker processes for the analysis passes (a spawned worker
@@ -90,10 +129,6 @@ class _AnalysisPool:
     """
 
     def __init__(self, workers: int, names: list[str] | None, passes: list[Any]) -> None:
-        import multiprocessing
-        from collections import deque
-        from concurrent.futures import ProcessPoolExecutor
-
         self.passes = passes
         self.limit = workers * IN_FLIGHT_PER_WORKER
         self.pending: deque[tuple[Any, Briefing, Any]] = deque()
@@ -138,9 +173,6 @@ class _AnalysisPool:
 
 def sync_spokespersons(db: Database) -> int:
     """Record the spokesperson registry in the store and give every briefing and exchange its person key."""
-    from .parse import spokespersons
-    from .store import events as store_events
-
     return store_events.sync_spokespersons(db.store, spokespersons.registry()[0].values(), spokespersons.key_of)
 
 
@@ -153,23 +185,20 @@ PARALLEL_ALIGN_MIN = 64
 
 def _align_pair(a: Briefing, b: Briefing) -> tuple[Any, list[Any]]:
     """Align two versions and list their differences (run in a worker process for large batches)."""
-    from .analysis.align import align, differences
-
     al = align(a, b)
     return al, differences(a, b, al)
 
 
+def _workers(workers: int | None) -> int:
+    """Worker processes to use: as asked, else the CPU count, at most 4."""
+    return workers if workers is not None else min(os.cpu_count() or 1, 4)
+
+
 def _align_all(pairs: list[tuple[Briefing, Briefing]], workers: int | None) -> list[tuple[Any, list[Any]]]:
     """``_align_pair`` over many pairs, across processes (bounded: chunks of pairs, at most ``workers``)."""
-    import os
-
-    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    n = _workers(workers)
     if n <= 1 or len(pairs) < PARALLEL_ALIGN_MIN:
         return [_align_pair(a, b) for a, b in pairs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     # spawn, not fork: the parent holds SQLite connections and the index's threads
     try:
         with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -180,27 +209,21 @@ def _align_all(pairs: list[tuple[Briefing, Briefing]], workers: int | None) -> l
         return [_align_pair(a, b) for a, b in pairs]
 
 
-def link_events(db: Database, *, redo: bool = False, workers: int | None = None) -> dict[str, int]:
+def link_events(db: Database, *, redo: bool = False, workers: int | None = None) -> EventCounts:
     """The events corpus pass: put the stored briefings into events (``podium.analysis.events``), align the
     exchanges and openings of every event's versions (``podium.analysis.align``), record what the versions do not
     share, and carry clarity from the English exchange to its counterparts. Only events whose versions changed
     are re-aligned (``redo`` re-aligns all); large batches are aligned across ``workers`` processes (default:
-    the cores, at most 4). Returns counts (events, realigned, links, differences, carried)."""
-    from .analysis import events as event_rules
-    from .analysis.align import VERSION as ALIGN_VERSION
-    from .analysis.align import align
-    from .store import analytics
-    from .store import events as store_events
-
+    the cores, at most 4). Returns what it did (``EventCounts``)."""
     store = db.store
     sync_spokespersons(db)
-    versions, hashes = store_events.versions(store)
+    versions, hashes = store.versions()
     lang_of = {v.briefing_id: v.lang for v in versions}
     loaded: dict[int, Briefing] = {}
 
     def briefing(bid: int) -> Briefing:
         if bid not in loaded:
-            for _, b in analytics.load_briefings(store, [bid]):
+            for _, b in store.load_briefings([bid]):
                 loaded[bid] = b
         return loaded[bid]
 
@@ -212,7 +235,7 @@ def link_events(db: Database, *, redo: bool = False, workers: int | None = None)
         return align(briefing(a), briefing(b)).score
 
     events = event_rules.group(versions, similarity=similarity)
-    known = store_events.event_fingerprints(store)
+    known = store.event_fingerprints()
     plan, links, diffs = [], {}, {}
     todo: list[tuple[str, int, int]] = []  # (event key, version a, version b) to align
     for ev in events:
@@ -240,18 +263,13 @@ def link_events(db: Database, *, redo: bool = False, workers: int | None = None)
             ids = [ids_a[n] for n in d.a if n in ids_a] + [ids_b[n] for n in d.b if n in ids_b]
             diffs[key].append({"kind": d.kind, "lang": d.lang, "exchanges": ids, "detail": d.detail,
                                "severity": d.severity})
-    counts = store_events.write_events(store, plan, links, diffs)
-    counts["carried"] = store_events.carry_clarity(store)
-    return counts
+    counts = store.write_events(plan, links, diffs)
+    return EventCounts(**counts, carried=store_events.carry_clarity(store))
 
 
 def _sync_outlets(db: Database) -> None:
     try:
-        from .parse.outlets import registry
-    except ImportError:
-        return
-    try:
-        outlets = registry()[0]
+        outlets = outlet_registry()[0]
     except Exception as exc:  # the registry is a convenience for the outlets table, not a reason to stop
         log.warning("outlet registry unavailable: %s", exc)
         return
@@ -271,8 +289,6 @@ def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: It
     (``annotations``: already made, e.g. in a worker process). Used by ``ingest`` for each file and by
     ``podium fetch`` for each downloaded transcript. ``extra``: annotations that come with the source (a table
     row's provenance), stored with the passes' ones."""
-    from .parse.spokespersons import key_of
-
     content = content_hash(briefing)
     if _unchanged(db, briefing, content):
         return IngestResult(briefing.source, "unchanged", briefing.key)
@@ -280,8 +296,26 @@ def ingest_briefing(db: Database, briefing: Briefing, data: bytes, *, passes: It
         annotations = annotate(briefing, passes)
     annotations = list(annotations) + list(extra)
     status, _ = db.store.write_briefing(briefing, page_sha256=hashlib.sha256(data).hexdigest(),
-                                        annotations=annotations, content_sha256=content, spokesperson_key=key_of)
+                                        annotations=annotations, content_sha256=content,
+                                        spokesperson_key=spokespersons.key_of)
     return IngestResult(briefing.source, status, briefing.key)
+
+
+def _pages(paths: Iterable[str | Path], indexes: Iterable[str | Path]
+           ) -> tuple[list[Page], list[str | Path], list[SourceError]]:
+    """Where ingest meets the sources: the pages under ``paths`` (files and folders, recursively) with what their
+    index files say, the Q&A tables among ``paths``, and the paths that could not be listed."""
+    paths = list(paths)
+    pages, missing = expand([p for p in paths if not is_table(p)], Indexes(indexes))
+    return pages, [p for p in paths if is_table(p)], missing
+
+
+def _read(page: Page) -> bytes:
+    """A page's raw bytes (SourceError naming the file when it cannot be read)."""
+    try:
+        return page.path.read_bytes()
+    except OSError as exc:
+        raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
 
 
 def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, dict[str, Any] | None]:
@@ -319,8 +353,6 @@ def _norm(text: str) -> str:
 def _match_rows(tb: TableBriefing, held: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     """(table row, held exchange) pairs: the same question text (case, spaces and punctuation aside), else a close
     one (difflib ratio >= 0.9 on the first 300 characters); each held exchange is matched once."""
-    import difflib
-
     free = {(h["briefing_id"], h["n"]): h for h in held}
     by_text: dict[str, list[tuple[int, int]]] = {}
     for key, h in free.items():
@@ -419,25 +451,18 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
         if on_result is not None:
             on_result(r)
 
-    paths = list(paths)
-    tables = [p for p in paths if is_table(p)]
-    paths = [p for p in paths if not is_table(p)]
-    pages, missing = expand(paths, Indexes(indexes))
+    pages, tables, missing = _pages(paths, indexes)
     for err in missing:
         record(IngestResult(err.source, "failed", error=err.reason))
-    default_passes = passes is None
+    pooled_passes = passes is None  # the default passes can be rebuilt in worker processes; given ones cannot
     passes = (list(passes) if passes is not None else analysis_passes()) if analyse else []
     _sync_outlets(db)
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=len(pages), file=sys.stderr, unit="page", dynamic_ncols=True)
-    import os
-
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    n_workers = _workers(workers)
     pool = (_AnalysisPool(n_workers, None, passes)
-            if passes and default_passes and n_workers > 1 and len(pages) >= PARALLEL_ANALYSIS_MIN else None)
+            if passes and pooled_passes and n_workers > 1 and len(pages) >= PARALLEL_ANALYSIS_MIN else None)
     written = 0
 
     def store(source: str, briefing: Briefing, data: bytes, annotations: list[Annotation] | None,
@@ -469,10 +494,7 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
                 record(IngestResult(page.source, "skipped", error=page.skip))
                 continue
             try:
-                try:
-                    data = page.path.read_bytes()
-                except OSError as exc:
-                    raise SourceError(page.source, f"cannot be read: {exc.strerror or exc}") from None
+                data = _read(page)
                 briefing, evidence = _parse_page(page, data, format)
             except NotABriefing as exc:
                 record(IngestResult(page.source, "skipped", error=exc.reason))
@@ -509,3 +531,128 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
             log.warning("linking language versions into events failed: %s", exc)
         db.flush()
     return report
+
+
+# ---- corpus passes: analysis over what the store holds ----------------------------------------------------------
+
+#: ``progress(pass name, briefings done, briefings to do)``: called as each pass starts and after each briefing.
+Progress = Callable[[str, int, int], None]
+
+
+def run_pass(db: Database, p: AnalysisPass, *, redo: bool = False, progress: Progress | None = None) -> int:
+    """Run one pass over the stored briefings that lack its annotations at its version (all with ``redo``),
+    replacing what the pass wrote before; returns annotations written. A briefing the pass fails on keeps its old
+    annotations (logged). Kinds the index carries (``INDEXED_KINDS``) queue the briefing for re-indexing."""
+    store = db.store
+    ids = analytics.briefing_ids(store) if redo else analytics.stale_briefings(store, p.name, p.version)
+    written = 0
+    if progress is not None:
+        progress(p.name, 0, len(ids))
+    for done, (bid, briefing) in enumerate(store.load_briefings(ids), 1):
+        annotations = _run_one(p, briefing, f"b{bid}")
+        if annotations is not None:
+            written += store.write_annotations(bid, annotations, replace_kinds=[p.name],
+                                               reindex=p.name in INDEXED_KINDS)
+        if progress is not None:
+            progress(p.name, done, len(ids))
+    return written
+
+
+def _formulations_state(db: Database) -> str:
+    return f"{formulation_mining.VERSION}|{analytics.corpus_state(db.store)}"
+
+
+def formulations_stale(db: Database) -> bool:
+    """Whether the stored briefings changed since the formulations were last mined."""
+    return db.store.meta("formulations_mined_from") != _formulations_state(db)
+
+
+def mine_formulations(db: Database, *, redo: bool = False) -> int:
+    """The formulations corpus pass: mine the official phrases from every stored briefing and replace the stored
+    list (only when the briefings changed since the last mining, or with ``redo``); returns phrases in the list."""
+    store = db.store
+    state = _formulations_state(db)
+    have = analytics.formulation_count(store)
+    if not redo and have and store.meta("formulations_mined_from") == state:
+        return have
+    briefings = [b for _, b in store.load_briefings(analytics.briefing_ids(store))]
+    mined = [f.to_dict() for f in formulation_mining.mine(briefings)]
+    n = analytics.replace_formulations(store, mined, method=formulation_mining.METHOD,
+                                       version=formulation_mining.VERSION)
+    store.set_meta("formulations_mined_from", state)
+    return n
+
+
+def analyse(db: Database, *, redo: bool = False, passes: Iterable[str] | None = None,
+            progress: Progress | None = None) -> AnalyseResult:
+    """Run the analysis passes over the stored briefings (``run_pass``; the named ones, default all), then link
+    events so that clarity is carried from each English exchange to its counterparts. "formulations" first
+    re-mines the formulation list (``mine_formulations``) and then tags answers with it. The search index is
+    brought up to date with what changed."""
+    names = list(passes) if passes is not None else list(pass_names())
+    result = AnalyseResult()
+    for p in default_passes([n for n in names if n != "formulations"]):
+        result.written[p.name] = run_pass(db, p, redo=redo, progress=progress)
+    if "formulations" in names:
+        result.formulations_mined = mine_formulations(db, redo=redo)
+        tagger = formulation_mining.FormulationsPass(analytics.read_formulations(db.store))
+        result.written[tagger.name] = run_pass(db, tagger, redo=redo, progress=progress)
+    db.flush()
+    result.clarity_carried = link_events(db).carried  # last: carries the clarity just written
+    db.flush()
+    return result
+
+
+# ---- fetch: a publisher's site -> archive -> parse -> passes -> store ------------------------------------------
+
+#: The options ``fetch`` takes (the facade refuses any other name).
+FETCH_OPTIONS = ("analyse", "archive", "backoff", "base_url", "deadline", "lang", "layout", "max_requests",
+                 "max_run_time", "max_wait", "on_event", "rate", "retries", "since", "timeout", "until")
+
+
+def fetch(db: Database, *, site: str = "mfa", archive: str | Path, lang: str | None = None,
+          layout: str | None = None, since: str | None = None, until: str | None = None,
+          base_url: str | None = None, rate: float | None = None, max_requests: int | None = None,
+          analyse: bool = True, timeout: float | None = None, retries: int = 3, backoff: float = 1.0,
+          deadline: float | None = None, max_wait: float | None = None, max_run_time: float | None = None,
+          on_event: Callable[[str, dict[str, Any]], None] | None = None) -> FetchSummary:
+    """Bring ``db`` up to date from a publisher's site: walk its listing pages, archive every raw page in
+    ``archive``, parse and store each transcript it does not hold (with the analysis passes unless ``analyse`` is
+    False), then link events if anything was stored. Options as ``podium.api.Podium.fetch``; QueryError for a bad
+    site, layout, language, date or limit."""
+    if site != "mfa":
+        raise QueryError(f"no fetcher for site {site!r}; podium can fetch: mfa")
+    lang = lang or "en"
+    layout_def = LAYOUTS.get((layout, lang)) if layout else None
+    if lang not in ("en", "zh") or (layout and layout_def is None):
+        raise QueryError(f"no MFA layout {layout!r} for language {lang!r}; layouts: "
+                         f"{', '.join(LAYOUT_NAMES)}; languages: en, zh")
+    since = check_date(since, "since")
+    until = check_date(until, "until")
+    rate = DEFAULT_RATE if rate is None else float(rate)
+    # read at call time: the default is the fetcher's (a test lowers it)
+    max_requests = site_fetch.DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
+    if rate < 0 or int(max_requests) < 1:
+        raise QueryError("rate must be >= 0 (0 = no limit) and max_requests >= 1")
+    limits = {name: float(value) for name, value in (("deadline", deadline), ("max_retry_after", max_wait),
+                                                      ("run_seconds", max_run_time)) if value is not None}
+    client = HttpClient(rate=rate, max_requests=int(max_requests), timeout=float(timeout or 20.0),
+                        retries=int(retries), backoff=float(backoff), **limits)
+    passes = analysis_passes() if analyse else []
+
+    def store(briefing: Briefing, data: bytes) -> str:
+        return ingest_briefing(db, briefing, data, passes=passes).status
+
+    try:
+        summary = FetchSummary.from_fetcher(site_fetch.run_fetch(
+            layout=layout_def, lang=lang, base_url=base_url or DEFAULT_BASE_URL, client=client,
+            archive=Archive(archive), held=db.store.held_urls, store=store, read=parse_page,
+            since=dt.date.fromisoformat(since) if since else None,
+            until=dt.date.fromisoformat(until) if until else None, on_event=on_event))
+    finally:
+        client.close()
+        db.flush()
+    if summary.added or summary.updated:
+        summary.events = link_events(db)
+        db.flush()
+    return summary

@@ -1,15 +1,18 @@
 """Analysis passes: the protocol every pass follows and the list of passes podium runs by default.
 
 A pass reads one parsed ``Briefing`` and returns ``Annotation`` objects for its exchanges; it never touches the
-database (the pipeline and the facade store what it returns). Each pass carries a ``name`` (the annotation kind it
-writes) and a ``version``: the facade re-runs a pass on briefings whose stored annotations carry another version.
+database (``podium.pipeline`` runs it and stores what it returns). Each pass carries a ``name`` (the annotation kind
+it writes) and a ``version``: ``pipeline.analyse`` re-runs a pass on briefings whose stored annotations carry another
+version. A new pass: a module with a class following ``AnalysisPass`` and one factory in ``_FACTORIES`` below.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
+from ..errors import AnalysisError
 from ..model import Annotation, Briefing
 
 __all__ = ["AnalysisPass", "default_passes", "pass_names"]
@@ -31,26 +34,31 @@ class AnalysisPass(Protocol):
         ...
 
 
-def _clarity() -> AnalysisPass:
-    from .clarity import ClarityPass
+# Each factory imports its pass when asked for one: the registry is imported by the facade (and so by every CLI
+# command), and the clarity module costs ~50 ms to import (`python -X importtime -c "import podium.analysis.clarity"`)
+# while the formulations module loads numpy, which `podium --help` must not (tests/test_public_surface.py).
+
+def _clarity(**options: Any) -> AnalysisPass:
+    from .clarity import ClarityPass  # deferred: ~50 ms (see above)
 
     return ClarityPass()
 
 
-def _countries() -> AnalysisPass:
-    from .countries import CountriesPass
+def _countries(**options: Any) -> AnalysisPass:
+    from .countries import CountriesPass  # deferred with the others (see above)
 
     return CountriesPass()
 
 
-def _formulations() -> AnalysisPass:
-    from .formulations import FormulationsPass
+def _formulations(*, formulations: Any = None, **options: Any) -> AnalysisPass:
+    from .formulations import FormulationsPass  # deferred: numpy (see above)
 
-    return FormulationsPass()
+    return FormulationsPass(formulations) if formulations is not None else FormulationsPass()
 
 
 # in the order they run; a later pass may not rely on an earlier one's output (each sees only the briefing)
-_FACTORIES = {"clarity": _clarity, "countries": _countries, "formulations": _formulations}
+_FACTORIES: dict[str, Callable[..., AnalysisPass]] = {"clarity": _clarity, "countries": _countries,
+                                                      "formulations": _formulations}
 
 
 def pass_names() -> tuple[str, ...]:
@@ -58,7 +66,7 @@ def pass_names() -> tuple[str, ...]:
     return tuple(_FACTORIES)
 
 
-def default_passes(names: list[str] | tuple[str, ...] | None = None, **options) -> list[AnalysisPass]:
+def default_passes(names: list[str] | tuple[str, ...] | None = None, **options: Any) -> list[AnalysisPass]:
     """Instances of every pass that can run here (or of the named ones), skipping with a warning any pass
     that cannot be constructed (module missing, model file absent, ...).
 
@@ -68,18 +76,11 @@ def default_passes(names: list[str] | tuple[str, ...] | None = None, **options) 
     wanted = list(names) if names is not None else list(_FACTORIES)
     unknown = [n for n in wanted if n not in _FACTORIES]
     if unknown:
-        from ..errors import AnalysisError
-
         raise AnalysisError(f"unknown analysis pass(es): {', '.join(unknown)}; known: {', '.join(_FACTORIES)}")
     passes: list[AnalysisPass] = []
     for name in wanted:
         try:
-            if name == "formulations" and options.get("formulations") is not None:
-                from .formulations import FormulationsPass
-
-                p: AnalysisPass = FormulationsPass(options["formulations"])
-            else:
-                p = _FACTORIES[name]()
+            p = _FACTORIES[name](**options)
         except Exception as exc:  # a pass that cannot run must not stop the others
             log.warning("analysis pass %r skipped: %s: %s", name, type(exc).__name__, exc)
             continue

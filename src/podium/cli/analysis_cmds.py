@@ -60,7 +60,7 @@ def analyse_command(db: str, redo: bool, passes: tuple[str, ...]) -> None:
             counts = pod.analyse(redo=redo, passes=list(passes) or None, progress=bar)
     finally:
         bar.close()
-    for name, n in counts.items():
+    for name, n in counts.to_dict().items():
         what = {"formulations_mined": "formulations in the mined list",
                 "clarity_carried": "clarity labels carried from English exchanges to their counterparts"}.get(
             name, "annotations written")

@@ -359,7 +359,7 @@ def _annotation_line(kind: str, a: dict[str, Any]) -> str:
 def stats_command(db: str, as_json: bool) -> None:
     """What the database holds: briefings, exchanges, dates, and counts by language, spokesperson and outlet."""
     with Podium(db, create=False) as pod:
-        s = pod.stats()
+        s = pod.stats().to_dict()
     if as_json:
         _json(s)
         return
@@ -465,7 +465,7 @@ def demo_command(db: str, no_analyse: bool) -> None:
         click.echo(", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "failed")))
 
         head(f"$ podium stats --db {db}")
-        _print_stats(pod.stats(), top=6)
+        _print_stats(pod.stats().to_dict(), top=6)
 
         for query in ('"shared future"', "美方 AND 台湾"):
             head(f"$ podium search '{query}' --limit 3 --db {db}")

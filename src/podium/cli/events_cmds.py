@@ -31,9 +31,9 @@ def events_command(db: str, date_from: str | None, date_to: str | None, kind: st
     with Podium(db, create=False) as pod:
         if relink:
             counts = pod.link_events(redo=True)
-            click.echo(f"linked {counts['events']} events, aligned {counts['realigned']}, {counts['links']} "
-                       f"exchange links, {counts['differences']} differences, clarity carried to "
-                       f"{counts['carried']} exchanges", err=True)
+            click.echo(f"linked {counts.events} events, aligned {counts.realigned}, {counts.links} "
+                       f"exchange links, {counts.differences} differences, clarity carried to "
+                       f"{counts.carried} exchanges", err=True)
         df = pod.events(date_from=date_from, date_to=date_to, kind=kind)
     if as_json:
         _json(df.to_dict(orient="records"))

@@ -82,14 +82,14 @@ def fetch_mfa_command(db: str, lang: str, layout: str | None, since: str | None,
                             deadline=deadline, max_wait=max_wait, max_run_time=max_run_time,
                             on_event=progress)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
-        for f in summary["failed"]:
+        for f in summary.failed:
             click.echo(f"FAILED {f['url']}: {f['error']}", err=True)
-        click.echo(f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
-                   f"{summary['held']} already held, {len(summary['failed'])} failed; {summary['requests']} "
-                   f"request(s), {summary['listing_pages']} listing page(s)  ->  {db}")
-        click.echo(("done: " if summary["complete"] else "stopped early (run again to go on): ")
-                   + str(summary["stopped"]))
-    if summary["failed"] or summary["error"]:
+        click.echo(f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
+                   f"{summary.held} already held, {len(summary.failed)} failed; {summary.requests} "
+                   f"request(s), {summary.listing_pages} listing page(s)  ->  {db}")
+        click.echo(("done: " if summary.complete else "stopped early (run again to go on): ")
+                   + str(summary.stopped))
+    if summary.failed or summary.error:
         sys.exit(1)

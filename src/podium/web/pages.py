@@ -157,7 +157,7 @@ def csv_cell(value: Any) -> Any:
 
 async def home(request: Request, web: Web) -> dict[str, Any]:
     def data() -> dict[str, Any]:
-        stats = web.pod.stats()
+        stats = web.pod.stats().to_dict()
         stats.pop("path", None)  # the server's file system is not the reader's business
         return {"stats": stats, "examples": EXAMPLES}
 
@@ -784,6 +784,6 @@ async def api_analyse(request: Request) -> Response:
 
     def run() -> Any:
         with web.write_lock:
-            return web.pod.analyse(redo=redo, passes=passes)
+            return web.pod.analyse(redo=redo, passes=passes).to_dict()
 
     return JSON({"written": await web.run(run, timeout=3600)})
