@@ -75,3 +75,26 @@ def seed_analysed_db(tmp_path_factory, shared) -> Path:
     if report.count("added") != len(pages):
         pytest.fail(f"ingest with analysis of {[p.name for p in pages]} failed: {report.failed}")
     return path
+
+
+# ---- what the HTTP client waits (fetch area) ----------------------------------------------------------------------
+
+@pytest.fixture
+def client_waits(monkeypatch) -> list[float]:
+    """The waits (seconds, in order) that podium's HTTP client asks for — rate limit, backoff, Retry-After — so
+    that a test asserts what the client decided rather than how long a loaded machine took. It still waits them."""
+    import podium.sources.http as http
+
+    real = http.time
+    waits: list[float] = []
+
+    class Clock:
+        def __getattr__(self, name: str):  # noqa: ANN204 - everything else is the time module's
+            return getattr(real, name)
+
+        def sleep(self, seconds: float) -> None:
+            waits.append(seconds)
+            real.sleep(seconds)
+
+    monkeypatch.setattr(http, "time", Clock())
+    return waits
