@@ -1,8 +1,13 @@
-"""Shared test fixtures: where the shared corpus and seed are."""
+"""Shared test fixtures: where the shared corpus and seed are, the databases built once per test run (also under
+pytest-xdist), and a record of what the HTTP client waits."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,20 +26,68 @@ def shared() -> Path:
     return SHARED
 
 
+# ---- databases built once per test run -------------------------------------------------------------------------
+
+def fold_wal(path: Path) -> None:
+    """Write what the database's WAL holds into the file itself."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def copy_db(src: Path, dst: Path, *, fold: bool = True) -> Path:
+    """Copy a podium database (the file and its FILE.index/ beside it) to dst, which must not exist: the WAL is
+    folded into the file first, so the copy holds everything. Cheap (a second or less): a test that changes a
+    session database works on a copy."""
+    if fold:
+        fold_wal(src)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+    if Path(f"{src}.index").is_dir():
+        shutil.copytree(f"{src}.index", f"{dst}.index")
+    return dst
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """Path to a database that build(path) makes, made once per test run. Under pytest-xdist the first worker that
+    needs it builds it (the others wait on a lock) and each worker gets its own copy: opening a database may
+    repair its index, so two processes never share one."""
+    mine = tmp_path_factory.mktemp(name) / f"{name}.db"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        build(mine)
+        return mine
+    shared = tmp_path_factory.getbasetemp().parent / "built-once"  # the run's folder, above each worker's own
+    shared.mkdir(parents=True, exist_ok=True)
+    built, done = shared / name / f"{name}.db", shared / name / "done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also when build() fails
+        if not done.exists():
+            if built.parent.exists():  # what a failed build left
+                shutil.rmtree(built.parent)
+            built.parent.mkdir()
+            build(built)
+            fold_wal(built)  # now, under the lock: copies made later only read the file
+            done.touch()
+    return copy_db(built, mine, fold=False)
+
+
 # ---- the database (store area) ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def mfa_db(tmp_path_factory, shared) -> Path:
     """Path to a podium database holding ALL of ../shared/corpus/mfa (English and Chinese), ingested once per
-    test session WITHOUT analysis (about 6 s). Treat it as read-only: copy it (file + FILE.index/) to change it."""
+    test run WITHOUT analysis (about 6 s). Treat it as read-only: copy it (copy_db) to change it."""
     from podium import Podium
 
-    path = tmp_path_factory.mktemp("mfa_db") / "mfa.db"
-    with Podium(path) as pod:
-        report = pod.ingest([CORPUS / "mfa"], analyse=False)
-    if report.count("added") < 1000:
-        pytest.fail(f"ingest of the MFA corpus stored only {report.count('added')} briefings")
-    return path
+    def build(path: Path) -> None:
+        with Podium(path) as pod:
+            report = pod.ingest([CORPUS / "mfa"], analyse=False)
+        if report.count("added") < 1000:
+            pytest.fail(f"ingest of the MFA corpus stored only {report.count('added')} briefings")
+
+    return built_once(tmp_path_factory, "mfa", build)
 
 
 # ---- an analysed copy of the database (analysis area) ----------------------------------------------------------
@@ -42,21 +95,17 @@ def mfa_db(tmp_path_factory, shared) -> Path:
 @pytest.fixture(scope="session")
 def analysed_db(tmp_path_factory, mfa_db) -> Path:
     """Path to a COPY of mfa_db after `Podium.analyse(passes=["countries", "formulations"])` (formulations mined
-    and tagged; clarity left out: it is the slow pass), made once per test session. Treat it as read-only too."""
-    import shutil
-
+    and tagged; clarity left out: it is the slow pass), made once per test run. Treat it as read-only too."""
     from podium import Podium
 
-    path = tmp_path_factory.mktemp("analysed_db") / "mfa.db"
-    with Podium(mfa_db) as pod:  # the WAL folded into the file, so that copying the file copies everything
-        pod.db.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copy2(mfa_db, path)
-    shutil.copytree(f"{mfa_db}.index", f"{path}.index")
-    with Podium(path) as pod:
-        counts = pod.analyse(passes=["countries", "formulations"])
-    if counts.get("countries", 0) < 10000:
-        pytest.fail(f"analysis of the MFA corpus wrote too few country annotations: {counts}")
-    return path
+    def build(path: Path) -> None:
+        copy_db(mfa_db, path)
+        with Podium(path) as pod:
+            counts = pod.analyse(passes=["countries", "formulations"])
+        if counts.get("countries", 0) < 10000:
+            pytest.fail(f"analysis of the MFA corpus wrote too few country annotations: {counts}")
+
+    return built_once(tmp_path_factory, "analysed", build)
 
 
 # ---- a small fully analysed database (search hits with clarity and countries) ------------------------------------
@@ -69,12 +118,14 @@ def seed_analysed_db(tmp_path_factory, shared) -> Path:
     from podium import Podium
 
     pages = [SEED / "000_32323ef4823c7adf.txt", *sorted((CORPUS / "mfa" / "en").glob("t*.html"))[-2:]]
-    path = tmp_path_factory.mktemp("seed_analysed") / "seed.db"
-    with Podium(path) as pod:
-        report = pod.ingest(pages, analyse=True)
-    if report.count("added") != len(pages):
-        pytest.fail(f"ingest with analysis of {[p.name for p in pages]} failed: {report.failed}")
-    return path
+
+    def build(path: Path) -> None:
+        with Podium(path) as pod:
+            report = pod.ingest(pages, analyse=True)
+        if report.count("added") != len(pages):
+            pytest.fail(f"ingest with analysis of {[p.name for p in pages]} failed: {report.failed}")
+
+    return built_once(tmp_path_factory, "seed_analysed", build)
 
 
 # ---- what the HTTP client waits (fetch area) ----------------------------------------------------------------------
