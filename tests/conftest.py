@@ -19,6 +19,26 @@ SEED = SHARED / "seed"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+# Test files that share a cost paid once per process run in one pytest-xdist worker, as if they were one file: the
+# clarity model trained on the train split (~20 s) serves test_calibration's and test_clarity's held-out scores.
+# (xdist's own `--dist loadgroup` does not group under pytest 9: its marks never reach the node ids.)
+XDIST_TOGETHER = {"tests/test_calibration.py": "tests/test_clarity.py"}
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: ignored where xdist is not installed
+def pytest_xdist_make_scheduler(config, log):  # noqa: ANN201 - an xdist Scheduling
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # here: xdist is only there when it runs this hook
+
+    class TogetherScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return XDIST_TOGETHER.get(scope, scope)
+
+    return TogetherScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not CORPUS.is_dir():
