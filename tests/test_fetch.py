@@ -557,10 +557,11 @@ def test_rate_limit_spaces_requests(site, tmp_path, client_waits) -> None:
     _today(site, tmp_path / "t.db", rate=20)
     gaps = _gaps(site)
     assert len(gaps) >= 8
-    # 20 requests a second: the client waits out what is left of 50 ms before each request, never more, and no
-    # other wait (FAST: no retry of these pages). Upper bounds on a loaded machine's clock flake: only the whole
-    # span, which arrival jitter shortens by at most one request's latency, is checked against the rate.
-    assert client_waits and all(0 < w <= 0.05 for w in client_waits), client_waits
+    # 20 requests a second: before a request the client waits out what is left of 50 ms since the previous one
+    # started (nothing when parsing and storing took longer), never more, and no other wait (FAST: no retry of
+    # these pages). Upper bounds on a loaded machine's clock flake: only the whole span, which arrival jitter
+    # shortens by at most one request's latency, is checked against the rate.
+    assert len(client_waits) <= len(gaps) and all(0 < w <= 0.05 for w in client_waits), client_waits
     assert sum(gaps) >= 0.05 * (len(gaps) - 1), gaps
 
 
@@ -571,9 +572,10 @@ def test_default_rate_is_one_request_a_second(site, tmp_path, client_waits) -> N
     assert "request cap reached (3 requests this run)" in result.output
     gaps = _gaps(site)
     # the command line's client waits out the rest of one second before the 2nd and 3rd request, never more;
-    # the span of the three arrivals is at least one second (jitter can take at most one request's latency off)
-    assert len(gaps) == 2 and len(client_waits) == 2 and all(0.5 < w <= 1.0 for w in client_waits), client_waits
-    assert sum(gaps) >= 1.0, gaps
+    # the span of the three arrivals is two seconds, less at most one request's latency (arrival jitter): more
+    # than the one second that a faster rate would give
+    assert len(gaps) == 2 and len(client_waits) <= 2 and all(0 < w <= 1.0 for w in client_waits), client_waits
+    assert sum(gaps) >= 1.5, gaps
 
 
 def test_cli_json_summary(site, tmp_path) -> None:
