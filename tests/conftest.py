@@ -7,6 +7,7 @@ import fcntl
 import os
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,10 +26,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 XDIST_TOGETHER = {"tests/test_calibration.py": "tests/test_clarity.py"}
 
 
+# Under xdist the files start costliest first (by the seconds they took in a serial run's --durations), so that
+# no long file starts last and runs alone at the end; the others follow with the most tests first (xdist's order).
+XDIST_COSTLY_FIRST = ("test_formulations.py", "test_clarity.py", "test_calibration.py", "test_store.py",
+                      "test_events.py", "test_export.py", "test_web_browser.py", "test_fetch.py", "test_indexes.py",
+                      "test_store_interop.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: the files in their usual order
+        return
+    count = Counter(item.path.name for item in items)
+    rank = {name: i for i, name in enumerate(XDIST_COSTLY_FIRST)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -count[item.path.name], item.path.name))
+
+
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: ignored where xdist is not installed
 def pytest_xdist_make_scheduler(config, log):  # noqa: ANN201 - an xdist Scheduling
     if config.getvalue("dist") != "loadfile":
         return None
+    config.option.loadscopereorder = False  # keep the order above
     from xdist.scheduler import LoadFileScheduling  # here: xdist is only there when it runs this hook
 
     class TogetherScheduling(LoadFileScheduling):
