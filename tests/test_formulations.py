@@ -145,10 +145,8 @@ def test_pass_tags_the_answers_that_use_a_formulation(mined):
     assert FormulationsPass().annotate(briefing) == []
 
 
-def _rate(texts: list[str], phrase: str, lang: str) -> float:
-    from podium.analysis.formulations import normalise
-
-    norms = [normalise(t, lang) for t in texts]
+def _rate(norms: list[str], phrase: str, lang: str) -> float:
+    """Occurrences of the phrase per character of the normalised texts (smoothed)."""
     key = " " + phrase.lower() + " " if lang == "en" else phrase
     return (sum(n.count(key) for n in norms) + 0.5) / max(1, sum(map(len, norms)))
 
@@ -159,9 +157,12 @@ def test_reporters_words_are_not_formulations(mined, briefings, lang):
     answers than in the questions; the topic words reporters use as much stay out."""
     import math
 
+    from podium.analysis.formulations import normalise
+
     mine_lang = [b for b in briefings if b.lang == lang]
-    questions = [e.question_text for b in mine_lang for e in b.exchanges]
-    answers = [t for b in mine_lang for t in [o.text for o in b.openings] + [e.answer_text for e in b.exchanges]]
+    questions = [normalise(e.question_text, lang) for b in mine_lang for e in b.exchanges]
+    answers = [normalise(t, lang) for b in mine_lang
+               for t in [o.text for o in b.openings] + [e.answer_text for e in b.exchanges]]
     top = sorted(mined[lang], key=lambda f: -f.briefings)[:100]
     ratios = {f.text: math.log(_rate(answers, f.text, lang) / _rate(questions, f.text, lang)) for f in top[:40]}
     assert min(ratios.values()) > 0.4, sorted(ratios.items(), key=lambda kv: kv[1])[:5]

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -159,18 +160,31 @@ def test_a_non_utf8_file_name_is_ingested_and_reported_normally(tmp_path):
     assert b["source"].endswith("caf\ufffd-" + PAGES[0].name)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
-def test_an_unreadable_folder_is_named_and_the_walk_goes_on(tmp_path):
-    folder = tmp_path / "walk"
-    (folder / "locked").mkdir(parents=True)
-    shutil.copy(PAGES[0], folder / PAGES[0].name)
-    (folder / "locked").chmod(0)
-    try:
-        pages, errors = expand([folder])
-    finally:
-        (folder / "locked").chmod(0o755)
-    assert [p.path.name for p in pages] == [PAGES[0].name]
-    assert len(errors) == 1 and errors[0].source.endswith("locked") and "cannot be read" in errors[0].reason
+def _expand_unprivileged(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """expand() in a forked child that has given up root (root reads any folder): names of pages and errors."""
+    if os.geteuid() == 0:
+        os.setgid(65534)  # nobody
+        os.setuid(65534)
+    pages, errors = expand([folder])
+    return [p.path.name for p in pages], [(e.source, e.reason) for e in errors]
+
+
+def test_an_unreadable_folder_is_named_and_the_walk_goes_on():
+    # a folder of its own under /tmp that an unprivileged child can walk (pytest's tmp_path is root's alone)
+    with tempfile.TemporaryDirectory(prefix="podium-walk-") as tmp:
+        folder = Path(tmp) / "walk"
+        (folder / "locked").mkdir(parents=True)
+        Path(tmp).chmod(0o755)
+        folder.chmod(0o755)
+        shutil.copy(PAGES[0], folder / PAGES[0].name)
+        (folder / "locked").chmod(0)
+        try:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                names, errors = pool.apply(_expand_unprivileged, (folder,))
+        finally:
+            (folder / "locked").chmod(0o755)
+    assert names == [PAGES[0].name]
+    assert len(errors) == 1 and errors[0][0].endswith("locked") and "cannot be read" in errors[0][1], errors
 
 
 def test_the_undated_remarks_pages_are_skipped_with_a_reason_and_ingest_exits_0(tmp_path):

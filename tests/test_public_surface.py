@@ -1,14 +1,9 @@
-"""The public surface: what `import podium` offers, and that every CLI command is documented."""
+"""The public surface: what `import podium` offers (the command line's documentation: test_docs.py)."""
 
 from __future__ import annotations
 
-import re
-
 import podium
-from podium.cli import main
 from podium.errors import PodiumError
-
-from conftest import ROOT
 
 
 def test_all_is_sorted_and_importable():
@@ -23,15 +18,6 @@ def test_every_error_is_a_podium_error_with_a_status():
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, PodiumError), name
             assert 400 <= obj.status < 600
-
-
-def test_every_cli_command_has_help_and_is_in_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"`podium ([a-z-]+)", readme))
-    assert main.commands, "no commands registered"
-    for name, command in main.commands.items():
-        assert (command.help or "").strip(), f"podium {name} has no help text"
-        assert name in documented, f"podium {name} is not documented in README.md"
 
 
 def test_the_command_line_starts_without_the_heavy_libraries():
