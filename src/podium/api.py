@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import QueryError
-from .model import IngestReport
+from .model import CLARITY_LABELS, FINE_LABELS, IngestReport
 
 if TYPE_CHECKING:  # pandas costs a third of a second to import: only the commands that build frames pay it
     import pandas as pd
@@ -633,8 +633,6 @@ class Podium:
         if "outlet_type" in out:
             out["outlet_type"] = self._known_value("outlet_type", "outlet type", str(out["outlet_type"]).strip())
         if "clarity" in out:
-            from .analysis.clarity import CLARITY_LABELS, FINE_LABELS
-
             value = str(out["clarity"]).strip()
             if any(value.casefold() == f.casefold() for f in FINE_LABELS):
                 if out.get("evasion") and str(out["evasion"]).strip().casefold() != value.casefold():
@@ -652,8 +650,6 @@ class Podium:
             value = str(out["evasion"]).strip()
             match = next((k for k in known if k.casefold() == value.casefold()), None)
             if match is None:
-                from .analysis.clarity import FINE_LABELS
-
                 raise QueryError(_unknown("evasion label", value, known or list(FINE_LABELS))
                                  + _needs_analysis(known))
             out["evasion"] = match
