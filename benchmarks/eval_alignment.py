@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from podium.analysis.align import METHOD, VERSION, align
+from podium.analysis.metrics import scores
 from podium.parse import parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,12 +51,6 @@ def baseline_pairs(en, zh) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     links = {(x.n, y.n) for x, y in zip(en.exchanges, zh.exchanges, strict=False)}
     openings = {(i, i) for i in range(min(len(en.openings), len(zh.openings)))}
     return links, openings
-
-
-def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
-    p = tp / n_pred if n_pred else 1.0
-    r = tp / n_gold if n_gold else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def corpus_pairs() -> list[tuple[str, Path, Path]]:
@@ -94,9 +89,9 @@ def score_split(split: str, cases: list[dict], verbose: bool) -> None:
     for label, key in (("aligner", ""), ("baseline (position only)", "base_")):
         for name in ("links", "openings"):
             tp, n_pred, n_gold = totals[key + name]
-            p, r, f = prf(tp, n_pred, n_gold)
+            sc = scores(tp, n_pred - tp, n_gold - tp)  # an empty denominator gives 0.0
             unit = "exchange pairs" if name == "links" else "opening pairs"
-            print(f"  {label:26s} {unit:15s} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
+            print(f"  {label:26s} {unit:15s} precision {sc.precision:.3f}  recall {sc.recall:.3f}  F1 {sc.f1:.3f}  "
                   f"({tp} right of {n_pred} predicted, {n_gold} in the gold set)")
 
 

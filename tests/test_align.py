@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from podium.analysis.align import DIFFERENCE_KINDS, Alignment, align, differences
+from podium.analysis.metrics import scores
 from podium.parse import parse_file
 
 from conftest import CORPUS, FIXTURES
@@ -94,7 +95,8 @@ def _score(cases: list[dict], baseline: bool = False) -> tuple[float, float, flo
             pred_open = set(al.openings)
         tp, n_pred, n_gold = tp + len(pred & gold), n_pred + len(pred), n_gold + len(gold)
         otp, on_pred, on_gold = otp + len(pred_open & gold_open), on_pred + len(pred_open), on_gold + len(gold_open)
-    return tp / n_pred, tp / n_gold, otp / on_pred, otp / on_gold
+    links, openings = scores(tp, n_pred - tp, n_gold - tp), scores(otp, on_pred - otp, on_gold - otp)
+    return links.precision, links.recall, openings.precision, openings.recall
 
 
 def test_aligner_precision_and_recall_on_the_gold_set(shared: Path) -> None:

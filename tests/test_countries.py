@@ -140,3 +140,43 @@ def test_figures_on_blind_labels_clear_a_floor():
         assert result["by_lang"][lang]["f1"] >= 0.9
     assert result["by_country"]["CHN"]["f1"] >= 0.95
     assert result["by_country"]["USA"]["f1"] >= 0.95
+
+
+@pytest.mark.parametrize("split", ["test", None])
+def test_figures_are_those_of_sklearn_metrics(split):
+    """The evaluation's precision/recall/F1 (podium.analysis.metrics) equal sklearn.metrics' on the same hand
+    labels, micro and per country, with the same convention for an empty denominator (0.0)."""
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if split is None or r["split"] == split]
+    gold, got = [], []
+    for r in rows:
+        pred = exchange_countries(r["question"], r["answer"])
+        for f in ("question", "answer"):
+            gold.append(r["gold"][f])
+            got.append(pred[f])
+    binarizer = MultiLabelBinarizer().fit(gold + got)
+    y_true, y_pred = binarizer.transform(gold), binarizer.transform(got)
+    result = evaluate(split=split)
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="micro", zero_division=0)
+    assert (result["micro"]["precision"], result["micro"]["recall"], result["micro"]["f1"]) == pytest.approx((p, r, f))
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    assert len(result["by_country"]) >= 5
+    for code, mine in result["by_country"].items():
+        i = list(binarizer.classes_).index(code)
+        assert (mine["precision"], mine["recall"], mine["f1"]) == pytest.approx((p[i], r[i], f[i])), code
+
+
+def test_an_empty_denominator_scores_zero_as_sklearn_does():
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from podium.analysis.metrics import scores
+
+    nothing_predicted = precision_recall_fscore_support([1, 1], [0, 0], average="binary", zero_division=0)[:3]
+    nothing_to_find = precision_recall_fscore_support([0, 0], [1, 1], average="binary", zero_division=0)[:3]
+    assert nothing_predicted == (0.0, 0.0, 0.0) == nothing_to_find
+    s, t = scores(0, 0, 2), scores(0, 2, 0)
+    assert (s.precision, s.recall, s.f1) == nothing_predicted
+    assert (t.precision, t.recall, t.f1) == nothing_to_find

@@ -5,6 +5,8 @@ from __future__ import annotations
 import podium
 from podium.errors import PodiumError
 
+from conftest import ROOT
+
 
 def test_all_is_sorted_and_importable():
     assert podium.__all__ == sorted(podium.__all__)

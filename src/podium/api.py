@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .analysis import countries
 from .analysis.events import COUNTED_KINDS
 from .errors import NotFound, QueryError
-from .model import AnalyseResult, CorpusStats, EventCounts, FetchSummary, IngestReport
+from .model import CLARITY_LABELS, FINE_LABELS, AnalyseResult, CorpusStats, EventCounts, FetchSummary, IngestReport
 from .parse import spokespersons
 from .parse.outlets import lookup as lookup_outlet
 
@@ -574,8 +574,6 @@ class Podium:
             out["outlet"] = self._known_value("outlet", "outlet", value, known)
         if "outlet_type" in out:
             out["outlet_type"] = self._known_value("outlet_type", "outlet type", str(out["outlet_type"]).strip())
-        if "clarity" in out or "evasion" in out:
-            from .analysis.clarity import CLARITY_LABELS, FINE_LABELS  # deferred: ~50 ms (module docstring)
         if "clarity" in out:
             value = str(out["clarity"]).strip()
             if any(value.casefold() == f.casefold() for f in FINE_LABELS):

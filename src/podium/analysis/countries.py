@@ -36,6 +36,7 @@ from typing import Any
 import ahocorasick
 
 from ..model import Annotation, Briefing
+from .metrics import scores
 
 __all__ = ["CountriesPass", "Gazetteer", "Mention", "find_mentions", "gazetteer", "mentions"]
 
@@ -66,7 +67,6 @@ class Gazetteer:
         data = json.loads(path.read_text(encoding="utf-8"))
         self.version: str = str(data.get("version", "1"))
         self.names: dict[str, str] = {c["iso3"]: c["name"] for c in data["countries"]}
-        self.org_kinds: dict[str, str] = {o["id"]: o["kind"] for o in data["organisations"]}
         en: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
         zh: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
 
@@ -242,7 +242,7 @@ LABELS = Path(__file__).resolve().parents[1] / "data" / "countries_labels.jsonl"
 def evaluate(path: Path = LABELS, *, split: str | None = "test",
              fields: tuple[str, ...] = ("question", "answer")) -> dict[str, Any]:
     """Micro precision/recall/F1 of the matcher against the hand labels (per language and per common country),
-    with the disagreements listed for auditing.
+    with the disagreements listed for auditing (``metrics.scores``: an empty denominator gives 0.0).
 
     ``split``: "test" (labelled blind, after the gazetteer was last changed: the honest figure), "dev" (labelled
     with the matcher's output in view and used to fix the gazetteer) or None for both. ``fields``: which labelled
@@ -274,21 +274,16 @@ def evaluate(path: Path = LABELS, *, split: str | None = "test",
                 errors.append({"id": r.get("id"), "field": f, "missed": sorted(gold - got),
                                "spurious": sorted(got - gold)})
 
-    def prf(t: int, p: int, n: int) -> dict[str, float]:
-        prec = t / (t + p) if t + p else 1.0
-        rec = t / (t + n) if t + n else 1.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        return {"precision": prec, "recall": rec, "f1": f1, "tp": t, "fp": p, "fn": n}
-
     T, P, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
     codes = set(tp) | set(fp) | set(fn)
     support = {c: tp.get(c, 0) + fn.get(c, 0) for c in codes}
-    common = sorted((c for c in codes if support[c] >= 5), key=lambda c: -support[c])
+    common = sorted((c for c in codes if support[c] >= 5), key=lambda c: (-support[c], c))  # ties by code
     return {
-        "split": split or "all", "exchanges": len(rows), "fields": list(fields), "micro": prf(T, P, N),
-        "by_lang": {lang: prf(*c) | {"exchanges": sum(1 for r in rows if r.get("lang", "en") == lang)}
+        "split": split or "all", "exchanges": len(rows), "fields": list(fields),
+        "micro": scores(T, P, N).as_dict(),
+        "by_lang": {lang: scores(*c).as_dict() | {"exchanges": sum(1 for r in rows if r.get("lang", "en") == lang)}
                     for lang, c in sorted(by_lang.items())},
-        "by_country": {c: prf(tp.get(c, 0), fp.get(c, 0), fn.get(c, 0)) for c in common},
+        "by_country": {c: scores(tp.get(c, 0), fp.get(c, 0), fn.get(c, 0)).as_dict() for c in common},
         "errors": errors,
     }
 

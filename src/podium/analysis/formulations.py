@@ -8,7 +8,8 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
 1. text is cut into segments at punctuation (a phrase never crosses a comma or a full stop) and into tokens:
    lower-cased words for English, CJK characters for Chinese;
 2. n-grams are counted by *document frequency over briefings* level by level (Apriori: an n-gram is counted only
-   where both its (n-1)-gram prefix and suffix are frequent), English 3..10 words, Chinese 4..12 characters;
+   where both its (n-1)-gram prefix and suffix are frequent), English 2..10 words, Chinese 4..12 characters
+   (``MiningOptions``);
 3. a candidate holds together and says something of its own (no list of formulations anywhere):
    - cohesion: the lowest pointwise mutual information over its split points (``log c(ab) N / c(a) c(b)``) is above
      a threshold;
@@ -99,26 +100,34 @@ _ZH_EDGE = frozenset("的了和与及是在我你他她它这那也都就把被�
 
 
 @dataclass(frozen=True)
+class LanguageThresholds:
+    """The thresholds that differ between English (tokens are words) and Chinese (tokens are characters)."""
+
+    #: shortest and longest phrase, in tokens
+    lengths: tuple[int, int]
+    #: a sub-phrase is absorbed when an accepted super-phrase covers at least this share of its occurrences.
+    #: English 0.5 (0.75 left fragments such as "regional peace" of "regional peace and stability"); Chinese 0.75:
+    #: a governing verb often recurs before a whole phrase (构建 + 人类命运共同体), which must not absorb the phrase
+    absorb: float
+    #: lowest log ratio of a phrase's rate in answers over its rate in questions (per character of text): a
+    #: formulation is the spokesperson's own wording; what reporters say as often is the topic, a name or generic
+    #: language ("trade talks", "media reports", 中国公民, 国家安全, 基础设施). Higher for Chinese, where no
+    #: background corpus removes generic words first (双边关系, 世界经济, 经济发展)
+    min_answer_keyness: float
+    #: lowest share of uses at the right edge followed by punctuation, a particle or a rare neighbour (English:
+    #: content-word neighbours only)
+    min_free_edge: float
+
+
+@dataclass(frozen=True)
 class MiningOptions:
+    """The miner's thresholds (module docstring, steps 2-4)."""
+
     min_briefings: int = 5
     #: also at least this share of the language's briefings (whichever is larger)
     min_share: float = 0.01
-    en_range: tuple[int, int] = (2, 10)
-    zh_range: tuple[int, int] = (4, 12)
     #: lowest PMI (natural log) allowed at any split point
     min_pmi: float = 2.0
-    #: a sub-phrase is absorbed when an accepted super-phrase covers at least this share of its occurrences
-    #: (0.75 left fragments such as "regional peace" of "regional peace and stability", 共同关心 of 共同关心的问题)
-    absorb: float = 0.5
-    #: Chinese keeps 0.75: a governing verb often recurs before a whole phrase (构建 + 人类命运共同体), which must not
-    #: absorb the phrase itself
-    absorb_zh: float = 0.75
-    #: lowest log ratio of a phrase's rate in answers over its rate in questions (per character of text): a
-    #: formulation is the spokesperson's own wording; what reporters say as often is the topic, a name or
-    #: generic language ("trade talks", "media reports", 中国公民, 国家安全, 基础设施)
-    min_answer_keyness: float = 0.5
-    #: the same for Chinese, where no background corpus removes generic words first (双边关系, 世界经济, 经济发展)
-    min_answer_keyness_zh: float = 1.25
     #: English phrases need at least this many content words
     min_content_words: int = 2
     #: English: a word used in at least this share of the background (White House) briefings is generic
@@ -129,10 +138,13 @@ class MiningOptions:
     min_keyness: float = 1.5
     #: lowest branching entropy (nats) at either edge: a phrase whose neighbour is predictable is a cut-out piece
     min_edge_entropy: float = 1.5
-    #: lowest share of uses at either edge followed by punctuation, a particle or a rare neighbour
-    min_free_edge: float = 0.2
-    #: the same for English (content-word neighbours only)
-    min_free_edge_en: float = 0.0
+    en: LanguageThresholds = LanguageThresholds(lengths=(2, 10), absorb=0.5, min_answer_keyness=0.5,
+                                                min_free_edge=0.0)
+    zh: LanguageThresholds = LanguageThresholds(lengths=(4, 12), absorb=0.75, min_answer_keyness=1.25,
+                                                min_free_edge=0.2)
+
+    def of(self, lang: str) -> LanguageThresholds:
+        return self.zh if lang == "zh" else self.en
 
 
 @dataclass
@@ -378,184 +390,223 @@ def mine(briefings: Iterable[Briefing], *, lang: str | None = None,
 
 
 def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> list[Formulation]:
-    briefings = sorted(briefings, key=lambda b: (b.date, b.key))
-    vocab = _Vocab() if lang == "en" else None
-    docs = [[seg for _, text in _spoken(b) for seg in _segments(text, lang, vocab)] for b in briefings]
-    lo, hi = opts.en_range if lang == "en" else opts.zh_range
-    min_df = max(opts.min_briefings, math.ceil(opts.min_share * len(briefings)))
-    # one level beyond the longest phrase, so that a phrase cut by the length cap shows as a fragment
-    df, tf, total = _frequent_ngrams(docs, hi + 1, min_df)
+    miner = _Miner(briefings, lang, opts)
+    return miner.formulations(miner.maximal(miner.spokespersons_own(miner.candidates())))
 
-    def content(tok: str) -> bool:
-        return tok not in _ZH_EDGE if lang == "zh" else vocab is not None and vocab.lower(tok) not in EN_STOP
 
-    en_places, zh_places = _place_words()
-    # the background is White House English: contrasting White House briefings with it would remove everything
-    background = (load_background() if lang == "en" and not any(b.series.startswith("White House") for b in briefings)
-                  else None)
-    zh_known = _ZH_GENERIC | zh_places
+class _Miner:
+    """Mining one series in one language: the n-gram counts, the tests a candidate must pass (module docstring,
+    step 3), the maximal phrases (step 4) and their uses (step 5)."""
 
-    def is_edge_ok(gram: str) -> bool:
-        if lang == "zh":
-            # an attributive left hanging at the end ("维护国际", "促进地区": of 国际/地区和平) or a clause cut after
-            # its subject ("国际社会应", "国际社会一道") is a piece of a longer phrase
-            if gram.endswith(_ZH_OPEN_END) or (gram.startswith("国际社会") and len(gram) > 4):
-                return False
-            return gram[0] not in _ZH_EDGE and gram[-1] not in _ZH_EDGE and not any(t in gram for t in _ZH_TITLES)
-        assert vocab is not None
-        words = [vocab.lower(c) for c in gram]
+    def __init__(self, briefings: list[Briefing], lang: str, opts: MiningOptions) -> None:
+        self.briefings = sorted(briefings, key=lambda b: (b.date, b.key))
+        self.lang, self.opts, self.limits = lang, opts, opts.of(lang)
+        self.vocab = _Vocab() if lang == "en" else None
+        docs = [[seg for _, text in _spoken(b) for seg in _segments(text, lang, self.vocab)]
+                for b in self.briefings]
+        self.min_df = max(opts.min_briefings, math.ceil(opts.min_share * len(self.briefings)))
+        # one level beyond the longest phrase, so that a phrase cut by the length cap shows as a fragment
+        self.df, self.tf, self.total = _frequent_ngrams(docs, self.limits.lengths[1] + 1, self.min_df)
+        self.en_places, zh_places = _place_words()
+        self.zh_known = _ZH_GENERIC | zh_places
+        # the background is White House English: contrasting White House briefings with it would remove everything
+        self.background = (load_background() if lang == "en" and not any(b.series.startswith("White House")
+                                                                         for b in self.briefings) else None)
+        # the frequent one-token extensions on each side (from the counts: no second pass over the text)
+        self.left_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.right_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for gram, c in self.tf.items():
+            if len(gram) > 1:
+                self.right_ext[gram[:-1]].append((c, gram[-1]))
+                self.left_ext[gram[1:]].append((c, gram[0]))
+
+    # ---- the tests of step 3 -------------------------------------------------------------------------------------
+
+    def _words(self, gram: str) -> list[str]:
+        assert self.vocab is not None
+        return [self.vocab.lower(c) for c in gram]
+
+    def content(self, tok: str) -> bool:
+        if self.lang == "zh":
+            return tok not in _ZH_EDGE
+        return self.vocab is not None and self.vocab.lower(tok) not in EN_STOP
+
+    def edge_ok(self, gram: str) -> bool:
+        return self._edge_ok_zh(gram) if self.lang == "zh" else self._edge_ok_en(gram)
+
+    @staticmethod
+    def _edge_ok_zh(gram: str) -> bool:
+        # an attributive left hanging at the end ("维护国际", "促进地区": of 国际/地区和平) or a clause cut after its
+        # subject ("国际社会应", "国际社会一道") is a piece of a longer phrase
+        if gram.endswith(_ZH_OPEN_END) or (gram.startswith("国际社会") and len(gram) > 4):
+            return False
+        return gram[0] not in _ZH_EDGE and gram[-1] not in _ZH_EDGE and not any(t in gram for t in _ZH_TITLES)
+
+    def _edge_ok_en(self, gram: str) -> bool:
+        assert self.vocab is not None
+        words = self._words(gram)
         if words[0] in EN_STOP or words[-1] in EN_STOP or any(w in _EN_PERSONAL for w in words):
             return False
-        if any(w in _EN_TITLES for w in words):
-            shown = vocab.display(gram).split()
-            if all(w[:1].isupper() for w, low in zip(shown, words, strict=True) if low not in EN_STOP):
-                return False
-        if any(low in _EN_INSTITUTIONS and w[:1].isupper() for w, low in zip(vocab.display(gram).split(), words,
-                                                                                strict=True)):
+        shown = self.vocab.display(gram).split()
+        if any(w in _EN_TITLES for w in words) and all(
+                w[:1].isupper() for w, low in zip(shown, words, strict=True) if low not in EN_STOP):
+            return False  # a title and a name: "President Xi Jinping"
+        if any(low in _EN_INSTITUTIONS and w[:1].isupper() for w, low in zip(shown, words, strict=True)):
             return False
-        return sum(w not in EN_STOP for w in words) >= opts.min_content_words
+        return sum(w not in EN_STOP for w in words) >= self.opts.min_content_words
 
-    def is_marked(gram: str) -> bool:
+    def marked(self, gram: str) -> bool:
         # a formulation says something in its own words: at least one word that is neither a function word, nor a
         # place name, nor generic (Chinese: left over once the string is cut into generic words and names;
         # English: a word used in under generic_share of the background briefings) - "ready to work", "the two
         # sides", "China will continue", "有关报道", "中国政府" fail
-        if lang == "zh":
-            return _zh_uncovered(gram, zh_known) >= 2
-        assert vocab is not None
-        words = [vocab.lower(c) for c in gram]
-        if len(words) > 2 and words[-1] in en_places and words[-2] in EN_STOP:
+        if self.lang == "zh":
+            return _zh_uncovered(gram, self.zh_known) >= 2
+        words, places, background = self._words(gram), self.en_places, self.background
+        if len(words) > 2 and words[-1] in places and words[-2] in EN_STOP:
             return False  # an argument frame, not a unit: "relations between China", "cooperation with China"
-        if len(words) == 2 and any(w in en_places for w in words):
+        if len(words) == 2 and any(w in places for w in words):
             return False  # a name and one word: "China firmly", "China supports" (subject and verb, not a phrase)
-        return any(w not in EN_STOP and w not in en_places and w not in _EN_PERSONAL
-                   and (background is None or (background.share(w) < opts.generic_share
-                                               and word_keyness(c) >= opts.min_word_keyness))
+        return any(w not in EN_STOP and w not in places and w not in _EN_PERSONAL
+                   and (background is None or (background.share(w) < self.opts.generic_share
+                                               and self.word_keyness(c) >= self.opts.min_word_keyness))
                    for c, w in zip(gram, words, strict=True))
 
-    def word_keyness(tok: str) -> float:
-        # how much more this government uses the word than general political English (log ratio of shares)
-        if background is None or not background.documents:
+    def _log_ratio(self, here_df: int, there_df: float) -> float:
+        # log ratio of a briefing share here over the share in general political English (White House briefings)
+        assert self.background is not None
+        here = (here_df + 0.5) / (len(self.briefings) + 1)
+        return math.log(here / ((there_df + 0.5) / (self.background.documents + 1)))
+
+    def word_keyness(self, tok: str) -> float:
+        # how much more this government uses the word than general political English
+        if self.background is None or not self.background.documents:
             return math.inf
-        here = (df.get(tok, 0) + 0.5) / (len(briefings) + 1)
-        return math.log(here / ((background.df.get(vocab.lower(tok), 0) + 0.5) / (background.documents + 1)))
+        assert self.vocab is not None
+        return self._log_ratio(self.df.get(tok, 0), self.background.df.get(self.vocab.lower(tok), 0))
 
-    def keyness(gram: str) -> float:
-        # log-odds of the phrase's briefing share here over its share in general political English (White House
-        # briefings): phrases every government says ("around the world", "as soon as possible") score near zero
-        if background is None or not background.documents:
+    def keyness(self, gram: str) -> float:
+        # phrases every government says ("around the world", "as soon as possible") score near zero
+        if self.background is None or not self.background.documents:
             return math.inf
-        assert vocab is not None
-        words = [vocab.lower(c) for c in gram]
-        here = (df[gram] + 0.5) / (len(briefings) + 1)
-        there = (background.phrase_df(words) + 0.5) / (background.documents + 1)
-        return math.log(here / there)
+        return self._log_ratio(self.df[gram], self.background.phrase_df(self._words(gram)))
 
-    def cohesion(gram: str) -> float:
-        c = tf[gram]
-        return min(math.log(c * total / (tf[gram[:k]] * tf[gram[k:]])) for k in range(1, len(gram)))
+    def cohesion(self, gram: str) -> float:
+        tf = self.tf
+        return min(math.log(tf[gram] * self.total / (tf[gram[:k]] * tf[gram[k:]])) for k in range(1, len(gram)))
 
-    # the frequent one-token extensions on each side (from the counts: no second pass over the text)
-    left_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    right_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for gram, c in tf.items():
-        if len(gram) > 1:
-            right_ext[gram[:-1]].append((c, gram[-1]))
-            left_ext[gram[1:]].append((c, gram[0]))
-
-    def is_fragment(gram: str) -> bool:
+    def is_fragment(self, gram: str) -> bool:
+        tf = self.tf[gram]
         # a neighbour that nearly always sits next to the phrase and is itself a content token means the phrase
         # is a piece of a longer one (cut at the length cap or at the wrong place): "湾是中国领土…" of "台湾是…"
-        for ext in (left_ext.get(gram), right_ext.get(gram)):
+        for ext in (self.left_ext.get(gram), self.right_ext.get(gram)):
             if ext:
                 c, tok = max(ext)
-                if c >= 0.8 * tf[gram] and content(tok):
+                if c >= 0.8 * tf and self.content(tok):
                     return True
         # a closed unit combines freely at both edges: low branching entropy at an edge means the phrase was cut
         # out of a longer word or phrase ("国领导人" of "两国领导人", "cooperation in various" of "... fields")
-        for side, ext in (("left", left_ext.get(gram)), ("right", right_ext.get(gram))):
+        for side, ext in (("left", self.left_ext.get(gram)), ("right", self.right_ext.get(gram))):
             # Chinese: every neighbouring character counts except the particles that always sit between words
-            counts = [c for c, tok in ext or () if (tok not in _ZH_PARTICLES if lang == "zh" else content(tok))]
-            if _branching_entropy(counts, tf[gram]) < opts.min_edge_entropy:
+            counts = [c for c, tok in ext or ()
+                      if (tok not in _ZH_PARTICLES if self.lang == "zh" else self.content(tok))]
+            if _branching_entropy(counts, tf) < self.opts.min_edge_entropy:
                 return True
             # Chinese, right edge: a few frequent neighbours account for nearly all its uses ("保持密切" + 沟通/合作)
             # (not the left edge, where a governing verb legitimately recurs: "构建" + "人类命运共同体")
-            free = opts.min_free_edge if lang == "zh" else opts.min_free_edge_en
-            if side == "right" and sum(counts) > (1 - free) * tf[gram]:
+            if side == "right" and sum(counts) > (1 - self.limits.min_free_edge) * tf:
                 return True
         return False
 
-    def is_personal(gram: str) -> bool:
+    def is_personal(self, gram: str) -> bool:
         # spokesperson formulas ("[I have] noted relevant reports", "[I'd] like to stress"): the phrase mostly
         # follows a first/second person word, directly or one word further left
-        if vocab is None:
+        if self.vocab is None:
             return False
         for _ in range(3):
-            ext = left_ext.get(gram)
+            ext = self.left_ext.get(gram)
             if not ext:
                 return False
             c, tok = max(ext)
-            if c < 0.5 * tf[gram]:
+            if c < 0.5 * self.tf[gram]:
                 return False
-            if vocab.lower(tok) in _EN_PERSONAL or vocab.lower(tok) in ("we", "i've", "i'd", "i'm", "we've"):
+            if self.vocab.lower(tok) in _EN_PERSONAL or self.vocab.lower(tok) in ("we", "i've", "i'd", "i'm", "we've"):
                 return True
             gram = tok + gram
         return False
 
-    cands = []
-    for gram, d in df.items():
-        if (lo <= len(gram) <= hi and d >= min_df and is_edge_ok(gram) and is_marked(gram)
-                and not is_fragment(gram) and not is_personal(gram) and keyness(gram) >= opts.min_keyness):
-            coh = cohesion(gram)
-            if coh >= opts.min_pmi:
-                cands.append((gram, coh))
-    if opts.min_answer_keyness > -math.inf:
-        asked = _question_rates(briefings, lang, [g for g, _ in cands], vocab)
-        spoken_chars = sum(len(normalise(t, lang)) for b in briefings for _, t in _spoken(b)) or 1
+    # ---- steps 3 to 5 ----------------------------------------------------------------------------------------------
+
+    def candidates(self) -> list[tuple[str, float]]:
+        """(n-gram, cohesion) of every frequent n-gram that passes the tests of step 3 but the last."""
+        lo, hi = self.limits.lengths
+        out = []
+        for gram, d in self.df.items():
+            if (lo <= len(gram) <= hi and d >= self.min_df and self.edge_ok(gram) and self.marked(gram)
+                    and not self.is_fragment(gram) and not self.is_personal(gram)
+                    and self.keyness(gram) >= self.opts.min_keyness):
+                coh = self.cohesion(gram)
+                if coh >= self.opts.min_pmi:
+                    out.append((gram, coh))
+        return out
+
+    def spokespersons_own(self, cands: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The candidates markedly more frequent in answers than in the reporters' questions."""
+        if self.limits.min_answer_keyness == -math.inf:
+            return cands
+        asked = _question_rates(self.briefings, self.lang, [g for g, _ in cands], self.vocab)
+        spoken_chars = sum(len(normalise(t, self.lang)) for b in self.briefings for _, t in _spoken(b)) or 1
         q_chars = asked.pop("", 0) or 1
         keep = []
         for gram, coh in cands:
-            here = (tf[gram] + 0.5) / spoken_chars
+            here = (self.tf[gram] + 0.5) / spoken_chars
             there = (asked.get(gram, 0) + 0.5) / q_chars
-            if math.log(here / there) >= (opts.min_answer_keyness_zh if lang == "zh" else opts.min_answer_keyness):
+            if math.log(here / there) >= self.limits.min_answer_keyness:
                 keep.append((gram, coh))
-        cands = keep
-    # longest first: a phrase is accepted unless an accepted phrase containing it covers most of its uses
-    cands.sort(key=lambda x: (-len(x[0]), -df[x[0]], x[0]))
-    covered: dict[str, int] = defaultdict(int)
-    accepted: list[tuple[str, float]] = []
-    for gram, coh in cands:
-        if covered.get(gram, 0) >= (opts.absorb_zh if lang == "zh" else opts.absorb) * tf[gram]:
-            continue
-        accepted.append((gram, coh))
-        n = len(gram)
-        for i in range(n):
-            for j in range(i + 1, n + 1):
-                if j - i < n:
-                    sub = gram[i:j]
-                    covered[sub] = max(covered[sub], tf[gram])
-    uses = _scan(briefings, lang, [g for g, _ in accepted], vocab)
-    if lang == "en":
-        for u in uses.values():
-            u.text = _surface(u.text, u.briefings[0])
-    held: Counter = Counter(b.date.strftime("%Y-%m") for b in briefings)
-    out = []
-    for gram, coh in accepted:
-        u = uses.get(gram)
-        if u is None:  # counted inside segments but never found as a whole in normalised text
-            continue
-        if lang == "en" and any(w in _EN_INSTITUTIONS and s[:1].isupper()
-                                for s, w in zip(u.text.split(), u.text.lower().split(), strict=True)):
-            continue  # printed as a name ("Foreign Affairs" of "Ministry of Foreign Affairs")
-        per_month = Counter(b.date.strftime("%Y-%m") for b in u.briefings)
-        out.append(Formulation(
-            text=u.text, lang=lang, n_tokens=len(gram), briefings=len(u.briefings), occurrences=u.occurrences,
-            cohesion=coh, first_date=u.briefings[0].date.isoformat(), first_briefing=u.briefings[0].key,
-            last_date=u.briefings[-1].date.isoformat(), last_briefing=u.briefings[-1].key,
-            spokespersons=dict(u.speakers.most_common()),
-            months={m: [per_month.get(m, 0), held[m]] for m in sorted(held)},
-            left_entropy=_entropy(u.left, u.boundaries), right_entropy=_entropy(u.right, u.boundaries)))
-    return out
+        return keep
+
+    def maximal(self, cands: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Longest first: a phrase is accepted unless an accepted phrase containing it covers most of its uses."""
+        cands = sorted(cands, key=lambda x: (-len(x[0]), -self.df[x[0]], x[0]))
+        covered: dict[str, int] = defaultdict(int)
+        accepted: list[tuple[str, float]] = []
+        for gram, coh in cands:
+            if covered.get(gram, 0) >= self.limits.absorb * self.tf[gram]:
+                continue
+            accepted.append((gram, coh))
+            n = len(gram)
+            for i in range(n):
+                for j in range(i + 1, n + 1):
+                    if j - i < n:
+                        sub = gram[i:j]
+                        covered[sub] = max(covered[sub], self.tf[gram])
+        return accepted
+
+    def formulations(self, accepted: list[tuple[str, float]]) -> list[Formulation]:
+        """The accepted phrases with their uses over time (one automaton pass over the briefings)."""
+        lang = self.lang
+        uses = _scan(self.briefings, lang, [g for g, _ in accepted], self.vocab)
+        if lang == "en":
+            for u in uses.values():
+                u.text = _surface(u.text, u.briefings[0])
+        held: Counter = Counter(b.date.strftime("%Y-%m") for b in self.briefings)
+        out = []
+        for gram, coh in accepted:
+            u = uses.get(gram)
+            if u is None:  # counted inside segments but never found as a whole in normalised text
+                continue
+            if lang == "en" and any(w in _EN_INSTITUTIONS and s[:1].isupper()
+                                    for s, w in zip(u.text.split(), u.text.lower().split(), strict=True)):
+                continue  # printed as a name ("Foreign Affairs" of "Ministry of Foreign Affairs")
+            per_month = Counter(b.date.strftime("%Y-%m") for b in u.briefings)
+            out.append(Formulation(
+                text=u.text, lang=lang, n_tokens=len(gram), briefings=len(u.briefings), occurrences=u.occurrences,
+                cohesion=coh, first_date=u.briefings[0].date.isoformat(), first_briefing=u.briefings[0].key,
+                last_date=u.briefings[-1].date.isoformat(), last_briefing=u.briefings[-1].key,
+                spokespersons=dict(u.speakers.most_common()),
+                months={m: [per_month.get(m, 0), held[m]] for m in sorted(held)},
+                left_entropy=_entropy(u.left, u.boundaries), right_entropy=_entropy(u.right, u.boundaries)))
+        return out
 
 
 def _surface(text: str, briefing: Briefing) -> str:
@@ -673,7 +724,7 @@ def _scan(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab 
         for gram, who in found.items():
             u = uses[gram]
             u.briefings.append(b)
-            u.speakers.update(s for s in who if s)
+            u.speakers.update(s for s in sorted(who) if s)  # sorted: ties keep one order, whatever the hash seed
     return {g: u for g, u in uses.items() if u.briefings}
 
 

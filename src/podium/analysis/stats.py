@@ -9,17 +9,18 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..model import NO_OUTLET
+from ..model import CLARITY_LABELS, NO_OUTLET
+from .calibration import Correction, adjusted_shares, trust_statement
+from .clarity import load_test_predictions
 
-__all__ = ["CLARITY_LABELS", "clarity_corrections", "outlet_table", "period_of", "trend_table", "wilson"]
+__all__ = ["CLARITY_LABELS", "clarity_corrections", "outlet_table", "period_of", "period_range", "trend_table",
+           "wilson"]
 
-CLARITY_LABELS = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 PERIODS = ("month", "quarter", "year")
+_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 #: A period is partial when the counted material starts or ends more than this many days inside it.
 PARTIAL_SLACK_DAYS = 4
 
-
-#: The one name, in every table, of questions whose asker names no outlet (a bare "Q", "问" or a name alone).
 
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """95% Wilson score interval for a proportion (well behaved at 0, 1 and small n); (nan, nan) when n = 0."""
@@ -32,16 +33,29 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _freq(by: str) -> str:
+    if by not in _FREQ:
+        raise ValueError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
+    return _FREQ[by]
+
+
 def period_of(dates: pd.Series, by: str) -> pd.Series:
     """ISO dates (text or datetime) as period labels: "2020-03" (month), "2020Q1" (quarter), "2020" (year)."""
-    d = pd.to_datetime(dates)
-    if by == "month":
-        return d.dt.strftime("%Y-%m")
-    if by == "quarter":
-        return d.dt.year.astype(str) + "Q" + d.dt.quarter.astype(str)
-    if by == "year":
-        return d.dt.year.astype(str)
-    raise ValueError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
+    return pd.to_datetime(dates).dt.to_period(_freq(by)).astype(str)
+
+
+def period_range(periods: list[str], by: str) -> list[str]:
+    """Every period label from the first to the last of the sorted ``periods`` (as ``period_of`` writes them), so
+    that a stretch without briefings shows as a gap on a chart instead of being squeezed out of the time axis; the
+    labels as given when they are not of that kind."""
+    if not periods:
+        return []
+    try:
+        freq = _freq(by)
+        every = [str(p) for p in pd.period_range(pd.Period(periods[0], freq), pd.Period(periods[-1], freq))]
+    except ValueError:  # a label of another kind ("2020-03" by year): keep what was given
+        return list(periods)
+    return every if set(periods) <= set(every) else list(periods)
 
 
 def trend_table(units: pd.DataFrame, matching: Iterable[int], *, by: str = "month",
@@ -77,15 +91,12 @@ def trend_table(units: pd.DataFrame, matching: Iterable[int], *, by: str = "mont
     if coverage is None:
         dates = pd.to_datetime(df["date"])
         coverage = (dates.min().date().isoformat(), dates.max().date().isoformat())
-    freq = {"month": "M", "quarter": "Q", "year": "Y"}[by]
+    freq = _FREQ[by]
     first, last = pd.Timestamp(coverage[0]), pd.Timestamp(coverage[1])
-    partial = []
-    for label in out["period"]:
-        per = pd.Period(label, freq)
-        # a few days' slack: a corpus that starts on the first working day of a month covers that month
-        partial.append(bool((first - per.start_time.normalize()).days > PARTIAL_SLACK_DAYS
-                            or (per.end_time.normalize() - last).days > PARTIAL_SLACK_DAYS))
-    out["partial"] = partial
+    periods = pd.PeriodIndex(out["period"], freq=freq)
+    # a few days' slack: a corpus that starts on the first working day of a month covers that month
+    out["partial"] = (((first - periods.start_time.normalize()).days > PARTIAL_SLACK_DAYS)
+                      | ((periods.end_time.normalize() - last).days > PARTIAL_SLACK_DAYS))
     return out[cols].reset_index(drop=True)
 
 
@@ -96,9 +107,6 @@ def _top(counter: Counter, k: int) -> str:
 def clarity_corrections(bootstrap: int = 400):
     """The measured confusion of the shipped clarity models on their held-out test exchanges, per language
     (``calibration.Correction``), and the sentence that says how far corrected shares can be trusted."""
-    from .calibration import Correction, trust_statement
-    from .clarity import load_test_predictions
-
     shipped = load_test_predictions()
     corrections = {lang: Correction(d["gold"], d["pred"], len(CLARITY_LABELS), bootstrap=bootstrap)
                    for lang, d in shipped.items()}
@@ -174,8 +182,6 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
 def _corrected(g: pd.DataFrame, corrections: dict) -> dict[str, float]:
     """Corrected shares of the labelled answers of one group, each language with its own measured confusion;
     answers in a language without one leave the corrected shares empty (NaN)."""
-    from .calibration import adjusted_shares
-
     labelled = g[g["clarity"].isin(CLARITY_LABELS)] if "clarity" in g else g.iloc[0:0]
     by_lang: dict[str, list[int]] = {}
     for lab, lang in zip(labelled["clarity"], labelled["lang"], strict=True):

@@ -16,18 +16,22 @@ from typing import Any
 import click
 
 from ..api import Podium
-from ..model import NO_OUTLET
+from ..model import CLARITY_LABELS, FINE_LABELS, NO_OUTLET
 from . import briefing_filter_options, db_option, main
+
+
+def _quoted(labels: tuple[str, ...]) -> str:
+    """Labels as the shell takes them: quoted when they hold a space."""
+    return ", ".join(f"'{x}'" if " " in x else x for x in labels)
 
 
 def filter_options(f):
     """The filters shared by search, kwic and export: the briefing filters and the analysis ones."""
     f = click.option("--clarity",
-                     help="Only answers with this clarity class (needs analysis): 'Clear Reply', 'Ambivalent', "
-                     "'Clear Non-Reply' -- or one of the 9 labels as --evasion takes them.")(f)
+                     help=f"Only answers with this clarity class (needs analysis): {_quoted(CLARITY_LABELS)} -- "
+                     f"or one of the {len(FINE_LABELS)} labels as --evasion takes them.")(f)
     f = click.option("--evasion", metavar="LABEL",
-                     help="Only answers with this fine clarity label (needs analysis): Explicit, Implicit, Dodging, "
-                     "Deflection, Partial, General, 'Declining to answer', 'Claims ignorance', Clarification.")(f)
+                     help=f"Only answers with this fine clarity label (needs analysis): {_quoted(FINE_LABELS)}.")(f)
     f = click.option("--country", metavar="ISO3|NAME",
                      help="Only exchanges mentioning this country (needs analysis): a code (TWN) or a name "
                      "(Taiwan, 台湾).")(f)

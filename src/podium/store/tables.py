@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import QueryError, StoreError
+from ..model import FINE_LABELS
 from .sqlite import Store
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
@@ -67,9 +68,6 @@ def exchanges_frame(store: Store, filters: dict[str, Any], ids: list[int] | None
 #: How a list is written in a CSV cell (Parquet and JSONL keep lists as lists).
 CSV_LIST_SEPARATOR = ";"
 
-_FINE = ("Explicit", "Implicit", "Dodging", "Deflection", "Partial", "General", "Declining to answer",
-         "Claims ignorance", "Clarification")
-
 
 def _snake(label: str) -> str:
     return label.lower().replace(" ", "_").replace("-", "_")
@@ -106,7 +104,7 @@ SCHEMA: list[tuple[str, str, str]] = [
     ("clarity_fine", "string", "the finer of the 9 labels (Explicit ... Clarification); its class is `clarity`"),
     ("clarity_confidence", "float", "probability of the label given by the method (halved for cue-zh)"),
     *[(f"clarity_p_{_snake(f)}", "float", f"probability of the label {f!r} (English model; empty for the "
-                                           "cue method)") for f in _FINE],
+                                           "cue method)") for f in FINE_LABELS],
     ("clarity_evidence", "string", "the sentence of the answer the label rests on"),
     ("clarity_method", "string", "tfidf-cues-logreg (English model), cue-zh (Chinese cue phrases) or the method "
                                  "carried over from the counterpart"),
@@ -176,7 +174,7 @@ def tidy(df: pd.DataFrame) -> pd.DataFrame:
     own = get("clarity_own")
     for col, typ, _ in SCHEMA:
         if col.startswith("clarity_p_"):
-            label = next(f for f in _FINE if f"clarity_p_{_snake(f)}" == col)
+            label = next(f for f in FINE_LABELS if f"clarity_p_{_snake(f)}" == col)
             series = probs.map(lambda d, k=label: d.get(k) if isinstance(d, dict) else None)
         elif col.startswith("clarity_own_"):
             key = col.removeprefix("clarity_own_")

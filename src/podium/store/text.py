@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import tantivy
 
+from ..text import sentence_spans as sentences  # the one splitter (kwic --sentence)
+
 _HAN_RANGES = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF)]
 _HAN_RUST = "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _HAN_RANGES)
 _HAN_PY = "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES)
@@ -286,36 +288,6 @@ def snippet(text: str, patterns: list[Pattern], width: int = 240,
 
 
 # ---- sentences and key words in context ------------------------------------------------------------------------
-
-# an English sentence ends at . ! ? (and a closing quote/bracket) followed by space and a capital, digit or quote;
-# a Chinese one at 。！？； (and closing quotes); every paragraph break ends one too
-_SENT_EN = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_SENT_ZH = re.compile(r"(?<=[。！？；!?])[”’」』）)]*")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|U\.S|U\.K|U\.N|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
-                     r"[A-Z])\.)$")
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (English and Chinese punctuation, paragraph breaks)."""
-    spans: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+", text):
-        p0, ptext = para.start(), para.group()
-        cuts = [0]
-        for m in _SENT_EN.finditer(ptext):
-            if _ABBREV.search(ptext[:m.start()]):
-                continue
-            cuts.append(m.end())
-        for m in _SENT_ZH.finditer(ptext):
-            cuts.append(m.end())
-        cuts = sorted(set(c for c in cuts if c < len(ptext)))
-        for a, b in zip(cuts, cuts[1:] + [len(ptext)], strict=True):
-            seg = ptext[a:b]
-            lead = len(seg) - len(seg.lstrip())
-            trail = len(seg.rstrip())
-            if trail > lead:
-                spans.append((p0 + a + lead, p0 + a + trail))
-    return spans
-
 
 def _spaces(text: str) -> str:
     """Runs of white space (line breaks included) as one space; nothing added or taken at the ends."""

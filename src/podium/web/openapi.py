@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import FINE_LABELS
+
 
 def _p(name: str, description: str, *, kind: str = "string", where: str = "query", required: bool = False,
        many: bool = False, enum: list[str] | None = None, example: Any = None) -> dict[str, Any]:
@@ -31,8 +33,7 @@ FILTER_PARAMS = [
     _p("clarity", "Only answers with this clarity class, or one of the 9 labels as `evasion` takes them (needs "
        "analysis).", example="Clear Non-Reply"),
     _p("evasion", "Only answers with this fine clarity label (needs analysis).",
-       enum=["Explicit", "Implicit", "Dodging", "Deflection", "Partial", "General", "Declining to answer",
-             "Claims ignorance", "Clarification"]),
+       enum=list(FINE_LABELS)),
     _p("lang", "Only briefings in this language (en, zh; English, Chinese).", example="en"),
 ]
 

@@ -23,7 +23,9 @@ import pandas as pd
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..analysis.stats import period_range
 from ..errors import QueryError
+from ..model import CLARITY_LABELS
 from .app import JSON, TooLarge, Web, redirect, url_for_params
 
 #: URL parameter -> facade keyword, for the filters every listing takes.
@@ -36,7 +38,6 @@ FILTER_LABELS = {"from": "from", "to": "to", "spokesperson": "spokesperson", "ou
 FACET_LABELS = {"year": "Year", "lang": "Language", "spokesperson": "Spokesperson", "outlet_type": "Outlet type",
                 "outlet": "Outlet", "clarity": "Answer clarity", "country": "Countries mentioned"}
 LANGS = {"en": "English", "zh": "Chinese"}
-CLARITY = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 SORTS = ("relevance", "date", "date_asc")
 MAX_PER_PAGE = 100
 KWIC_PER_PAGE = 100
@@ -320,7 +321,7 @@ def search_view(data: dict[str, Any]) -> dict[str, Any]:
     sorts = {s: url_for_params("/search", params, sort=s, page=None) for s in SORTS}
     return {"facets": facets, "chips": chips, "first": first, "last": last, "pager": pager, "nav": nav, "kwic": kwic,
             "views": views, "sorts": sorts, "json_link": url_for_params("/search.json", params),
-            "clarity_values": CLARITY, "langs": LANGS, "examples": EXAMPLES}
+            "clarity_values": CLARITY_LABELS, "langs": LANGS, "examples": EXAMPLES}
 
 
 # ---- briefing reader ----------------------------------------------------------------------------------------
@@ -369,7 +370,7 @@ def briefing_view(data: dict[str, Any]) -> dict[str, Any]:
             for code in {*b["notes"]["countries_question"], *b["notes"]["countries_answer"]}:
                 countries[code] = countries.get(code, 0) + 1
     top = sorted(countries.items(), key=lambda kv: -kv[1])[:12]
-    return {"blocks": blocks, "clarity_counts": clarity_counts, "clarity_order": CLARITY,
+    return {"blocks": blocks, "clarity_counts": clarity_counts, "clarity_order": CLARITY_LABELS,
             "countries": [{"code": c, "name": place_name(c), "count": k} for c, k in top], "langs": LANGS}
 
 
@@ -462,36 +463,6 @@ async def trends(request: Request, web: Web) -> dict[str, Any]:
                                   "counted": counted})
     out["periods"] = period_range(sorted(periods), by)
     return out
-
-
-def period_range(periods: list[str], by: str) -> list[str]:
-    """Every period from the first to the last, so that a stretch without briefings shows as a gap on the chart
-    instead of being squeezed out of the time axis."""
-    if not periods:
-        return []
-
-    def parse(p: str) -> tuple[int, int]:
-        m = re.fullmatch(r"(\d{4})(?:-?Q?(\d{1,2}))?", p)
-        if not m:
-            raise ValueError(p)
-        return int(m.group(1)), int(m.group(2) or 1)
-
-    try:
-        (y0, k0), (y1, k1) = parse(periods[0]), parse(periods[-1])
-    except ValueError:  # a period format this page does not know: keep what the facade gave
-        return periods
-    per_year = {"month": 12, "quarter": 4, "year": 1}.get(by)
-    if per_year is None:
-        return periods
-    fmt = {"month": "{y:04d}-{k:02d}", "quarter": "{y:04d}Q{k}", "year": "{y:04d}"}[by]
-    out = []
-    y, k = y0, k0
-    while (y, k) <= (y1, k1) and len(out) < 5000:
-        out.append(fmt.format(y=y, k=k))
-        k += 1
-        if k > per_year:
-            y, k = y + 1, 1
-    return out if set(periods) <= set(out) else periods
 
 
 def _trend_frames(web: Web, specs: list[tuple[str, str]], by: str, per: str | None, exact: bool,
