@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import httpx
@@ -141,11 +142,24 @@ def test_search_hits_link_to_their_place_and_contain_the_phrase(client):
     for h in data["hits"]:
         assert "shared future" in (h["question"] + " " + h["answer"]).lower()
         assert h["link"] == f"/briefings/{h['briefing_id']}#e{h['n']}"
-        assert "<mark>" in h["question_highlighted"] + h["answer_highlighted"]
+        # the JSON carries text and the spans of the matches, no markup
+        marked = [h[f][s:e] for f in ("question", "answer") for s, e in h[f"{f}_spans"]]
+        assert marked and all(re.sub(r"\s+", " ", m).lower() == "shared future" for m in marked)
+        assert "<mark>" not in h["question"] + h["answer"]
     html = client.get("/search", params={"q": '"shared future"'}).text
     assert f'{data["total"]:,}</strong> exchanges match' in html
     assert html.count('class="hit"') == 20
     assert f'href="{data["hits"][0]["link"]}"' in html
+    # the page marks exactly those spans, on escaped text
+    for h, block in zip(data["hits"], _hit_blocks(html), strict=False):
+        question = re.search(r'<p class="hit-q"><span class="qa">Q</span> (.*?)</p>', block, re.S).group(1)
+        assert [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", question, re.S)] == [
+            h["question"][s:e] for s, e in h["question_spans"]]
+        answer = re.search(r'<div class="answer-text">(.*?)</div>', block, re.S).group(1)
+        assert [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", answer, re.S)] == [
+            h["answer"][s:e] for s, e in h["answer_spans"]]
+        plain = answer.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in plain and ">" not in plain and unescape(plain) == h["answer"]
 
 
 def test_paging_and_sorting(client):
