@@ -45,7 +45,7 @@ def serve_command(db: str, host: str, port: int, admin_token: str | None, admin_
     podium serve --admin-token-file ~/.podium-token
     podium serve --workers 2                    # two processes (one per core)
     """
-    import uvicorn  # the server only when serving: `podium --help` must not pay for it
+    import uvicorn  # 0.09-0.15 s to import (-X importtime, this machine): only `serve` pays it, not `podium --help`
 
     if admin_token_file is not None:
         if admin_token is not None:

@@ -47,6 +47,7 @@ from .pages import (
     formulations,
     formulations_view,
     home,
+    home_view,
     outlets,
     outlets_view,
     search,
@@ -234,7 +235,7 @@ def create_app(db_path: str | Path, admin_token: str | None = None, *, query_tim
         return PlainTextResponse("User-agent: *\nDisallow: /search\nDisallow: /trends\n")
 
     routes: list[Any] = [
-        *page_routes("/", home, "home.html", json_path="/index.json"),
+        *page_routes("/", home, "home.html", view=home_view, json_path="/index.json"),
         *page_routes("/search", search, "search.html", view=search_view),
         *page_routes("/briefings/{briefing_id}", briefing, "briefing.html", view=briefing_view),
         *page_routes("/events/{event_id}", event, "event.html", view=event_view),

@@ -167,6 +167,22 @@ async def home(request: Request, web: Web) -> dict[str, Any]:
     return await web.cached("home", data)
 
 
+#: Rows the home page lists of its longest table (the outlets asking most).
+HOME_OUTLETS = 15
+
+
+def home_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The home page's count tables: label, link to the search it counts, number."""
+    s = data["stats"]
+    outlets = list((s.get("by_outlet") or {}).items())[:HOME_OUTLETS]
+    return {"outlet_rows": [{"label": k, "link": url_for_params("/search", {"outlet": k}), "n": n}
+                            for k, n in outlets],
+            "outlet_type_rows": [{"label": k, "link": url_for_params("/search", {"outlet_type": k}), "n": n}
+                                 for k, n in (s.get("by_outlet_type") or {}).items()],
+            "year_rows": [{"label": y, "link": url_for_params("/search", {"from": f"{y}-01-01", "to": f"{y}-12-31"}),
+                           "n": n} for y, n in (s.get("by_year") or {}).items()]}
+
+
 # ---- search -------------------------------------------------------------------------------------------------
 
 async def search(request: Request, web: Web) -> dict[str, Any]:
