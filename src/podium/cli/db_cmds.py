@@ -6,6 +6,8 @@ group turns into a one-line message and exit status 1.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sys
@@ -227,9 +229,6 @@ def _kwic_table(lines: list[dict[str, Any]], fmt: str) -> str:
         return json.dumps(lines, ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
         return "".join(json.dumps(ln, ensure_ascii=False) + "\n" for ln in lines)
-    import csv
-    import io
-
     buf = io.StringIO()
     cols = ["exchange_id", "briefing_id", "date", "lang", "field", "left", "keyword", "right"]
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")

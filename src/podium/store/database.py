@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import tantivy
+
 from ..errors import QueryError, StoreError
 from ..model import Concordance, KwicLine, SearchHit, SearchResult, Snippet, excerpt
 from . import query as q
@@ -205,8 +207,6 @@ class Database:
         return self._canon[column].get(value.casefold(), value)
 
     def _filter_queries(self, filters: dict[str, Any]) -> list[Any]:
-        import tantivy
-
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
@@ -233,9 +233,7 @@ class Database:
         return out
 
     def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
-        """(tantivy query with filters, highlight patterns)."""
-        import tantivy
-
+        """(tantivy query with filters, the patterns whose matches the spans mark)."""
         tree = q.parse(query)
         tq = q.to_tantivy(tree, self.index.schema, exact=exact)
         fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})

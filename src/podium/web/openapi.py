@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 
@@ -75,8 +76,6 @@ TREND_PARAMS = [
 
 def openapi(*, admin: bool = False) -> dict[str, Any]:
     """The description; write endpoints are marked as needing the admin bearer token."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         v = version("podium")
     except PackageNotFoundError:
