@@ -203,6 +203,23 @@ def test_spans_are_offsets_into_the_text_as_stored(pod):
         assert list(hit.question_spans) == sorted(hit.question_spans)
 
 
+@pytest.mark.parametrize("query", ['"shared future"', "美方", "Huawei OR 华为"])
+def test_snippet_is_a_stretch_around_the_first_match_and_its_pieces_mark_the_spans(pod, query):
+    hits = _hits(pod, query)
+    assert len(hits) > 20
+    for h in hits:
+        sn = h.snippet
+        assert sn.field == ("answer" if h.answer_spans and not h.question_spans else "question")
+        text, spans = h.text(sn.field), h.spans(sn.field)
+        assert spans and sn.start <= spans[0][0] < sn.end <= len(text)
+        pieces = h.snippet_pieces()
+        inner = pieces[1 if sn.start else 0:len(pieces) - (sn.end < len(text))]
+        assert [p for p in pieces if p not in inner] == [("…", False)] * (bool(sn.start) + (sn.end < len(text)))
+        assert "".join(t for t, _ in inner) == text[sn.start:sn.end]
+        assert [t for t, match in inner if match] == [text[max(s, sn.start):min(e, sn.end)] for s, e in spans
+                                                       if s < sn.end and e > sn.start]
+
+
 def test_kwic_window_and_sentence(pod, parsed):
     lines = pod.kwic('"shared future"', window=5, limit=10_000)
     rx = _regex(["shared", "future"])
