@@ -7,6 +7,10 @@ import asyncio
 import csv
 import io
 import re
+import socket
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
@@ -419,6 +423,36 @@ def test_transcript_markup_is_shown_as_text(xss_db):
     # a query carrying markup is echoed escaped too
     r = c.get("/search", params={"q": '"<script>alert(3)</script>"'})
     assert "<script>alert(3)" not in r.text
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_builds_the_app_in_each_worker_from_its_factory(mfa_db, workers):
+    """`podium serve` imports nothing of the web package: uvicorn builds the application by its factory's name in
+    every worker process, from the environment the command sets (the names ``app_from_env`` reads)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "podium", "serve", "--db", str(mfa_db), "--port", str(port),
+                             "--workers", str(workers), "--log-level", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        answer = None
+        for _ in range(600):  # until the workers have started (or the command has ended)
+            if proc.poll() is not None:
+                break
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/search.json", params={"q": '"shared future"'})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None, proc.communicate()[1] if proc.poll() is not None else "no answer"
+        assert answer.status_code == 200
+        with Podium(mfa_db, create=False) as pod:
+            assert answer.json()["total"] == pod.search('"shared future"').total > 0
+    finally:
+        proc.terminate()
+        stderr = proc.communicate(timeout=60)[1]
+    assert f"({'read-only' + (f', {workers} processes' if workers > 1 else '')})" in stderr
 
 
 def test_writes_need_the_admin_token(tmp_path, mfa_db):
