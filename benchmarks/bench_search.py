@@ -6,7 +6,7 @@ grouped into synthetic briefings of 10 with real dates, written to a podium data
 words. Every query runs once to warm up, then once timed, through
 
   podium    Database.search(query, limit=10): parse, BM25 top 10 with total count, rows from SQLite,
-            HTML-escaped highlighted question/answer/snippet
+            the spans of the matches in question and answer, the snippet's bounds
   tantivy   a bare tantivy index (default tokenizer, one text field) of the same question+answer text:
             index.parse_query + searcher.search(limit=10), count included
   fts5      (with --fts5) a bare SQLite FTS5 table of the same text, ORDER BY bm25 LIMIT 10

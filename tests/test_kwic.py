@@ -88,7 +88,7 @@ def test_cli_csv_and_jsonl_read_back(mfa_db, pod, tmp_path):
     out = tmp_path / "k.jsonl"
     r = _cli("kwic", '"one China"', "--db", mfa_db, "--sentence", "--limit", 40, "--format", "jsonl", "-o", out)
     assert f"written to {out}" in r.stderr
-    assert [json.loads(x) for x in out.read_text("utf-8").splitlines()] == want
+    assert [json.loads(x) for x in out.read_text("utf-8").splitlines()] == [w.to_dict() for w in want]
 
 
 def test_web_pages_through_the_lines(mfa_db, pod):

@@ -1,10 +1,11 @@
 """Full-text search over the whole shared MFA corpus: exact phrases are exact, Chinese words are found,
-the query language and filters behave, highlights are escaped, and kwic finds what search finds."""
+the query language and filters behave, hits carry the spans of their matches (no markup), and kwic finds what
+search finds."""
 
 from __future__ import annotations
 
-import html
 import re
+import unicodedata
 
 import pytest
 
@@ -51,10 +52,15 @@ def _regex_matches(parsed, words: list[str]) -> set[tuple[str, int]]:
     return {k for k, (q, a, _) in parsed.items() if rx.search(q) or rx.search(a)}
 
 
-def _hits(pod, query, **kw) -> list[dict]:
+def _hits(pod, query, **kw) -> list:
     res = pod.search(query, limit=100_000, **kw)
-    assert res["total"] == len(res["hits"])
-    return res["hits"]
+    assert res.total == len(res.hits)
+    return res.hits
+
+
+def _marked(hit) -> list[str]:
+    """The text of every match a hit's spans mark, question then answer (a SearchHit or its JSON)."""
+    return [hit[field][s:e] for field in ("question", "answer") for s, e in hit[f"{field}_spans"]]
 
 
 @pytest.mark.parametrize("phrase", ["shared future", "one China", "internal affairs", "South China Sea"])
@@ -64,9 +70,8 @@ def test_phrase_search_returns_exactly_the_exchanges_containing_the_phrase(pod, 
     got = {(h["url"], h["n"]) for h in hits}
     assert len(expected) > 20
     assert got == expected
-    for h in hits:  # every hit shows the phrase highlighted, in question or answer
-        marked = re.findall(r"<mark>(.*?)</mark>", h["question_highlighted"] + h["answer_highlighted"], re.S)
-        assert any(re.sub(r"[\W_]+", " ", html.unescape(m)).lower() == phrase.lower() for m in marked)
+    for h in hits:  # every hit marks the phrase, in question or answer
+        assert any(re.sub(r"[\W_]+", " ", m).lower() == phrase.lower() for m in _marked(h))
 
 
 def test_exact_phrase_never_matches_stems(pod, parsed):
@@ -94,7 +99,7 @@ def test_chinese_two_character_words_are_found_exactly(pod, parsed, word):
     hits = _hits(pod, word)
     assert len(expected) > 50
     assert {(h["url"], h["n"]) for h in hits} == expected
-    assert all(f"<mark>{word}</mark>" in h["question_highlighted"] + h["answer_highlighted"] for h in hits)
+    assert all(word in _marked(h) for h in hits)
 
 
 def test_boolean_operators_prefix_and_grouping(pod, parsed):
@@ -157,7 +162,7 @@ def test_star_alone_browses_every_exchange_by_filters(pod):
     assert res["total"] == len(df) > 0
     assert sum(res["facets"]["year"].values()) == len(df) and set(res["facets"]["year"]) == {"2019"}
     assert res["hits"][0]["date"] == df["date"].max()
-    assert "<mark>" not in res["hits"][0]["question_highlighted"]
+    assert _marked(res.hits[0]) == []
 
 
 def test_sort_by_date_and_paging(pod):
@@ -181,15 +186,38 @@ def test_facets_count_the_hits(pod):
         by_year[h["date"][:4]] = by_year.get(h["date"][:4], 0) + 1
     assert res["facets"]["year"] == by_year
     assert res["facets"]["outlet"]["AFP"] == sum(1 for h in res["hits"] if h["outlet"] == "AFP")
-    assert "facets" not in pod.search('"trade war"')
+    assert pod.search('"trade war"').facets is None
 
 
-def test_highlights_are_html_escaped(pod):
-    hit = next(h for h in _hits(pod, '"Taiwan"') if any(c in h["answer"] for c in "&<>\"'"))
-    for field in ("question", "answer"):
-        no_marks = hit[f"{field}_highlighted"].replace("<mark>", "").replace("</mark>", "")
-        assert "<" not in no_marks and ">" not in no_marks
-        assert html.unescape(no_marks) == hit[field]
+def test_spans_are_offsets_into_the_text_as_stored(pod):
+    """The facade returns no markup: the text as stored (in NFC) and where the matches are in it."""
+    hits = [h for h in _hits(pod, '"Taiwan"') if any(c in h.answer for c in "&<>\"'")]
+    assert hits
+    for hit in hits[:20]:
+        stored = pod.exchange(hit.exchange_id)
+        for field in ("question", "answer"):
+            assert hit[field] == unicodedata.normalize("NFC", stored[field])
+        assert _marked(hit) and all(m.lower() == "taiwan" for m in _marked(hit))
+        spans = hit.question_spans + hit.answer_spans
+        assert all(0 <= s < e for s, e in spans)
+        assert list(hit.question_spans) == sorted(hit.question_spans)
+
+
+@pytest.mark.parametrize("query", ['"shared future"', "美方", "Huawei OR 华为"])
+def test_snippet_is_a_stretch_around_the_first_match_and_its_pieces_mark_the_spans(pod, query):
+    hits = _hits(pod, query)
+    assert len(hits) > 20
+    for h in hits:
+        sn = h.snippet
+        assert sn.field == ("answer" if h.answer_spans and not h.question_spans else "question")
+        text, spans = h.text(sn.field), h.spans(sn.field)
+        assert spans and sn.start <= spans[0][0] < sn.end <= len(text)
+        pieces = h.snippet_pieces()
+        inner = pieces[1 if sn.start else 0:len(pieces) - (sn.end < len(text))]
+        assert [p for p in pieces if p not in inner] == [("…", False)] * (bool(sn.start) + (sn.end < len(text)))
+        assert "".join(t for t, _ in inner) == text[sn.start:sn.end]
+        assert [t for t, match in inner if match] == [text[max(s, sn.start):min(e, sn.end)] for s, e in spans
+                                                       if s < sn.end and e > sn.start]
 
 
 def test_kwic_window_and_sentence(pod, parsed):
@@ -236,7 +264,8 @@ def test_cli_search_json_returns_exactly_the_exchanges_containing_the_phrase(mfa
     res = json.loads(result.output)
     assert res["total"] == len(res["hits"]) == len(_regex_matches(parsed, phrase.split()))
     assert {(h["url"], h["n"]) for h in res["hits"]} == _regex_matches(parsed, phrase.split())
-    assert all("<mark>" in h["question_highlighted"] + h["answer_highlighted"] for h in res["hits"])
+    for h in res["hits"]:  # the JSON carries text and spans, no markup
+        assert any(re.sub(r"[\W_]+", " ", m).lower() == phrase.lower() for m in _marked(h))
 
 
 # ---- analysis on hits ---------------------------------------------------------------------------------------
@@ -261,7 +290,7 @@ def test_hits_carry_the_clarity_and_countries_that_the_exchange_has(seed_pod):
         assert h["clarity_fine"] == (clarity["value"]["fine"] if clarity else None)
         assert h["clarity_evidence"] == (clarity["evidence"] if clarity else None)
         value = (anns.get("countries") or {}).get("value") or {}
-        assert h["countries"] == sorted({*value.get("question", []), *value.get("answer", [])})
+        assert h["countries"] == tuple(sorted({*value.get("question", []), *value.get("answer", [])}))
         labelled += clarity is not None
     assert labelled == len(res["hits"])  # analyse=True labels every exchange
     assert {h["clarity"] for h in res["hits"]} <= {"Clear Reply", "Ambivalent", "Clear Non-Reply"}
@@ -296,7 +325,7 @@ def test_hits_of_an_unanalysed_database_have_empty_annotations(pod):
     hits = pod.search("Taiwan", limit=5)["hits"]
     assert hits
     for h in hits:
-        assert (h["clarity"], h["clarity_fine"], h["clarity_evidence"], h["countries"]) == (None, None, None, [])
+        assert (h["clarity"], h["clarity_fine"], h["clarity_evidence"], h["countries"]) == (None, None, None, ())
 
 
 @pytest.mark.parametrize("exact", [False, True])
@@ -332,5 +361,5 @@ def test_one_letter_words_are_highlighted_and_the_search_ends(pod, parsed, word)
     letter = word.strip("()").lower()
     assert res["total"] > 0
     for hit in res["hits"]:
-        marked = re.findall(r"<mark>(.*?)</mark>", hit["question_highlighted"] + hit["answer_highlighted"])
+        marked = _marked(hit)
         assert marked and all(m.lower() == letter for m in marked)

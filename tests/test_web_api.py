@@ -7,7 +7,12 @@ import asyncio
 import csv
 import io
 import re
+import socket
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import httpx
@@ -141,11 +146,24 @@ def test_search_hits_link_to_their_place_and_contain_the_phrase(client):
     for h in data["hits"]:
         assert "shared future" in (h["question"] + " " + h["answer"]).lower()
         assert h["link"] == f"/briefings/{h['briefing_id']}#e{h['n']}"
-        assert "<mark>" in h["question_highlighted"] + h["answer_highlighted"]
+        # the JSON carries text and the spans of the matches, no markup
+        marked = [h[f][s:e] for f in ("question", "answer") for s, e in h[f"{f}_spans"]]
+        assert marked and all(re.sub(r"\s+", " ", m).lower() == "shared future" for m in marked)
+        assert "<mark>" not in h["question"] + h["answer"]
     html = client.get("/search", params={"q": '"shared future"'}).text
     assert f'{data["total"]:,}</strong> exchanges match' in html
     assert html.count('class="hit"') == 20
     assert f'href="{data["hits"][0]["link"]}"' in html
+    # the page marks exactly those spans, on escaped text
+    for h, block in zip(data["hits"], _hit_blocks(html), strict=False):
+        question = re.search(r'<p class="hit-q"><span class="qa">Q</span> (.*?)</p>', block, re.S).group(1)
+        assert [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", question, re.S)] == [
+            h["question"][s:e] for s, e in h["question_spans"]]
+        answer = re.search(r'<div class="answer-text">(.*?)</div>', block, re.S).group(1)
+        assert [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", answer, re.S)] == [
+            h["answer"][s:e] for s, e in h["answer_spans"]]
+        plain = answer.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in plain and ">" not in plain and unescape(plain) == h["answer"]
 
 
 def test_paging_and_sorting(client):
@@ -405,6 +423,36 @@ def test_transcript_markup_is_shown_as_text(xss_db):
     # a query carrying markup is echoed escaped too
     r = c.get("/search", params={"q": '"<script>alert(3)</script>"'})
     assert "<script>alert(3)" not in r.text
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_builds_the_app_in_each_worker_from_its_factory(mfa_db, workers):
+    """`podium serve` imports nothing of the web package: uvicorn builds the application by its factory's name in
+    every worker process, from the environment the command sets (the names ``app_from_env`` reads)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "podium", "serve", "--db", str(mfa_db), "--port", str(port),
+                             "--workers", str(workers), "--log-level", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        answer = None
+        for _ in range(600):  # until the workers have started (or the command has ended)
+            if proc.poll() is not None:
+                break
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/search.json", params={"q": '"shared future"'})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None, proc.communicate()[1] if proc.poll() is not None else "no answer"
+        assert answer.status_code == 200
+        with Podium(mfa_db, create=False) as pod:
+            assert answer.json()["total"] == pod.search('"shared future"').total > 0
+    finally:
+        proc.terminate()
+        stderr = proc.communicate(timeout=60)[1]
+    assert f"({'read-only' + (f', {workers} processes' if workers > 1 else '')})" in stderr
 
 
 def test_writes_need_the_admin_token(tmp_path, mfa_db):

@@ -19,13 +19,25 @@ import difflib
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .analysis import countries
 from .analysis.events import COUNTED_KINDS
 from .errors import NotFound, QueryError
-from .model import CLARITY_LABELS, FINE_LABELS, AnalyseResult, CorpusStats, EventCounts, FetchSummary, IngestReport
+from .model import (
+    CLARITY_LABELS,
+    FINE_LABELS,
+    AnalyseResult,
+    Concordance,
+    CorpusStats,
+    EventCounts,
+    FetchSummary,
+    IngestReport,
+    KwicLine,
+    SearchResult,
+)
 from .parse import spokespersons
 from .parse.outlets import lookup as lookup_outlet
 
@@ -195,53 +207,52 @@ class Podium:
                date_to: str | None = None, spokesperson: str | None = None, outlet: str | None = None,
                outlet_type: str | None = None, lang: str | None = None, country: str | None = None,
                clarity: str | None = None, evasion: str | None = None, sort: str = "relevance", limit: int = 20,
-               offset: int = 0, facets: bool = False) -> dict[str, Any]:
-        """Full-text search over exchanges.
+               offset: int = 0, facets: bool = False) -> SearchResult:
+        """Full-text search over exchanges: a SearchResult (``podium.model``) with ``total``, ``hits`` and, with
+        facets=True, ``facets`` {"spokesperson": {name: count}, "outlet", "outlet_type", "lang", "year",
+        "clarity", "country"}.
 
-        Returns {"query", "total", "hits": [{"exchange_id", "briefing_id", "n", "date", "lang", "title",
-        "spokesperson", "asker", "outlet", "outlet_type", "follow_up", "question", "answer",
-        "question_highlighted", "answer_highlighted", "snippet", "score", "source", "url", "clarity",
-        "clarity_fine", "clarity_evidence", "countries"}],
-        "facets": {"spokesperson": {name: count}, "outlet": {...}, "outlet_type": {...}, "lang": {...},
-        "year": {...}, "clarity": {...}, "country": {...}}} (facets only with facets=True). ``clarity`` takes a
-        class or one of the 9 fine labels, ``evasion`` a fine label (``_filters`` lists the accepted forms).
-        Each hit's analysis:
-        "clarity" is "Clear Reply", "Ambivalent" or "Clear Non-Reply", "clarity_fine" the finer label (e.g.
-        "Declining to answer") and "clarity_evidence" the answer text it rests on (all three None before the
-        clarity pass has run); "countries" the ISO3 codes mentioned in question or answer, sorted ([] when none or
-        not analysed). Highlights wrap matches in <mark>...</mark> on HTML-escaped text. sort: "relevance" (BM25),
-        "date" (newest first) or "date_asc". Unquoted words match inflections (stemmed) unless exact=True;
-        "quoted phrases" never do. The query "*" alone matches every exchange (browse by filters, with facets
-        and paging from the index).
+        Each SearchHit carries the exchange's fields (exchange_id, briefing_id, n, date, lang, title,
+        spokesperson, asker, outlet, outlet_type, follow_up, source, url), its question and answer text, and
+        ``question_spans``/``answer_spans``: (start, end) character offsets of the matches in that text (no
+        markup: mark them your way, e.g. ``hit.pieces("answer")`` gives (text, is match) pairs); ``snippet``
+        says which stretch of which field a one-line listing shows; ``score`` is BM25 (None when sorted by
+        date). Its analysis: "clarity" is "Clear Reply", "Ambivalent" or "Clear Non-Reply", "clarity_fine" the
+        finer label (e.g. "Declining to answer") and "clarity_evidence" the answer text it rests on (all three
+        None before the clarity pass has run); "countries" the ISO3 codes mentioned in question or answer,
+        sorted (() when none or not analysed). ``clarity`` takes a class or one of the 9 fine labels,
+        ``evasion`` a fine label (``_filters`` lists the accepted forms). sort: "relevance" (BM25), "date"
+        (newest first) or "date_asc". Unquoted words match inflections (stemmed) unless exact=True; "quoted
+        phrases" never do. The query "*" alone matches every exchange (browse by filters, with facets and paging
+        from the index). Hits and results also read as mappings (``hit["date"]``); ``to_dict()`` gives JSON.
         """
         filters = self._filters({"date_from": date_from, "date_to": date_to, "spokesperson": spokesperson,
                                  "outlet": outlet, "outlet_type": outlet_type, "lang": lang, "country": country,
                                  "clarity": clarity, "evasion": evasion})
         out = self._db.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **filters)
-        for hit in out["hits"]:
-            hit["spokesperson_id"] = hit.get("spokesperson_id")
-        if facets and "spokesperson" in out.get("facets", {}):
+        if out.facets and "spokesperson" in out.facets:
             # one row per person: the index holds the person key (registry id)
             merged: dict[str, int] = {}
-            for key, n in out["facets"]["spokesperson"].items():
+            for key, n in out.facets["spokesperson"].items():
                 name = self._person_name(key) or key
                 merged[name] = merged.get(name, 0) + n
-            out["facets"]["spokesperson"] = dict(sorted(merged.items(), key=lambda kv: -kv[1]))
+            out = replace(out, facets={**out.facets,
+                                       "spokesperson": dict(sorted(merged.items(), key=lambda kv: -kv[1]))})
         return out
 
     def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, offset: int = 0,
-             exact: bool = False, **filters: Any) -> list[dict[str, Any]]:
-        """Keyword-in-context lines, oldest first: [{"exchange_id", "briefing_id", "date", "lang", "field"
-        ("question"|"answer"), "left", "keyword", "right"}]; window = words each side, or the whole sentence with
+             exact: bool = False, **filters: Any) -> list[KwicLine]:
+        """Keyword-in-context lines, oldest first: KwicLine (exchange_id, briefing_id, date, lang, field
+        ("question"|"answer"), left, keyword, right); window = words each side, or the whole sentence with
         sentence=True. ``left + keyword + right`` is the original text. ``concordance`` says how many there are."""
-        return self.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
-                                **filters)["lines"]
+        return list(self.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset,
+                                     exact=exact, **filters).lines)
 
     def concordance(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100,
-                    offset: int = 0, exact: bool = False, **filters: Any) -> dict[str, Any]:
-        """One page of keyword-in-context lines and the size of the whole: {"lines" (as ``kwic``), "offset",
-        "total_lines" (None when too many exchanges match to count them all; "lines_counted" is then a lower
-        bound), "lines_counted", "total_exchanges" (exchanges matching)}."""
+                    offset: int = 0, exact: bool = False, **filters: Any) -> Concordance:
+        """One page of keyword-in-context lines and the size of the whole: a Concordance with ``lines`` (as
+        ``kwic``), ``offset``, ``total_lines`` (None when too many exchanges match to count them all;
+        ``lines_counted`` is then a lower bound), ``lines_counted``, ``total_exchanges`` (exchanges matching)."""
         return self._db.kwic(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
                              **self._filters(filters))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 #: Roles a turn can have.
@@ -219,6 +220,190 @@ class ExchangeLink:
     method: str = ""
 
 
+# ---- search results: text and the character spans of its matches (no markup: each surface renders them) ----
+
+#: (start, end) character offsets of one match in the text it was found in (``text[start:end]`` is the match).
+Span = tuple[int, int]
+
+
+def excerpt(text: str, spans: Sequence[Span], *, width: int = 240, before: int | None = None) -> tuple[int, int]:
+    """(start, end) of about ``width`` characters of ``text`` around its first match, starting ``before``
+    characters ahead of it (default a third of the width) and cut at spaces where one is near; the text's start
+    when nothing matched."""
+    if not spans:
+        return 0, min(len(text), width)
+    start = max(0, spans[0][0] - (width // 3 if before is None else before))
+    if start:
+        sp = text.rfind(" ", 0, start)
+        start = sp + 1 if sp >= 0 and start - sp < 30 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        sp = text.find(" ", end)
+        end = sp if 0 <= sp - end < 30 else end
+    return start, end
+
+
+def pieces(text: str, spans: Sequence[Span], start: int = 0, end: int | None = None) -> list[tuple[str, bool]]:
+    """``text[start:end]`` cut into (piece, is a match) in order, for a renderer to mark the matches its way
+    (``spans`` in order; those reaching past the cut are clipped to it). A cut inside the text is shown by an
+    ellipsis piece ("…") at that end."""
+    end = len(text) if end is None else end
+    out: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        if s > pos:
+            out.append((text[pos:s], False))
+        out.append((text[s:e], True))
+        pos = e
+    if end > pos:
+        out.append((text[pos:end], False))
+    if end < len(text):
+        out.append(("…", False))
+    return out
+
+
+class _Fields:
+    """Results read as attributes (``hit.date``, ``s.briefings``) or, as from the dicts they used to be, by name
+    (``hit["date"]``, ``s.get("events")``, ``dict(line)``); a name that is not a field is looked up in
+    ``to_dict()`` (the JSON-ready mapping, which a result may flatten or extend)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    def keys(self) -> list[str]:
+        return list(self.to_dict())
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(self.to_dict().items())
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            return getattr(self, name)
+        d = self.to_dict()
+        if name not in d:
+            raise KeyError(name)
+        return d[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise KeyError(name)
+        setattr(self, name, value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.__dataclass_fields__ or name in self.to_dict()  # type: ignore[attr-defined]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet(_Fields):
+    """Where a hit's short excerpt lies: ``field`` ("question" or "answer")'s text from ``start`` to ``end``."""
+
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit(_Fields):
+    """One exchange a search found: where it stands, its question and answer text (NFC) with the spans of the
+    query's matches in each, a snippet, its relevance score (None when sorted by date) and what analysis says of
+    it (None and () before analysis)."""
+
+    exchange_id: int
+    briefing_id: int
+    event_id: int | None
+    n: int
+    date: str  # YYYY-MM-DD
+    lang: str | None
+    title: str | None
+    series: str | None
+    spokesperson: str | None
+    #: the registry key of the spokesperson (one person in both languages), None when not in the registry
+    spokesperson_id: str | None
+    asker: str | None
+    outlet: str | None
+    outlet_type: str | None
+    follow_up: bool
+    question: str
+    answer: str
+    source: str | None
+    url: str | None
+    question_spans: tuple[Span, ...] = ()
+    answer_spans: tuple[Span, ...] = ()
+    #: the excerpt a one-line listing shows: around the first match (in the question, unless only the answer
+    #: matches), or the question's start when nothing is marked (a search for "*")
+    snippet: Snippet = Snippet("question", 0, 0)
+    score: float | None = None
+    clarity: str | None = None
+    clarity_fine: str | None = None
+    clarity_evidence: str | None = None
+    countries: tuple[str, ...] = ()  # ISO3 codes named in question or answer, sorted
+
+    def text(self, field: str) -> str:
+        """The question's or the answer's text."""
+        return self.question if field == "question" else self.answer
+
+    def spans(self, field: str) -> tuple[Span, ...]:
+        return self.question_spans if field == "question" else self.answer_spans
+
+    def pieces(self, field: str, start: int = 0, end: int | None = None) -> list[tuple[str, bool]]:
+        """The field's text (from ``start`` to ``end``, "…" where cut) as (piece, is a match) pairs."""
+        return pieces(self.text(field), self.spans(field), start, end)
+
+    def snippet_pieces(self) -> list[tuple[str, bool]]:
+        """The snippet as (piece, is a match) pairs."""
+        return self.pieces(self.snippet.field, self.snippet.start, self.snippet.end)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(_Fields):
+    """One page of hits, how many exchanges match in all, and (when asked for) the facet counts of all of them:
+    {field: {value: exchanges}} over spokesperson, outlet, outlet_type, lang, year, clarity, country."""
+
+    query: str
+    total: int
+    hits: tuple[SearchHit, ...]
+    facets: dict[str, dict[str, int]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KwicLine(_Fields):
+    """One match in context: ``left + keyword + right`` is the text as printed (runs of white space as one
+    space); ``field`` is "question" or "answer"."""
+
+    exchange_id: int
+    briefing_id: int
+    date: str
+    lang: str | None
+    field: str
+    left: str
+    keyword: str
+    right: str
+
+
+@dataclass(frozen=True, slots=True)
+class Concordance(_Fields):
+    """One page of keyword-in-context lines (oldest first, from line ``offset``) and the size of the whole:
+    ``total_lines`` is None when more exchanges match than are read to count (``lines_counted`` is then a lower
+    bound); ``total_exchanges`` is how many exchanges match."""
+
+    lines: tuple[KwicLine, ...]
+    offset: int
+    total_lines: int | None
+    lines_counted: int
+    total_exchanges: int
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     """What happened to one input during ingest."""
@@ -275,39 +460,6 @@ class PageHints:
     evidence: str = ""
 
 # ---- what the facade's commands return (pipeline and api build them) ---------------------------------------------
-
-
-class _Fields:
-    """Fields read as attributes (``s.briefings``) or, as from the dicts these results used to be, by name
-    (``s["briefings"]``, ``s.get("events")``); ``to_dict()`` gives the JSON-ready mapping."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
-
-    def keys(self) -> list[str]:
-        return list(self.to_dict())
-
-    def items(self) -> list[tuple[str, Any]]:
-        return list(self.to_dict().items())
-
-    def __getitem__(self, name: str) -> Any:
-        d = self.to_dict()
-        if name not in d:
-            raise KeyError(name)
-        return d[name]
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        if name not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
-            raise KeyError(name)
-        setattr(self, name, value)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.to_dict()
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.to_dict().get(name, default)
 
 
 @dataclass(slots=True)

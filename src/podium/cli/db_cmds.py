@@ -6,7 +6,8 @@ group turns into a one-line message and exit status 1.
 
 from __future__ import annotations
 
-import html
+import csv
+import io
 import json
 import re
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from ..api import Podium
-from ..model import CLARITY_LABELS, FINE_LABELS, NO_OUTLET
+from ..model import CLARITY_LABELS, FINE_LABELS, NO_OUTLET, Concordance
 from . import briefing_filter_options, db_option, main
 
 
@@ -44,14 +45,9 @@ def _filters(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: kw.get(k) for k in keys if kw.get(k) not in (None, "")}
 
 
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-
-
-def _terminal(highlighted: str) -> str:
-    """Highlighted HTML as terminal text: matches in bold (click drops the styling when not on a terminal)."""
-    text = _MARK.sub(lambda m: "\x00" + m.group(1) + "\x01", highlighted)
-    text = html.unescape(text)
-    return re.sub("\x00(.*?)\x01", lambda m: click.style(m.group(1), bold=True, fg="yellow"), text, flags=re.S)
+def _terminal(pieces: list[tuple[str, bool]]) -> str:
+    """Text pieces as terminal text: matches in bold yellow (click drops the styling when not on a terminal)."""
+    return "".join(click.style(text, bold=True, fg="yellow") if match else text for text, match in pieces)
 
 
 def _json(obj: Any) -> None:
@@ -138,7 +134,8 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
               help="Hits to show (the total is always counted).")
 @click.option("--offset", default=0, type=click.IntRange(0))
 @click.option("--facets", is_flag=True, help="Also count hits by spokesperson, outlet, year, ...")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (hits carry <mark> highlights).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (hits carry their text and the spans of the matches).")
 def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offset: int, facets: bool,
                    as_json: bool, **kw: Any) -> None:
     """Search question and answer text.
@@ -156,16 +153,15 @@ def search_command(query: str, db: str, exact: bool, sort: str, limit: int, offs
     with Podium(db, create=False) as pod:
         res = pod.search(query, exact=exact, sort=sort, limit=limit, offset=offset, facets=facets, **_filters(kw))
     if as_json:
-        _json(res)
+        _json(res.to_dict())
         return
-    click.echo(f"{res['total']} exchange(s) match {query!r}" +
-               (f"; showing {offset + 1}-{offset + len(res['hits'])}" if res["hits"] else ""))
-    for h in res["hits"]:
-        who = h["outlet"] or h["asker"] or NO_OUTLET
-        click.echo(f"\ne{h['exchange_id']}  {h['date']}  {who} -> {h['spokesperson'] or '?'}   "
-                   f"[b{h['briefing_id']} #{h['n']}]")
-        click.echo("  " + _terminal(h["snippet"]))
-    for field, counts in (res.get("facets") or {}).items():
+    click.echo(f"{res.total} exchange(s) match {query!r}" +
+               (f"; showing {offset + 1}-{offset + len(res.hits)}" if res.hits else ""))
+    for h in res.hits:
+        who = h.outlet or h.asker or NO_OUTLET
+        click.echo(f"\ne{h.exchange_id}  {h.date}  {who} -> {h.spokesperson or '?'}   [b{h.briefing_id} #{h.n}]")
+        click.echo("  " + _terminal(h.snippet_pieces()))
+    for field, counts in (res.facets or {}).items():
         if counts:
             top = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:8])
             click.echo(f"\n{field}: {top}")
@@ -198,9 +194,9 @@ def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, l
     with Podium(db, create=False) as pod:
         res = pod.concordance(term, window=window, sentence=sentence, limit=limit, offset=offset, exact=exact,
                               **_filters(kw))
-    lines = res["lines"]
+    lines = res.lines
     if fmt != "text":
-        text = _kwic_table(lines, fmt)
+        text = _kwic_table([ln.to_dict() for ln in lines], fmt)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
@@ -209,21 +205,21 @@ def kwic_command(term: str, db: str, window: int, sentence: bool, exact: bool, l
     else:
         width = 50
         for ln in lines:
-            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
-            tag = f"{ln['date']} e{ln['exchange_id']} {ln['field'][0].upper()}"
+            kwd = "[" + click.style(ln.keyword, bold=True, fg="yellow") + "]"
+            tag = f"{ln.date} e{ln.exchange_id} {ln.field[0].upper()}"
             if sentence:
-                click.echo(f"{tag}  {ln['left']}{kwd}{ln['right']}")
+                click.echo(f"{tag}  {ln.left}{kwd}{ln.right}")
             else:
-                left = _trim_left(ln["left"], width)
-                click.echo(f"{tag}  {left:>{width}}{kwd}{_trim_right(ln['right'], width)}")
+                left = _trim_left(ln.left, width)
+                click.echo(f"{tag}  {left:>{width}}{kwd}{_trim_right(ln.right, width)}")
     click.echo(_kwic_summary(term, res, len(lines), offset) + (f"; written to {output}" if output and fmt != "text"
                                                                 else ""), err=True)
 
 
-def _kwic_summary(term: str, res: dict[str, Any], shown: int, offset: int) -> str:
-    total = res["total_lines"]
-    of = f"{total:,}" if total is not None else f"at least {res['lines_counted']:,}"
-    where = f"in {res['total_exchanges']:,} exchange(s)"
+def _kwic_summary(term: str, res: Concordance, shown: int, offset: int) -> str:
+    total = res.total_lines
+    of = f"{total:,}" if total is not None else f"at least {res.lines_counted:,}"
+    where = f"in {res.total_exchanges:,} exchange(s)"
     if not shown:
         return f"no lines of {term!r} from line {offset + 1} ({of} line(s) {where})" if offset and total \
             else f"no occurrences of {term!r}"
@@ -237,9 +233,6 @@ def _kwic_table(lines: list[dict[str, Any]], fmt: str) -> str:
         return json.dumps(lines, ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
         return "".join(json.dumps(ln, ensure_ascii=False) + "\n" for ln in lines)
-    import csv
-    import io
-
     buf = io.StringIO()
     cols = ["exchange_id", "briefing_id", "date", "lang", "field", "left", "keyword", "right"]
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
@@ -474,19 +467,19 @@ def demo_command(db: str, no_analyse: bool) -> None:
         for query in ('"shared future"', "美方 AND 台湾"):
             head(f"$ podium search '{query}' --limit 3 --db {db}")
             res = pod.search(query, limit=3)
-            click.echo(f"{res['total']} exchange(s) match")
-            for h in res["hits"]:
-                click.echo(f"  e{h['exchange_id']}  {h['date']}  {h['outlet'] or h['asker'] or NO_OUTLET} -> "
-                           f"{h['spokesperson'] or '?'}\n    {_terminal(h['snippet'])}")
+            click.echo(f"{res.total} exchange(s) match")
+            for h in res.hits:
+                click.echo(f"  e{h.exchange_id}  {h.date}  {h.outlet or h.asker or NO_OUTLET} -> "
+                           f"{h.spokesperson or '?'}\n    {_terminal(h.snippet_pieces())}")
 
         head(f"$ podium kwic '\"South China Sea\"' --window 6 --db {db}")
         for ln in pod.kwic('"South China Sea"', window=6, limit=6):
-            kwd = "[" + click.style(ln["keyword"], bold=True, fg="yellow") + "]"
-            click.echo(f"  {ln['date']}  {_trim_left(ln['left'], 45):>45}{kwd}{_trim_right(ln['right'], 45)}")
+            kwd = "[" + click.style(ln.keyword, bold=True, fg="yellow") + "]"
+            click.echo(f"  {ln.date}  {_trim_left(ln.left, 45):>45}{kwd}{_trim_right(ln.right, 45)}")
 
         head(f"$ podium kwic tariffs --sentence --limit 2 --db {db}")
         for ln in pod.kwic("tariffs", sentence=True, limit=2):
-            click.echo(f"  {ln['date']}  {ln['left']}[{click.style(ln['keyword'], bold=True)}]{ln['right']}")
+            click.echo(f"  {ln.date}  {ln.left}[{click.style(ln.keyword, bold=True)}]{ln.right}")
 
         try:
             outlets = pod.outlets()

@@ -26,11 +26,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import tantivy
+
 from ..errors import QueryError, StoreError
+from ..model import Concordance, KwicLine, SearchHit, SearchResult, Snippet, excerpt
 from . import query as q
 from .index import INDEX_VERSION, FullTextIndex, IndexBusy
 from .sqlite import FILTERS, Store, check_date
-from .text import find, kwic_lines, mark, normalize, snippet
+from .text import find, kwic_lines, normalize
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +207,6 @@ class Database:
         return self._canon[column].get(value.casefold(), value)
 
     def _filter_queries(self, filters: dict[str, Any]) -> list[Any]:
-        import tantivy
-
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
@@ -232,9 +233,7 @@ class Database:
         return out
 
     def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
-        """(tantivy query with filters, highlight patterns)."""
-        import tantivy
-
+        """(tantivy query with filters, the patterns whose matches the spans mark)."""
         tree = q.parse(query)
         tq = q.to_tantivy(tree, self.index.schema, exact=exact)
         fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})
@@ -244,7 +243,9 @@ class Database:
         return tq, q.patterns(tree, exact=exact)
 
     def search(self, query: str, *, exact: bool = False, sort: str = "relevance", limit: int = 20,
-               offset: int = 0, facets: bool = False, **filters: Any) -> dict[str, Any]:
+               offset: int = 0, facets: bool = False, **filters: Any) -> SearchResult:
+        """One page of hits with the spans of the query's matches in question and answer (no markup: each
+        surface marks them its way), the total, and the facet counts when asked."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -260,21 +261,9 @@ class Database:
             row = rows.get(eid)
             if row is None:  # index ahead of the store: cannot happen after repair; never show a ghost
                 continue
-            row.update(notes.get(eid) or {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
-                                          "countries": []})
-            spans = {}
-            for field in ("question", "answer"):
-                row[field] = text = normalize(row[field])
-                spans[field] = find(text, pats)
-                row[f"{field}_highlighted"] = mark(text, spans[field])
-            field = "answer" if spans["answer"] and not spans["question"] else "question"
-            row["snippet"] = snippet(row[field], pats, spans=spans[field])[0]
-            row["score"] = float(score) if sort == "relevance" else None
-            hits.append(row)
-        out: dict[str, Any] = {"query": query, "total": total, "hits": hits}
-        if facets:
-            out["facets"] = self.index.facets(tq, FACET_FIELDS)
-        return out
+            hits.append(_hit(row, notes.get(eid) or {}, pats, float(score) if sort == "relevance" else None))
+        return SearchResult(query=query, total=total, hits=tuple(hits),
+                            facets=self.index.facets(tq, FACET_FIELDS) if facets else None)
 
     def matching_ids(self, query: str, *, exact: bool = False, **filters: Any) -> list[int]:
         tq, _ = self.compile(query, exact=exact, **filters)
@@ -286,17 +275,17 @@ class Database:
     KWIC_COUNT_CAP = 20_000
 
     def kwic(self, term: str, *, window: int = 8, sentence: bool = False, limit: int = 100, offset: int = 0,
-             exact: bool = False, **filters: Any) -> dict[str, Any]:
-        """Keyword-in-context lines ``offset`` .. ``offset + limit`` in date order, and how many there are:
-        {"lines", "offset", "total_lines" (None when more than KWIC_COUNT_CAP exchanges match: then
-        "lines_counted" is a lower bound), "lines_counted", "total_exchanges"}."""
+             exact: bool = False, **filters: Any) -> Concordance:
+        """Keyword-in-context lines ``offset`` .. ``offset + limit`` in date order, and how many there are
+        (``total_lines`` None when more than KWIC_COUNT_CAP exchanges match: ``lines_counted`` is then a lower
+        bound)."""
         if window < 0:
             raise QueryError("window must not be negative")
         if limit < 0 or offset < 0:
             raise QueryError("limit and offset must not be negative")
         tq, pats = self.compile(term, exact=exact, **filters)
         total_exchanges, _ = self.index.search(tq, limit=1, sort="date_asc")
-        lines: list[dict[str, Any]] = []
+        lines: list[KwicLine] = []
         seen = 0  # lines found so far, the page's among them
         scanned, page = 0, 200
         while scanned < min(total_exchanges, self.KWIC_COUNT_CAP):
@@ -316,13 +305,30 @@ class Database:
                         continue
                     for left, kw, right in kwic_lines(row[field], pats, window=window, sentence=sentence):
                         if offset <= seen < offset + limit:
-                            lines.append({"exchange_id": eid, "briefing_id": row["briefing_id"],
-                                          "date": row["date"], "lang": row["lang"], "field": field, "left": left,
-                                          "keyword": kw, "right": right})
+                            lines.append(KwicLine(exchange_id=eid, briefing_id=row["briefing_id"], date=row["date"],
+                                                  lang=row["lang"], field=field, left=left, keyword=kw,
+                                                  right=right))
                         seen += 1
         complete = scanned >= total_exchanges
-        return {"lines": lines, "offset": offset, "total_lines": seen if complete else None,
-                "lines_counted": seen, "total_exchanges": total_exchanges}
+        return Concordance(lines=tuple(lines), offset=offset, total_lines=seen if complete else None,
+                           lines_counted=seen, total_exchanges=total_exchanges)
 
 
-__all__ = ["Database", "FACET_FIELDS", "FILTERS", "SORTS", "index_path", "snippet"]
+#: The columns of a store's hit row (``Store.exchanges_by_id``) that a SearchHit carries as they are.
+_HIT_COLUMNS = ("exchange_id", "briefing_id", "event_id", "n", "date", "lang", "title", "series", "spokesperson",
+                "spokesperson_id", "asker", "outlet", "outlet_type", "follow_up", "source", "url")
+
+
+def _hit(row: dict[str, Any], notes: dict[str, Any], pats: list[q.Pattern], score: float | None) -> SearchHit:
+    """A store row and its annotations as a SearchHit: texts in NFC (the spans are offsets into them)."""
+    question, answer = normalize(row["question"]), normalize(row["answer"])
+    q_spans, a_spans = tuple(find(question, pats)), tuple(find(answer, pats))
+    field, text, spans = ("answer", answer, a_spans) if a_spans and not q_spans else ("question", question, q_spans)
+    start, end = excerpt(text, spans)
+    return SearchHit(**{c: row[c] for c in _HIT_COLUMNS}, question=question, answer=answer,
+                     question_spans=q_spans, answer_spans=a_spans, snippet=Snippet(field, start, end), score=score,
+                     clarity=notes.get("clarity"), clarity_fine=notes.get("clarity_fine"),
+                     clarity_evidence=notes.get("clarity_evidence"), countries=tuple(notes.get("countries") or ()))
+
+
+__all__ = ["Database", "FACET_FIELDS", "FILTERS", "SORTS", "index_path"]

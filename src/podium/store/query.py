@@ -276,7 +276,7 @@ def to_tantivy(node: Node, schema: tantivy.Schema, *, exact: bool = False) -> ta
 
 
 def patterns(node: Node, *, exact: bool = False) -> list[Pattern]:
-    """What to highlight: every leaf not under a NOT."""
+    """What the match spans mark: every leaf not under a NOT."""
     out: list[Pattern] = []
 
     def walk(n: Node) -> None:

@@ -1,6 +1,6 @@
-"""How podium cuts transcript text into words: the tokeniser shared by the index, highlighting and kwic.
+"""How podium cuts transcript text into words: the tokeniser shared by the index, match spans and kwic.
 
-One rule, used everywhere so that what the index finds is what the highlighter marks:
+One rule, used everywhere so that what the index finds is what the spans mark:
 
 * a word is a run of letters/digits (Unicode ``\\w`` minus ``_``), except that every Han character is a word
   of its own;
@@ -11,7 +11,7 @@ Chinese is not segmented into words: a query such as 美方 or 一带一路 find
 stand in sequence (inside one run of Han characters) — never missed because a segmenter cut a sentence
 differently from the query (segmenters disagree on 美方表示 vs 中美方面, and none ships offline with podium's
 dependencies). The cost is the occasional match across a word boundary (美方 inside 欧美方面), which a reader of
-the highlighted hit sees at once. The index holds Han text twice: as single characters (``exact`` field; for
+the marked hit sees at once. The index holds Han text twice: as single characters (``exact`` field; for
 one-character queries) and as overlapping character bigrams (``han2`` field: 美方表示 -> 美方 方表 表示), so a
 two-character word is ONE term lookup and a longer one a phrase of bigrams. Measured at 1M resampled exchanges
 (two thirds Chinese), 10 common words (美方 台湾 香港 美国 疫情 一带一路 南海 主权 贸易 日方): as phrases of single
@@ -22,7 +22,7 @@ exchange; with bigrams p50 3.2 ms / p95 15 ms under the same load, 0.9 / 5.3 ms 
 
 from __future__ import annotations
 
-import html
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,7 +39,7 @@ _HAN_PY = "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES)
 #: The tokeniser as a Rust regex (for reference: the index runs tantivy's simple tokenizer on ``index_text``,
 #: which cuts the same words, faster) ...
 TOKEN_PATTERN_RUST = rf"[{_HAN_RUST}]|[\w--[_{_HAN_RUST}]]+"
-#: ... and the same rule as a Python regex (highlighting, kwic, query words).
+#: ... and the same rule as a Python regex (match spans, kwic, query words).
 TOKEN_RE = re.compile(rf"[{_HAN_PY}]|[^\W_{_HAN_PY}]+")
 HAN_RE = re.compile(rf"[{_HAN_PY}]")
 HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
@@ -123,7 +123,7 @@ def words(text: str) -> list[str]:
     return [fold(m.group()) for m in TOKEN_RE.finditer(normalize(text))]
 
 
-# ---- matching and highlighting ------------------------------------------------------------------------------
+# ---- matching: the spans of a query's matches ---------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Pattern:
@@ -239,54 +239,6 @@ def find(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
     return merged
 
 
-def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
-    """HTML-escaped text[start:end] with <mark> around the spans (which must lie in order)."""
-    end = len(text) if end is None else end
-    out: list[str] = []
-    pos = start
-    for s, e in spans:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        out.append(html.escape(text[pos:s]))
-        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    return "".join(out)
-
-
-def highlight(text: str, patterns: list[Pattern]) -> str:
-    """The whole text HTML-escaped, matches wrapped in <mark>."""
-    text = normalize(text)
-    return mark(text, find(text, patterns))
-
-
-def snippet(text: str, patterns: list[Pattern], width: int = 240,
-            spans: list[tuple[int, int]] | None = None) -> tuple[str, bool]:
-    """An escaped, highlighted excerpt of about ``width`` characters around the first match
-    (``spans``: the matches, when already found in the normalised text).
-
-    Returns (html, matched).
-    """
-    text = normalize(text)
-    if spans is None:
-        spans = find(text, patterns)
-    if not spans:
-        cut = text[:width]
-        return html.escape(cut) + ("…" if len(text) > width else ""), False
-    s0 = spans[0][0]
-    start = max(0, s0 - width // 3)
-    if start:
-        # start on a word boundary
-        sp = text.rfind(" ", 0, start)
-        start = sp + 1 if sp >= 0 and start - sp < 30 else start
-    end = min(len(text), start + width)
-    if end < len(text):
-        sp = text.find(" ", end)
-        end = sp if 0 <= sp - end < 30 else end
-    return (("…" if start else "") + mark(text, spans, start, end) + ("…" if end < len(text) else "")), True
-
-
 # ---- sentences and key words in context ------------------------------------------------------------------------
 
 def _spaces(text: str) -> str:
@@ -315,8 +267,6 @@ def kwic_lines(text: str, patterns: list[Pattern], *, window: int = 8,
         return out
     toks = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
     starts = [t[0] for t in toks]
-    import bisect
-
     for s, e in spans:
         i = bisect.bisect_left(starts, s)
         j = bisect.bisect_left(starts, e)  # first token after the match

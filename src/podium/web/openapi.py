@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..model import FINE_LABELS
@@ -76,8 +77,6 @@ TREND_PARAMS = [
 
 def openapi(*, admin: bool = False) -> dict[str, Any]:
     """The description; write endpoints are marked as needing the admin bearer token."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         v = version("podium")
     except PackageNotFoundError:
@@ -96,7 +95,9 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             _p("view", "kwic adds keyword-in-context lines.", enum=["hits", "kwic"]),
             _p("window", "KWIC: words each side (1-50).", kind="integer"),
             _p("sentence", "KWIC: the whole sentence instead of a window (1).", enum=["1"]),
-        ], "Search", "Hits carry question/answer text, HTML-escaped highlighted copies (<mark>), a snippet, "
+        ], "Search", "Hits carry question/answer text with `question_spans`/`answer_spans`, the [start, end) "
+                     "character offsets of the query's matches in that text (no markup: mark them your way), "
+                     "`snippet` ({field, start, end}: the stretch a one-line listing shows), "
                      "their analysis (`clarity`, `clarity_fine`, `clarity_evidence`: null before analysis; "
                      "`countries`: ISO3 codes) and `link`, the exchange's place in its briefing; `facets` count "
                      "hits by field."),
@@ -143,12 +144,16 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
                           "401": {"description": "Missing or wrong bearer token."},
                           "403": {"description": "The server is read-only (started without --admin-token)."}}}},
     }
-    hit = _obj(exchange_id="integer", briefing_id="integer", n="integer", date="string", lang="string",
-               title="string", spokesperson="string", asker="string", outlet="string", outlet_type="string",
-               follow_up="boolean", question="string", answer="string", question_highlighted="string",
-               answer_highlighted="string", snippet="string", score="number", source="string", url="string",
-               clarity="string", clarity_fine="string", clarity_evidence="string", countries="array",
-               link="string")
+    exchange = _obj(exchange_id="integer", briefing_id="integer", n="integer", date="string", lang="string",
+                    title="string", spokesperson="string", asker="string", outlet="string", outlet_type="string",
+                    follow_up="boolean", question="string", answer="string", source="string", url="string")
+    spans = {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
+                                        "maxItems": 2}}
+    hit = {"type": "object", "properties": {
+        **exchange["properties"], "question_spans": spans, "answer_spans": spans,
+        "snippet": _obj(field="string", start="integer", end="integer"),
+        **_obj(score="number", clarity="string", clarity_fine="string", clarity_evidence="string",
+               countries="array", link="string")["properties"]}}
     schemas = {
         "Error": _obj(error="string", status="integer", message="string"),
         "Stats": _obj(stats="object", examples="array"),
@@ -161,14 +166,16 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             "facets": {"type": "object", "additionalProperties": {"type": "object",
                                                                   "additionalProperties": {"type": "integer"}}},
             "kwic": {"type": ["array", "null"], "items": _obj(exchange_id="integer", briefing_id="integer",
-                                                              date="string", field="string", left="string",
-                                                              keyword="string", right="string", link="string")}}},
+                                                              date="string", lang="string", field="string",
+                                                              left="string", keyword="string", right="string",
+                                                              link="string")}}},
         "Event": _obj(event_id="integer", kind="string", date="string", spokesperson="string", langs="string",
                       linked_by="string", versions="array", rows="array", differences="array"),
         "Briefing": _obj(id="integer", series="string", lang="string", date="string", title="string",
                          spokesperson="string", url="string", source="string", turns="array", openings="array",
                          exchanges="array", prev_id="integer", next_id="integer"),
-        "Exchange": hit,
+        "Exchange": {"type": "object", "properties": {**exchange["properties"],
+                                                      **_obj(annotations="object")["properties"]}},
         "Trends": {"type": "object", "properties": {
             "periods": {"type": "array", "items": {"type": "string"}},
             "series": {"type": "array", "items": {"type": "object", "properties": {

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..analysis.stats import period_range
 from ..errors import QueryError
-from ..model import CLARITY_LABELS
-from .app import JSON, TooLarge, Web, redirect, url_for_params
+from ..model import CLARITY_LABELS, excerpt, pieces
+from .base import JSON, TooLarge, Web, redirect, url_for_params
+from .openapi import openapi
 
 #: URL parameter -> facade keyword, for the filters every listing takes.
 FILTERS = {"from": "date_from", "to": "date_to", "spokesperson": "spokesperson", "outlet": "outlet",
@@ -165,6 +167,22 @@ async def home(request: Request, web: Web) -> dict[str, Any]:
     return await web.cached("home", data)
 
 
+#: Rows the home page lists of its longest table (the outlets asking most).
+HOME_OUTLETS = 15
+
+
+def home_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The home page's count tables: label, link to the search it counts, number."""
+    s = data["stats"]
+    outlets = list((s.get("by_outlet") or {}).items())[:HOME_OUTLETS]
+    return {"outlet_rows": [{"label": k, "link": url_for_params("/search", {"outlet": k}), "n": n}
+                            for k, n in outlets],
+            "outlet_type_rows": [{"label": k, "link": url_for_params("/search", {"outlet_type": k}), "n": n}
+                                 for k, n in (s.get("by_outlet_type") or {}).items()],
+            "year_rows": [{"label": y, "link": url_for_params("/search", {"from": f"{y}-01-01", "to": f"{y}-12-31"}),
+                           "n": n} for y, n in (s.get("by_year") or {}).items()]}
+
+
 # ---- search -------------------------------------------------------------------------------------------------
 
 async def search(request: Request, web: Web) -> dict[str, Any]:
@@ -208,23 +226,22 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
         # in the kwic view the page is a page of lines; the hits stay on their first page (facets, total)
         res = await web.run(web.pod.search, q, exact=exact, sort=sort, limit=per_page,
                             offset=0 if kwic_view else offset, facets=True, **filters)
-        out.update(mode="search", total=res["total"], hits=res["hits"], facets=res.get("facets") or {})
+        out.update(mode="search", total=res.total, hits=res.hits, facets=res.facets or {})
         if kwic_view:
             conc = await web.run(web.pod.concordance, q, window=window, sentence=sentence, exact=exact,
                                  limit=KWIC_PER_PAGE, offset=(page - 1) * KWIC_PER_PAGE, **filters)
-            out["kwic"] = conc["lines"]
-            out["kwic_counts"] = {k: conc[k] for k in ("offset", "total_lines", "lines_counted", "total_exchanges")}
+            out["kwic"] = conc.lines
+            out["kwic_counts"] = {k: getattr(conc, k)
+                                  for k in ("offset", "total_lines", "lines_counted", "total_exchanges")}
     elif filters:
         # filters alone: the index's match-all query pages and counts facets like any search, newest first
         res = await web.run(web.pod.search, "*", sort=sort if sort != "relevance" else "date", limit=per_page,
                             offset=offset, facets=True, **filters)
-        out.update(mode="browse", total=res["total"], hits=res["hits"], facets=res.get("facets") or {})
-    for h in out["hits"]:
-        public(h)
-        h["link"] = f"/briefings/{h['briefing_id']}#e{h['n']}"
+        out.update(mode="browse", total=res.total, hits=res.hits, facets=res.facets or {})
+    # plain JSON values: text and the spans of its matches (the HTML view marks them, the JSON never has markup)
+    out["hits"] = [dict(public(h.to_dict()), link=f"/briefings/{h.briefing_id}#e{h.n}") for h in out["hits"]]
     if out["kwic"]:
-        for line in out["kwic"]:
-            line["link"] = f"/exchanges/{line['exchange_id']}"
+        out["kwic"] = [dict(line.to_dict(), link=f"/exchanges/{line.exchange_id}") for line in out["kwic"]]
     out["pages"] = max(1, math.ceil((out["total"] or 0) / per_page)) if out["total"] is not None else 0
     if out.get("kwic_counts"):
         c = out["kwic_counts"]
@@ -232,45 +249,20 @@ async def search(request: Request, web: Web) -> dict[str, Any]:
     return out
 
 
-_MARKED = re.compile(r"(<mark>.*?</mark>)", re.S)
-
-
-def answer_snippet(highlighted: str, width: int = 320, before: int = 110) -> str:
-    """A window of the answer around its first match, from the facade's escaped, <mark>ed text; the cuts are made
-    on unescaped text (never inside an entity or a tag) and the result is escaped again."""
-    parts = _MARKED.split(highlighted or "")
-    first = next((i for i, p in enumerate(parts) if p.startswith("<mark>")), None)
-    if first is None:
-        text = html.unescape(highlighted or "")
-        return html.escape(text[:width], quote=False) + ("…" if len(text) > width else "")
-    head = html.unescape("".join(parts[:first]))
-    out = []
-    if len(head) > before:
-        cut = head[-before:]
-        cut = cut[cut.find(" ") + 1:] if " " in cut else cut
-        out.append("…" + html.escape(cut, quote=False))
-    else:
-        out.append(html.escape(head, quote=False))
-    used = len(head[-before:])
-    for part in parts[first:]:
-        if part.startswith("<mark>"):
-            out.append(part)
-            used += len(html.unescape(part[6:-7]))
-            continue
-        text = html.unescape(part)
-        room = width - used
-        if len(text) > room:
-            out.append(html.escape(text[:max(0, room)], quote=False) + "…")
-            break
-        out.append(html.escape(text, quote=False))
-        used += len(text)
-    return "".join(out)
+def marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> Markup:
+    """``text[start:end]`` HTML-escaped, with <mark> around the matches and "…" where it is cut."""
+    return Markup("".join(f"<mark>{html.escape(t, quote=False)}</mark>" if match else html.escape(t, quote=False)
+                          for t, match in pieces(text, spans, start, end)))
 
 
 def search_view(data: dict[str, Any]) -> dict[str, Any]:
     params = data["params"]
     for h in data["hits"]:
-        h["answer_snippet"] = answer_snippet(h.get("answer_highlighted") or "")
+        h["question_html"] = marked(h["question"], h["question_spans"])
+        h["answer_html"] = marked(h["answer"], h["answer_spans"])
+        # the answer's line: a window around its first match (its start when only the question matches)
+        h["answer_snippet_html"] = marked(h["answer"], h["answer_spans"],
+                                          *excerpt(h["answer"], h["answer_spans"], width=320, before=110))
         h["country_tags"] = [{"code": c, "name": place_name(c),
                               "link": url_for_params("/search", params, country=c, page=None)}
                              for c in h.get("countries") or []]
@@ -687,8 +679,6 @@ def formulations_view(data: dict[str, Any]) -> dict[str, Any]:
 
 async def api_page(request: Request) -> Response:
     web: Web = request.app.state.web
-    from .openapi import openapi
-
     spec = openapi(admin=web.admin_token is not None)
     return request.app.state.templates.TemplateResponse(
         request, "api.html", {"spec": spec, "page": "api", "admin": web.admin_token is not None, "data": {}})
