@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import QueryError
-from .model import IngestReport
+from .model import FILTERS, IngestReport
 
 if TYPE_CHECKING:  # pandas costs a third of a second to import: only the commands that build frames pay it
     import pandas as pd
@@ -599,12 +599,10 @@ class Podium:
         from .parse import spokespersons
 
         out = {k: v for k, v in filters.items() if v not in (None, "")}
-        accepted = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
-                    "evasion")
-        unknown = [k for k in out if k not in accepted]
+        unknown = [k for k in out if k not in FILTERS]
         if unknown:
             raise QueryError(f"unknown filter(s) {', '.join(map(repr, sorted(unknown)))}; accepted: "
-                             f"{', '.join(accepted)}")
+                             f"{', '.join(FILTERS)}")
         store = self._db.store
         if "spokesperson" in out:
             from .store import events as store_events

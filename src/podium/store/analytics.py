@@ -8,14 +8,14 @@ has not yet annotated at its current version, exchange metadata for trends and o
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Exchange, Turn
-from .sqlite import SPOKESPERSON_KEY, Store
+from ..model import Briefing
+from .base import SPOKESPERSON_KEY, now, where_clause
+from .sqlite import Store
 
 FORMULATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS formulations (
@@ -77,23 +77,8 @@ def stale_briefings(store: Store, kind: str, version: str) -> list[int]:
 
 
 def load_briefings(store: Store, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
-    """Stored briefings as ``Briefing`` objects (openings and exchanges; an answer is one turn)."""
-    c = store.conn
-    for bid in ids:
-        b = c.execute("SELECT * FROM briefings WHERE id = ?", (bid,)).fetchone()
-        if b is None:
-            continue
-        openings = tuple(Turn(OPENING, r["speaker"], tuple(r["text"].split("\n"))) for r in c.execute(
-            "SELECT speaker, text FROM turns WHERE briefing_id = ? AND role = 'opening' ORDER BY pos", (bid,)))
-        exchanges = tuple(
-            Exchange(n=r["n"], question=Turn(ASKER, r["asker"], tuple(r["question"].split("\n"))),
-                     answers=(Turn(SPOKESPERSON, r["spokesperson"], tuple(r["answer"].split("\n"))),),
-                     asker=r["asker"], outlet=r["outlet"], outlet_type=r["outlet_type"],
-                     follow_up=bool(r["follow_up"]), spokesperson=r["spokesperson"])
-            for r in c.execute("SELECT * FROM exchanges WHERE briefing_id = ? ORDER BY n", (bid,)))
-        yield bid, Briefing(series=b["series"], lang=b["lang"], date=dt.date.fromisoformat(b["date"]),
-                            title=b["title"], spokesperson=b["spokesperson"], url=b["url"], source=b["source"],
-                            format=b["format"], openings=openings, exchanges=exchanges)
+    """Stored briefings as ``Briefing`` objects (``Store.load_briefings``)."""
+    return store.load_briefings(ids)
 
 
 def event_units(store: Store, filters: dict[str, Any], *, langs: list[str] | None = None,
@@ -206,11 +191,9 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None) -> list[dic
 
 def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: str, version: str) -> int:
     """Replace the mined list with a new one in one transaction; returns rows written."""
-    c = store.conn
-    ensure_tables(c)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    c.execute("BEGIN IMMEDIATE")
-    try:
+    ensure_tables(store.conn)
+    at = now()
+    with store._transaction() as c:
         c.execute("DELETE FROM formulations")
         c.executemany(
             "INSERT INTO formulations(series, lang, text, n_tokens, briefings, occurrences, cohesion, left_entropy, "
@@ -219,12 +202,7 @@ def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: st
             [(r["series"], r["lang"], r["text"], r["n_tokens"], r["briefings"], r["occurrences"], r["cohesion"],
               r["left_entropy"], r["right_entropy"], r["first_date"], r["first_briefing"], r["last_date"],
               r["last_briefing"], json.dumps(r["spokespersons"], ensure_ascii=False), json.dumps(r["months"]),
-              method, version, now) for r in rows])
-        c.execute("COMMIT")
-    except BaseException:
-        if c.in_transaction:
-            c.execute("ROLLBACK")
-        raise
+              method, version, at) for r in rows])
     return len(rows)
 
 
@@ -232,15 +210,8 @@ def read_formulations(store: Store, *, new_since: str | None = None, lang: str |
                       limit: int | None = None) -> list[dict[str, Any]]:
     """The stored formulations, most widely used first (first used on or after new_since, if given)."""
     ensure_tables(store.conn)
-    where, params = [], []
-    if new_since:
-        where.append("first_date >= ?")
-        params.append(new_since)
-    if lang:
-        where.append("lang = ?")
-        params.append(lang)
-    sql = "SELECT * FROM formulations" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY briefings DESC, text"
+    where, params = where_clause(("first_date >= ?", new_since), ("lang = ?", lang))
+    sql = f"SELECT * FROM formulations{where} ORDER BY briefings DESC, text"
     if limit:
         sql += " LIMIT ?"
         params.append(int(limit))

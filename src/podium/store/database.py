@@ -6,11 +6,12 @@ index commit, the ids leave the queue. A crash anywhere leaves either nothing (S
 the queue, which the next writer re-indexes on open (delete-by-briefing then add, so doing it twice is
 harmless). An index of another version, a missing index or one whose size disagrees with the store is rebuilt.
 
-Who repairs: a writer (``Database(path)``, as ``ingest``, ``fetch`` and ``reindex`` open it). A reader
-(``Database(path, create=False)``, as search, show, stats and the web server open it) never writes to the index:
-briefings another process has queued are that process's to index (a search during an ingest finds them once the
-ingest's next index commit lands), and it never competes for the index writer. Only an index that cannot be read
-at all (missing, or of another version) is rebuilt by a reader, as it could not search otherwise.
+Who repairs: a writer (``Database(path)``, as ``ingest``, ``fetch`` and ``reindex`` open it) brings the index in
+line with the store on open. A reader (``Database(path, create=False)``, as search, show, stats and the web server
+open it) leaves the queue alone: briefings another process has queued are that process's to index (a search during
+an ingest finds them once the ingest's next index commit lands), and it does not compete for the index writer. Opening
+is not free of writes for a reader, though: an index that cannot be read at all (missing, or of another version) is
+rebuilt, as it could not search otherwise, and a database of an older schema is migrated (``Store`` opens it).
 
 Two processes opening a new database at once: writers take an exclusive ``flock`` on the database's folder while
 they create the schema and build the index, so the second waits for the first and then finds both made.
@@ -26,16 +27,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import tantivy
+
 from ..errors import QueryError, StoreError
-from . import query as q
+from ..model import FILTERS, SORTS
+from .base import check_date
 from .index import INDEX_VERSION, FullTextIndex, IndexBusy
-from .sqlite import FILTERS, Store, check_date
+from .query import Pattern, patterns, to_tantivy
+from .query import parse as parse_query
+from .sqlite import Store
 from .text import find, kwic_lines, mark, normalize, snippet
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no creation lock
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
 FACET_FIELDS = ("spokesperson", "outlet", "outlet_type", "lang", "year", "clarity", "country")
-SORTS = ("relevance", "date", "date_asc")
 
 
 def index_path(db_path: str) -> Path:
@@ -46,12 +56,7 @@ def index_path(db_path: str) -> Path:
 def _creation_lock(path: str | Path) -> Iterator[None]:
     """An exclusive flock on the database's folder (not on the file: closing another descriptor of the database
     file would drop SQLite's own locks in this process). Without fcntl or a readable folder: no lock."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX
-        yield
-        return
-    if str(path) == ":memory:":
+    if fcntl is None or str(path) == ":memory:":
         yield
         return
     try:
@@ -67,7 +72,8 @@ def _creation_lock(path: str | Path) -> Iterator[None]:
 
 
 class Database:
-    """Store + index. Readers (``create=False``) never write to the index; writers repair it on open."""
+    """Store + index. Writers repair the index on open; readers (``create=False``) only rebuild one they cannot
+    read (see the module docstring)."""
 
     def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None) -> None:
         """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``)."""
@@ -204,8 +210,6 @@ class Database:
         return self._canon[column].get(value.casefold(), value)
 
     def _filter_queries(self, filters: dict[str, Any]) -> list[Any]:
-        import tantivy
-
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise QueryError(f"unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(FILTERS)}")
@@ -231,17 +235,15 @@ class Database:
             out.append(tantivy.Query.term_set_query(schema, "exchange_id", ids or [-1]))
         return out
 
-    def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
+    def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[Pattern]]:
         """(tantivy query with filters, highlight patterns)."""
-        import tantivy
-
-        tree = q.parse(query)
-        tq = q.to_tantivy(tree, self.index.schema, exact=exact)
+        tree = parse_query(query)
+        tq = to_tantivy(tree, self.index.schema, exact=exact)
         fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})
         if fq:
             tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, tq)] +
                                              [(tantivy.Occur.Must, f) for f in fq])
-        return tq, q.patterns(tree, exact=exact)
+        return tq, patterns(tree, exact=exact)
 
     def search(self, query: str, *, exact: bool = False, sort: str = "relevance", limit: int = 20,
                offset: int = 0, facets: bool = False, **filters: Any) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import SORTS
+
 
 def _p(name: str, description: str, *, kind: str = "string", where: str = "query", required: bool = False,
        many: bool = False, enum: list[str] | None = None, example: Any = None) -> dict[str, Any]:
@@ -90,7 +92,7 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
                example='"one China" AND Taiwan'),
             _p("exact", "Unquoted words match exact word forms only (1).", enum=["1"]),
             *FILTER_PARAMS,
-            _p("sort", "Order of hits.", enum=["relevance", "date", "date_asc"]),
+            _p("sort", "Order of hits.", enum=list(SORTS)),
             _p("page", "1-based page.", kind="integer"), _p("per_page", "Hits per page (1-100).", kind="integer"),
             _p("view", "kwic adds keyword-in-context lines.", enum=["hits", "kwic"]),
             _p("window", "KWIC: words each side (1-50).", kind="integer"),
