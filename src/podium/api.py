@@ -146,11 +146,11 @@ class Podium:
     >>> df = pod.exchanges(outlet="AFP", date_from="2019-01-01")
     """
 
-    def __init__(self, db: str | Path | None = None, *, create: bool = True) -> None:
+    def __init__(self, db: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> None:
         from .store import Database
 
         self.path = str(db if db is not None else default_db_path())
-        self._db = Database(self.path, create=create)
+        self._db = Database(self.path, create=create, read_only=read_only)
 
     @property
     def db(self):

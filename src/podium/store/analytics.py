@@ -53,6 +53,12 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     conn.executescript(FORMULATIONS_DDL)
 
 
+def _mined(store: Store) -> bool:
+    """Whether the formulations table is there, in its current shape (reads do not create it: a read-only store
+    cannot, and a table that is missing or of an older shape holds nothing current)."""
+    return "series" in {r[1] for r in store.conn.execute("PRAGMA table_info(formulations)")}
+
+
 def corpus_state(store: Store) -> str:
     """A fingerprint of the stored briefings that changes whenever one is added, revised or deleted."""
     row = store.conn.execute("SELECT count(*), max(updated_at), max(id) FROM briefings").fetchone()
@@ -60,7 +66,8 @@ def corpus_state(store: Store) -> str:
 
 
 def formulation_count(store: Store) -> int:
-    ensure_tables(store.conn)
+    if not _mined(store):
+        return 0
     return store.conn.execute("SELECT count(*) FROM formulations").fetchone()[0]
 
 
@@ -209,7 +216,8 @@ def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: st
 def read_formulations(store: Store, *, new_since: str | None = None, lang: str | None = None,
                       limit: int | None = None) -> list[dict[str, Any]]:
     """The stored formulations, most widely used first (first used on or after new_since, if given)."""
-    ensure_tables(store.conn)
+    if not _mined(store):
+        return []
     where, params = where_clause(("first_date >= ?", new_since), ("lang = ?", lang))
     sql = f"SELECT * FROM formulations{where} ORDER BY briefings DESC, text"
     if limit:
@@ -226,7 +234,8 @@ def read_formulations(store: Store, *, new_since: str | None = None, lang: str |
 
 def find_formulation(store: Store, ref: str) -> dict[str, Any] | None:
     """A stored formulation by id ("12", "f12") or text (case-insensitive)."""
-    ensure_tables(store.conn)
+    if not _mined(store):
+        return None
     ref = ref.strip()
     bare = ref[1:] if ref[:1].lower() == "f" and ref[1:].isdigit() else ref
     if bare.isascii() and bare.isdigit():

@@ -100,23 +100,25 @@ SPOKESPERSON_KEY = "COALESCE(e.spokesperson_id, b.spokesperson_id, e.spokesperso
 @dataclass(frozen=True, slots=True)
 class SqlDialect:
     """What differs between the SQL of SQLite and of PostgreSQL. All SQL here and in ``podium.store.sql`` is written
-    with ``?`` placeholders; a backend whose driver wants another style translates them."""
+    with ``?`` placeholders (a backend whose driver wants another style translates them). The defaults are SQLite's
+    spelling, the database podium runs on; ``podium.store.postgres`` gives PostgreSQL's."""
 
     #: SQL for "expr equals the parameter, ignoring case"
-    equals_ci: Callable[[str], str]
+    equals_ci: Callable[[str], str] = lambda expr: f"{expr} = ? COLLATE NOCASE"
     #: SQL for "the text column contains the parameter"
-    contains: Callable[[str], str]
+    contains: Callable[[str], str] = lambda col: f"instr({col}, ?) > 0"
     #: SQL for the fine label in a clarity annotation's JSON value held in the given column (an object)
-    fine_of: Callable[[str], str]
+    fine_of: Callable[[str], str] = lambda col: f"json_extract({col}, '$.fine')"
     #: SQL for the next number of the index queue (each queuing gets a larger one)
-    next_seq: str
+    next_seq: str = "(SELECT coalesce(max(seq), 0) + 1 FROM index_pending)"
     #: SQL aggregating values into a JSON array, and building one
-    json_agg: str
-    json_array: str
-    #: the most values one ``IN`` list may bind (SQLite's limit on bound parameters)
-    max_in: int
+    json_agg: str = "json_group_array"
+    json_array: str = "json_array"
+    #: the most values one ``IN`` list may bind (well under SQLite's limit on bound parameters)
+    max_in: int = 500
     #: (SQL, parameters) for "column is one of these values"
-    in_list: Callable[[str, list[Any]], tuple[str, list[Any]]]
+    in_list: Callable[[str, list[Any]], tuple[str, list[Any]]] = (
+        lambda col, values: (f"{col} IN ({','.join('?' * len(values))})", list(values)))
 
 
 def filter_sql(filters: dict[str, Any], d: SqlDialect) -> tuple[list[str], list[Any]]:

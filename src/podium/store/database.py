@@ -75,18 +75,23 @@ class Database:
     """Store + index. Writers repair the index on open; readers (``create=False``) only rebuild one they cannot
     read (see the module docstring)."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None) -> None:
-        """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``)."""
-        writer = create if repair is None else repair
+    def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None,
+                 read_only: bool = False) -> None:
+        """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``).
+        ``read_only``: a reader whose store connections are read-only (the web server without an admin token);
+        what a reader repairs on open (schema, an unreadable index) is done first by a reader of its own."""
+        if read_only:
+            Database(path, create=False).close()
+        writer = not read_only and (create if repair is None else repair)
         with _creation_lock(path) if writer else contextlib.nullcontext():
-            self.store = Store(path, create=create)
+            self.store = Store(path, create=create, read_only=read_only)
             self.path = self.store.path
             self.index = FullTextIndex(index_path(self.path))
             self._canon: dict[str, dict[str, str]] = {}
             try:
                 if writer:
                     self.repair()
-                elif self.store.meta("index_version") != INDEX_VERSION or not self.index.exists():
+                elif not read_only and (self.store.meta("index_version") != INDEX_VERSION or not self.index.exists()):
                     self._repair_unreadable()
             except sqlite3.DatabaseError as exc:
                 self.close()

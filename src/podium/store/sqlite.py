@@ -13,30 +13,26 @@ from typing import Any
 from ..errors import NotFound, StoreError
 from ..model import FILTERS
 from .base import SPOKESPERSON_KEY, SqlDialect, check_date, content_hash, countries_of, filter_sql
-from .migrations import migrate
+from .migrations import SCHEMA_VERSION, migrate
 from .sql import SqlStore
 
-SQLITE_SQL = SqlDialect(
-    equals_ci=lambda expr: f"{expr} = ? COLLATE NOCASE",
-    contains=lambda col: f"instr({col}, ?) > 0",
-    fine_of=lambda col: f"json_extract({col}, '$.fine')",
-    next_seq="(SELECT coalesce(max(seq), 0) + 1 FROM index_pending)",
-    json_agg="json_group_array",
-    json_array="json_array",
-    max_in=500,  # well under SQLite's limit on bound parameters
-    in_list=lambda col, values: (f"{col} IN ({','.join('?' * len(values))})", list(values)),
-)
+#: SQLite's spelling of what the shared SQL leaves to the dialect (the dialect's defaults).
+SQLITE_SQL = SqlDialect()
 
 
 class Store(SqlStore):
-    """A podium SQLite database file (WAL). Thread-safe: each thread gets its own connection."""
+    """A podium SQLite database file (WAL). Thread-safe: each thread gets its own connection.
+
+    ``read_only``: every connection is opened read-only (``mode=ro``: a write fails, a writer's commits are seen);
+    the database must exist at the current schema (``Database`` migrates it first on a connection of its own)."""
 
     dialect = SQLITE_SQL
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only and self.path != ":memory:"
         if self.path != ":memory:" and not Path(self.path).exists():
-            if not create:
+            if not create or self.read_only:
                 raise NotFound(f"no podium database at {self.path}; create one with `podium ingest PATH --db "
                                f"{self.path}` or `podium demo`")
             parent = Path(self.path).parent
@@ -44,7 +40,11 @@ class Store(SqlStore):
                 raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
         super().__init__()
         try:
-            migrate(self.conn)
+            if not self.read_only:
+                migrate(self.conn)
+            elif (version := self.conn.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
+                raise StoreError(f"{self.path} has schema version {version}, this podium {SCHEMA_VERSION}: open it "
+                                 "once for writing (any podium command that writes) to migrate it")
         except ValueError as exc:
             raise StoreError(f"{self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
@@ -52,9 +52,13 @@ class Store(SqlStore):
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            c = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            if self.read_only:
+                c = sqlite3.connect(f"{Path(self.path).absolute().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                    check_same_thread=False, timeout=30)
+            else:
+                c = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                c.execute("PRAGMA journal_mode=WAL")  # a setting of the file, made by its writers
             c.row_factory = sqlite3.Row
-            c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA foreign_keys=ON")
             c.execute("PRAGMA busy_timeout=30000")
@@ -65,6 +69,8 @@ class Store(SqlStore):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed at the end unless the body already ended it, rolled back on any error."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only: nothing can be written through this connection")
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
@@ -79,8 +85,7 @@ class Store(SqlStore):
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A connection of its own, so that a long read does not hold this thread's connection."""
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        conn.row_factory = sqlite3.Row
+        conn = self._connect()
         try:
             yield conn
         finally:
