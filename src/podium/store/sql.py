@@ -56,15 +56,21 @@ _EXCHANGE_FIELDS = ("asker", "outlet", "outlet_type", "follow_up", "spokesperson
 _ANNOTATION_FIELDS = ("label", "value", "confidence", "evidence", "method", "version", "created_at")
 
 
-def _insert(table: str, columns: Iterable[str], returning: bool = False) -> str:
+def _insert(table: str, columns: Iterable[str], *, returning_id: bool = False) -> str:
+    """``INSERT INTO table(a, b) VALUES (?, ?)``, with ``RETURNING id`` when asked."""
     columns = list(columns)
     return (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-            + (" RETURNING id" if returning else ""))
+            + (" RETURNING id" if returning_id else ""))
 
 
-def _assign(columns: Iterable[str], source: str = "?") -> str:
-    """``a = ?, b = ?`` (or ``a = excluded.a`` with source "excluded")."""
-    return ", ".join(f"{c} = {'?' if source == '?' else f'{source}.{c}'}" for c in columns)
+def _set(columns: Iterable[str]) -> str:
+    """``a = ?, b = ?`` for an UPDATE."""
+    return ", ".join(f"{c} = ?" for c in columns)
+
+
+def _set_excluded(columns: Iterable[str]) -> str:
+    """``a = excluded.a, b = excluded.b`` for an upsert."""
+    return ", ".join(f"{c} = excluded.{c}" for c in columns)
 
 
 def hit_record(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -253,18 +259,14 @@ class SqlStore(EventTables):
                       b.source, b.format, len(b.exchanges), page_sha256, content)
             existing: dict[int, int] = {}
             if old is None:
-                bid = c.execute(_insert("briefings", ("key", *_BRIEFING_FIELDS, "ingested_at", "updated_at"), True),
+                bid = c.execute(_insert("briefings", ("key", *_BRIEFING_FIELDS, "ingested_at", "updated_at"),
+                                        returning_id=True),
                                 (key, *fields, at, at)).fetchone()["id"]
                 status = "added"
             else:
                 bid, status = old["id"], "updated"
-                c.execute(_insert("revisions", (
-                    "briefing_id", "revised_at", "reason", "source", "old_page_sha256", "new_page_sha256",
-                    "old_content_sha256", "new_content_sha256", "old_n_exchanges", "new_n_exchanges", "old_parse")),
-                    (bid, at, "page changed" if old["page_sha256"] != page_sha256 else "parse changed", b.source,
-                     old["page_sha256"], page_sha256, old["content_sha256"], content, old["n_exchanges"],
-                     len(b.exchanges), json.dumps(self._old_parse(c, bid), ensure_ascii=False)))
-                c.execute(f"UPDATE briefings SET {_assign(('key', *_BRIEFING_FIELDS, 'updated_at'))} WHERE id = ?",
+                self._record_revision(c, old, b, page_sha256=page_sha256, content=content, at=at)
+                c.execute(f"UPDATE briefings SET {_set(('key', *_BRIEFING_FIELDS, 'updated_at'))} WHERE id = ?",
                           (key, *fields, at, bid))
                 c.execute("DELETE FROM turns WHERE briefing_id = ?", (bid,))
                 existing = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = ?",
@@ -280,21 +282,39 @@ class SqlStore(EventTables):
             if seen:
                 c.executemany("INSERT INTO outlets(name, outlet_type) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                               seen)
-            ids: dict[int, int] = {}
-            for e in b.exchanges:
-                row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson,
-                       person(e.spokesperson), e.question_text, e.answer_text, b.source)
-                if e.n in existing:
-                    c.execute(f"UPDATE exchanges SET {_assign(_EXCHANGE_FIELDS)} WHERE id = ?", (*row, existing[e.n]))
-                    ids[e.n] = existing[e.n]
-                else:
-                    ids[e.n] = c.execute(_insert("exchanges", ("briefing_id", "n", *_EXCHANGE_FIELDS), True),
-                                         (bid, e.n, *row)).fetchone()["id"]
+            ids = self._write_exchanges(c, bid, b, existing, person)
             c.executemany(_insert("turns", ("briefing_id", "pos", "role", "speaker", "exchange_n", "text")),
                           [(bid, pos, t.role, t.speaker, n, t.text) for pos, (t, n) in enumerate(turn_exchanges(b), 1)])
             self._insert_annotations(c, ids, annotations, at)
             self._queue(c, "?", (bid,))
         return status, bid
+
+    def _record_revision(self, c: Any, old: Mapping[str, Any], b: Briefing, *, page_sha256: str, content: str,
+                         at: str) -> None:
+        """A revision of the stored briefing ``old``, keeping the version ``b`` replaces."""
+        c.execute(_insert("revisions", (
+            "briefing_id", "revised_at", "reason", "source", "old_page_sha256", "new_page_sha256",
+            "old_content_sha256", "new_content_sha256", "old_n_exchanges", "new_n_exchanges", "old_parse")),
+            (old["id"], at, "page changed" if old["page_sha256"] != page_sha256 else "parse changed", b.source,
+             old["page_sha256"], page_sha256, old["content_sha256"], content, old["n_exchanges"], len(b.exchanges),
+             json.dumps(self._old_parse(c, old["id"]), ensure_ascii=False)))
+
+    @staticmethod
+    def _write_exchanges(c: Any, bid: int, b: Briefing, existing: dict[int, int],
+                         person: Callable[[str | None], str | None]) -> dict[int, int]:
+        """Write the briefing's exchanges, updating those still at a position held (``existing``: {n: id});
+        returns {n: exchange id}."""
+        ids: dict[int, int] = {}
+        for e in b.exchanges:
+            row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson, person(e.spokesperson),
+                   e.question_text, e.answer_text, b.source)
+            if e.n in existing:
+                c.execute(f"UPDATE exchanges SET {_set(_EXCHANGE_FIELDS)} WHERE id = ?", (*row, existing[e.n]))
+                ids[e.n] = existing[e.n]
+            else:
+                ids[e.n] = c.execute(_insert("exchanges", ("briefing_id", "n", *_EXCHANGE_FIELDS), returning_id=True),
+                                     (bid, e.n, *row)).fetchone()["id"]
+        return ids
 
     @staticmethod
     def _old_parse(c: Any, bid: int) -> dict[str, Any]:
@@ -315,7 +335,7 @@ class SqlStore(EventTables):
                  None if a.value is None else json.dumps(a.value, ensure_ascii=False), a.confidence, a.evidence,
                  a.method or "", a.version or "", at) for a in annotations if a.exchange_n in ids]
         c.executemany(_insert("annotations", ("exchange_id", "kind", *_ANNOTATION_FIELDS))
-                      + f" ON CONFLICT (exchange_id, kind) DO UPDATE SET {_assign(_ANNOTATION_FIELDS, 'excluded')}",
+                      + f" ON CONFLICT (exchange_id, kind) DO UPDATE SET {_set_excluded(_ANNOTATION_FIELDS)}",
                       rows)
         return len(rows)
 
