@@ -1,6 +1,7 @@
-"""The SQL the analysis area needs: briefings read back as model objects for the passes, which briefings a pass
-has not yet annotated at its current version, exchange metadata for trends and outlet tables, and the
-``formulations`` table of mined phrases (created here, idempotently).
+"""The SQLite queries the analysis area needs (not yet in the shared SQL of ``podium.store.sql``): which briefings
+a pass has not yet annotated at its current version, exchange metadata for trends and outlet tables, and the
+``formulations`` table of mined phrases (created by the miner's write, idempotently; reads of a database never
+mined find no formulations). ``load_briefings`` is the store's method, kept here as a function for its callers.
 
     formulations   one row per mined phrase: text, lang, first/last use, briefings using it, spokespersons,
                    per-month use next to briefings held (JSON), how it was mined (method, version, mined_at)
