@@ -6,6 +6,7 @@ pages, fully analysed) and the whole MFA corpus."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import httpx
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from podium import Podium, QueryError
 from podium.cli import main
+from podium.model import FILTER_SPECS, FilterSpec
 from podium.web import create_app
 
 #: filter -> (a value that matches nothing and what the error must suggest). Suggestions are checked against
@@ -76,17 +78,53 @@ def test_unknown_value_errors_with_suggestions(pod, web, kind):
         pod.search("*", **{kind: value})
     assert str(err2.value) == message
     # CLI: exit status 2, the same message on stderr
-    option = "--" + kind.replace("_", "-")
-    result = CliRunner().invoke(main, ["search", "*", "--db", str(pod.path), option, value])
+    spec = next(f for f in FILTER_SPECS if f.name == kind)
+    result = CliRunner().invoke(main, ["search", "*", "--db", str(pod.path), _option(spec), value])
     assert result.exit_code == 2, result.output
     assert message in result.output
     # JSON API: 400 with the same message; the HTML page shows it too
-    param = {"outlet_type": "outlet_type"}.get(kind, kind)
+    param = spec.param
     r = web.get("/search.json", params={"q": "China", param: value})
     assert r.status_code == 400 and r.json()["message"] == message
     page = web.get("/search", params={"q": "China", param: value})
     assert page.status_code == 400
     assert "did you mean" in page.text or "known:" in page.text
+
+
+def _option(spec: FilterSpec) -> str:
+    """The CLI option of a filter, as podium.model.FilterSpec says it is spelt."""
+    return "--" + spec.param.replace("_", "-")
+
+
+def _a_held_value(pod: Podium, name: str) -> str:
+    """A value of the filter that exchanges of the database have (read through the facade)."""
+    df = pod.exchanges()
+    dates = sorted(df["date"].unique())
+    if name in ("date_from", "date_to"):
+        return dates[len(dates) // 2]
+    if name == "spokesperson":
+        return df["spokesperson"].dropna().value_counts().index[0]
+    if name == "country":
+        return "USA"
+    return _held(pod)[name][0]
+
+
+@pytest.mark.parametrize("spec", FILTER_SPECS, ids=lambda f: f.name)
+def test_every_surface_takes_every_filter(pod, web, spec):
+    """One definition of the filters (podium.model.FILTER_SPECS) is what the store, the facade, the CLI and the
+    web read: each filter, with a value the database holds, keeps the same exchanges through every surface."""
+    value = _a_held_value(pod, spec.name)
+    want = _ids(pod, **{spec.name: value})
+    assert want, f"{spec.name}={value!r} matches nothing on the seed database"
+    assert spec.name == "lang" or want != _ids(pod), f"{spec.name}={value!r} filters nothing"  # the seed: English
+    assert _search_ids(pod, **{spec.name: value}) == want
+    result = CliRunner().invoke(main, ["search", "*", "--db", str(pod.path), _option(spec), value, "--json",
+                                       "--limit", "0"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] == len(want), result.output[:500]
+    r = web.get("/search.json", params={spec.param: value, "per_page": "1"})
+    assert r.status_code == 200, r.text[:500]
+    assert r.json()["total"] == len(want)
 
 
 def test_suggestions_name_the_right_value(pod):

@@ -18,7 +18,7 @@ import pytest
 from podium import Annotation, Podium, StoreError
 from podium.parse import parse_file
 from podium.sources.files import pages
-from podium.store import Database, index_path
+from podium.store import Database, Store, analytics, index_path
 from podium.store.migrations import SCHEMA_VERSION
 
 from conftest import CORPUS
@@ -149,6 +149,34 @@ def test_index_is_repaired_on_open(tmp_path):
     check = d.check()
     assert check["ok"] and check["index"] > 0
     d.close()
+
+
+def test_a_read_only_reader_sees_what_writers_commit_and_writes_nothing(tmp_path):
+    """How the web server opens the database without an admin token: every store connection read-only. It sees
+    what a writer commits meanwhile; a write through it is refused, naming the file; what a reader repairs on open
+    (an index it cannot read) is repaired all the same; reads of tables only analysis makes find them absent."""
+    path = tmp_path / "ro.db"
+    with Podium(path) as pod:
+        pod.ingest(_pages(EN, 3), analyse=False)
+    shutil.rmtree(index_path(str(path)))
+    with Podium(path, create=False, read_only=True) as reader:
+        store = reader.db.store
+        before = store.exchange_count()
+        assert before > 0 and reader.search("NOT zzyzx", limit=0)["total"] == before
+        b = parse_file(_pages(EN, 4)[3])
+        with pytest.raises(StoreError, match="ro.db is open read-only"):
+            store.write_briefing(b, page_sha256="x")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.conn.execute("DELETE FROM briefings")
+        assert analytics.read_formulations(store) == [] and analytics.formulation_count(store) == 0
+        with Podium(path) as writer:
+            _, bid = writer.db.store.write_briefing(b, page_sha256="x")
+        assert store.exchange_count() == before + len(b.exchanges)
+        assert store.briefing(bid)["n_exchanges"] == len(b.exchanges)
+    with sqlite3.connect(path) as c:
+        c.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    with pytest.raises(StoreError, match="schema version"):
+        Store(path, create=False, read_only=True)
 
 
 def test_reindex_rebuilds_the_same_index(tmp_path):

@@ -26,6 +26,7 @@ import pytest
 
 from podium.errors import NotFound, QueryError
 from podium.model import Annotation, Event, ExchangeLink
+from podium.parse import spokespersons
 from podium.store import Store
 from podium.store.base import StoreBackend
 
@@ -355,7 +356,19 @@ def test_sqlite_and_postgres_answer_identically(pair, request, tmp_path):
             eid = _link(s, bids)
             s.write_annotations(bids[1], [Annotation(2, "clarity", "Ambivalent", {"fine": "Partial"}, 0.5, "x",
                                                      "hand", "t")], replace_kinds=["clarity"])
+            # what the SQLite store did alone before the SQL was shared: the registry, carried labels, statistics
+            people, _ = spokespersons.registry()
+            synced = s.sync_spokespersons(people.values(), lambda name: f"person:{name}")
+            carried = s.carry_clarity()
+            assert synced > 0 and carried > 0, (kind, synced, carried)
+            stats = {k: v for k, v in s.stats().items() if k != "path"}
+            assert (stats["briefings"], stats["exchanges"]) == (2, sum(len(b.exchanges) for b, _, _ in pair)), stats
             answers.append(_timeless({
+                "synced": synced, "carried": carried, "stats": stats, "names": s.spokesperson_names(),
+                "annotations": s.annotations_for(sorted(s.exchange_ids())),
+                "all_annotations": sorted(a["exchange_id"] for a in s.all_annotations({"lang": "zh"})),
+                "evasion": (sorted(s.distinct("evasion")), sorted(s.fine_label_ids("partial"))),
+                "differences": (s.difference_rows(), s.difference_kinds()),
                 "briefings": [s.briefing(b) for b in bids], "event": s.event(eid), "events": s.event_rows(),
                 "rows": s.exchange_rows({"lang": "zh"}), "docs": [dataclasses.asdict(d) for d in s.index_docs()],
                 "pending": sorted(s.pending()), "distinct": {c: sorted(s.distinct(c)) for c in

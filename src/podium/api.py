@@ -28,6 +28,7 @@ from .analysis.events import COUNTED_KINDS
 from .errors import NotFound, QueryError
 from .model import (
     CLARITY_LABELS,
+    FILTERS,
     FINE_LABELS,
     AnalyseResult,
     Concordance,
@@ -167,11 +168,11 @@ class Podium:
     >>> df = pod.exchanges(outlet="AFP", date_from="2019-01-01")
     """
 
-    def __init__(self, db: str | Path | None = None, *, create: bool = True) -> None:
+    def __init__(self, db: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> None:
         from .store import Database  # deferred: tantivy (module docstring)
 
         self.path = str(db if db is not None else default_db_path())
-        self._db = Database(self.path, create=create)
+        self._db = Database(self.path, create=create, read_only=read_only)
 
     @property
     def db(self) -> Database:
@@ -554,12 +555,10 @@ class Podium:
         ``evasion``; a country by ISO3 code or name in English or Chinese. Unknown values (and unknown filter
         names) raise QueryError with the closest known values."""
         out = {k: v for k, v in filters.items() if v not in (None, "")}
-        accepted = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
-                    "evasion")
-        unknown = [k for k in out if k not in accepted]
+        unknown = [k for k in out if k not in FILTERS]
         if unknown:
             raise QueryError(f"unknown filter(s) {', '.join(map(repr, sorted(unknown)))}; accepted: "
-                             f"{', '.join(accepted)}")
+                             f"{', '.join(FILTERS)}")
         store = self._db.store
         if "spokesperson" in out:
             from .store import spokesperson_names  # deferred: tantivy (module docstring)

@@ -156,6 +156,37 @@ class Annotation:
     version: str = ""
 
 
+# ---- filters and sort orders: the one definition the store, the facade, the CLI and the web read ----------------
+
+@dataclass(frozen=True, slots=True)
+class FilterSpec:
+    """A filter every listing of exchanges takes (search, kwic, exchanges, export, trend)."""
+
+    #: The facade's keyword and the store's filter name ("date_from").
+    name: str
+    #: The URL parameter; the CLI option is ``--`` + it with ``-`` for ``_`` ("from", "outlet_type").
+    param: str
+    #: What a page calls it ("language").
+    label: str
+
+
+FILTER_SPECS: tuple[FilterSpec, ...] = (
+    FilterSpec("date_from", "from", "from"),
+    FilterSpec("date_to", "to", "to"),
+    FilterSpec("spokesperson", "spokesperson", "spokesperson"),
+    FilterSpec("outlet", "outlet", "outlet"),
+    FilterSpec("outlet_type", "outlet_type", "outlet type"),
+    FilterSpec("lang", "lang", "language"),
+    FilterSpec("country", "country", "country"),
+    FilterSpec("clarity", "clarity", "clarity"),
+    FilterSpec("evasion", "evasion", "clarity label"),
+)
+#: The filter names, in FILTER_SPECS order.
+FILTERS: tuple[str, ...] = tuple(f.name for f in FILTER_SPECS)
+#: Orders of search hits: "relevance" (BM25), "date" (newest first), "date_asc".
+SORTS: tuple[str, ...] = ("relevance", "date", "date_asc")
+
+
 @dataclass(frozen=True, slots=True)
 class Spokesperson:
     """One person who answers for a publisher, whatever language the page is in (see the spokesperson registry)."""

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from ..api import Podium
-from ..model import CLARITY_LABELS, FINE_LABELS, NO_OUTLET, Concordance
+from ..model import CLARITY_LABELS, FILTERS, FINE_LABELS, NO_OUTLET, SORTS, Concordance
 from . import briefing_filter_options, db_option, main
 
 
@@ -40,9 +40,7 @@ def filter_options(f):
 
 
 def _filters(kw: dict[str, Any]) -> dict[str, Any]:
-    keys = ("date_from", "date_to", "spokesperson", "outlet", "outlet_type", "lang", "country", "clarity",
-            "evasion")
-    return {k: kw.get(k) for k in keys if kw.get(k) not in (None, "")}
+    return {k: kw.get(k) for k in FILTERS if kw.get(k) not in (None, "")}
 
 
 def _terminal(pieces: list[tuple[str, bool]]) -> str:
@@ -128,7 +126,7 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
 @db_option
 @filter_options
 @click.option("--exact", is_flag=True, help="Unquoted words match only their exact form (no stemming).")
-@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance", show_default=True,
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="relevance (BM25), date (newest first) or date_asc.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Hits to show (the total is always counted).")

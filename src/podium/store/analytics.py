@@ -1,6 +1,7 @@
-"""The SQL the analysis area needs: briefings read back as model objects for the passes, which briefings a pass
-has not yet annotated at its current version, exchange metadata for trends and outlet tables, and the
-``formulations`` table of mined phrases (created here, idempotently).
+"""The SQLite queries the analysis area needs (not yet in the shared SQL of ``podium.store.sql``): which briefings
+a pass has not yet annotated at its current version, exchange metadata for trends and outlet tables, and the
+``formulations`` table of mined phrases (created by the miner's write, idempotently; reads of a database never
+mined find no formulations). ``load_briefings`` is the store's method, kept here as a function for its callers.
 
     formulations   one row per mined phrase: text, lang, first/last use, briefings using it, spokespersons,
                    per-month use next to briefings held (JSON), how it was mined (method, version, mined_at)
@@ -8,14 +9,14 @@ has not yet annotated at its current version, exchange metadata for trends and o
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..model import ASKER, OPENING, SPOKESPERSON, Briefing, Exchange, Turn
-from .sqlite import SPOKESPERSON_KEY, Store
+from ..model import Briefing
+from .base import SPOKESPERSON_KEY, now, where_clause
+from .sqlite import Store
 
 FORMULATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS formulations (
@@ -53,6 +54,12 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     conn.executescript(FORMULATIONS_DDL)
 
 
+def _mined(store: Store) -> bool:
+    """Whether the formulations table is there, in its current shape (reads do not create it: a read-only store
+    cannot, and a table that is missing or of an older shape holds nothing current)."""
+    return "series" in {r[1] for r in store.conn.execute("PRAGMA table_info(formulations)")}
+
+
 def corpus_state(store: Store) -> str:
     """A fingerprint of the stored briefings that changes whenever one is added, revised or deleted."""
     row = store.conn.execute("SELECT count(*), max(updated_at), max(id) FROM briefings").fetchone()
@@ -60,7 +67,8 @@ def corpus_state(store: Store) -> str:
 
 
 def formulation_count(store: Store) -> int:
-    ensure_tables(store.conn)
+    if not _mined(store):
+        return 0
     return store.conn.execute("SELECT count(*) FROM formulations").fetchone()[0]
 
 
@@ -77,23 +85,8 @@ def stale_briefings(store: Store, kind: str, version: str) -> list[int]:
 
 
 def load_briefings(store: Store, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
-    """Stored briefings as ``Briefing`` objects (openings and exchanges; an answer is one turn)."""
-    c = store.conn
-    for bid in ids:
-        b = c.execute("SELECT * FROM briefings WHERE id = ?", (bid,)).fetchone()
-        if b is None:
-            continue
-        openings = tuple(Turn(OPENING, r["speaker"], tuple(r["text"].split("\n"))) for r in c.execute(
-            "SELECT speaker, text FROM turns WHERE briefing_id = ? AND role = 'opening' ORDER BY pos", (bid,)))
-        exchanges = tuple(
-            Exchange(n=r["n"], question=Turn(ASKER, r["asker"], tuple(r["question"].split("\n"))),
-                     answers=(Turn(SPOKESPERSON, r["spokesperson"], tuple(r["answer"].split("\n"))),),
-                     asker=r["asker"], outlet=r["outlet"], outlet_type=r["outlet_type"],
-                     follow_up=bool(r["follow_up"]), spokesperson=r["spokesperson"])
-            for r in c.execute("SELECT * FROM exchanges WHERE briefing_id = ? ORDER BY n", (bid,)))
-        yield bid, Briefing(series=b["series"], lang=b["lang"], date=dt.date.fromisoformat(b["date"]),
-                            title=b["title"], spokesperson=b["spokesperson"], url=b["url"], source=b["source"],
-                            format=b["format"], openings=openings, exchanges=exchanges)
+    """Stored briefings as ``Briefing`` objects (``Store.load_briefings``)."""
+    return store.load_briefings(ids)
 
 
 def event_units(store: Store, filters: dict[str, Any], *, langs: list[str] | None = None,
@@ -206,11 +199,9 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None) -> list[dic
 
 def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: str, version: str) -> int:
     """Replace the mined list with a new one in one transaction; returns rows written."""
-    c = store.conn
-    ensure_tables(c)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    c.execute("BEGIN IMMEDIATE")
-    try:
+    ensure_tables(store.conn)
+    at = now()
+    with store._transaction() as c:
         c.execute("DELETE FROM formulations")
         c.executemany(
             "INSERT INTO formulations(series, lang, text, n_tokens, briefings, occurrences, cohesion, left_entropy, "
@@ -219,28 +210,17 @@ def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: st
             [(r["series"], r["lang"], r["text"], r["n_tokens"], r["briefings"], r["occurrences"], r["cohesion"],
               r["left_entropy"], r["right_entropy"], r["first_date"], r["first_briefing"], r["last_date"],
               r["last_briefing"], json.dumps(r["spokespersons"], ensure_ascii=False), json.dumps(r["months"]),
-              method, version, now) for r in rows])
-        c.execute("COMMIT")
-    except BaseException:
-        if c.in_transaction:
-            c.execute("ROLLBACK")
-        raise
+              method, version, at) for r in rows])
     return len(rows)
 
 
 def read_formulations(store: Store, *, new_since: str | None = None, lang: str | None = None,
                       limit: int | None = None) -> list[dict[str, Any]]:
     """The stored formulations, most widely used first (first used on or after new_since, if given)."""
-    ensure_tables(store.conn)
-    where, params = [], []
-    if new_since:
-        where.append("first_date >= ?")
-        params.append(new_since)
-    if lang:
-        where.append("lang = ?")
-        params.append(lang)
-    sql = "SELECT * FROM formulations" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY briefings DESC, text"
+    if not _mined(store):
+        return []
+    where, params = where_clause(("first_date >= ?", new_since), ("lang = ?", lang))
+    sql = f"SELECT * FROM formulations{where} ORDER BY briefings DESC, text"
     if limit:
         sql += " LIMIT ?"
         params.append(int(limit))
@@ -255,7 +235,8 @@ def read_formulations(store: Store, *, new_since: str | None = None, lang: str |
 
 def find_formulation(store: Store, ref: str) -> dict[str, Any] | None:
     """A stored formulation by id ("12", "f12") or text (case-insensitive)."""
-    ensure_tables(store.conn)
+    if not _mined(store):
+        return None
     ref = ref.strip()
     bare = ref[1:] if ref[:1].lower() == "f" and ref[1:].isdigit() else ref
     if bare.isascii() and bare.isdigit():

@@ -6,11 +6,12 @@ index commit, the ids leave the queue. A crash anywhere leaves either nothing (S
 the queue, which the next writer re-indexes on open (delete-by-briefing then add, so doing it twice is
 harmless). An index of another version, a missing index or one whose size disagrees with the store is rebuilt.
 
-Who repairs: a writer (``Database(path)``, as ``ingest``, ``fetch`` and ``reindex`` open it). A reader
-(``Database(path, create=False)``, as search, show, stats and the web server open it) never writes to the index:
-briefings another process has queued are that process's to index (a search during an ingest finds them once the
-ingest's next index commit lands), and it never competes for the index writer. Only an index that cannot be read
-at all (missing, or of another version) is rebuilt by a reader, as it could not search otherwise.
+Who repairs: a writer (``Database(path)``, as ``ingest``, ``fetch`` and ``reindex`` open it) brings the index in
+line with the store on open. A reader (``Database(path, create=False)``, as search, show, stats and the web server
+open it) leaves the queue alone: briefings another process has queued are that process's to index (a search during
+an ingest finds them once the ingest's next index commit lands), and it does not compete for the index writer. Opening
+is not free of writes for a reader, though: an index that cannot be read at all (missing, or of another version) is
+rebuilt, as it could not search otherwise, and a database of an older schema is migrated (``Store`` opens it).
 
 Two processes opening a new database at once: writers take an exclusive ``flock`` on the database's folder while
 they create the schema and build the index, so the second waits for the first and then finds both made.
@@ -29,16 +30,22 @@ from typing import Any
 import tantivy
 
 from ..errors import QueryError, StoreError
-from ..model import Concordance, KwicLine, SearchHit, SearchResult, Snippet, excerpt
-from . import query as q
+from ..model import FILTERS, SORTS, Concordance, KwicLine, SearchHit, SearchResult, Snippet, excerpt
+from .base import check_date
 from .index import INDEX_VERSION, FullTextIndex, IndexBusy
-from .sqlite import FILTERS, Store, check_date
+from .query import Pattern, patterns, to_tantivy
+from .query import parse as parse_query
+from .sqlite import Store
 from .text import find, kwic_lines, normalize
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no creation lock
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
 FACET_FIELDS = ("spokesperson", "outlet", "outlet_type", "lang", "year", "clarity", "country")
-SORTS = ("relevance", "date", "date_asc")
 
 
 def index_path(db_path: str) -> Path:
@@ -49,12 +56,7 @@ def index_path(db_path: str) -> Path:
 def _creation_lock(path: str | Path) -> Iterator[None]:
     """An exclusive flock on the database's folder (not on the file: closing another descriptor of the database
     file would drop SQLite's own locks in this process). Without fcntl or a readable folder: no lock."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX
-        yield
-        return
-    if str(path) == ":memory:":
+    if fcntl is None or str(path) == ":memory:":
         yield
         return
     try:
@@ -70,20 +72,26 @@ def _creation_lock(path: str | Path) -> Iterator[None]:
 
 
 class Database:
-    """Store + index. Readers (``create=False``) never write to the index; writers repair it on open."""
+    """Store + index. Writers repair the index on open; readers (``create=False``) only rebuild one they cannot
+    read (see the module docstring)."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None) -> None:
-        """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``)."""
-        writer = create if repair is None else repair
+    def __init__(self, path: str | Path, *, create: bool = True, repair: bool | None = None,
+                 read_only: bool = False) -> None:
+        """``repair``: bring the index in line with the store on open (default: for writers, ``create=True``).
+        ``read_only``: a reader whose store connections are read-only (the web server without an admin token);
+        what a reader repairs on open (schema, an unreadable index) is done first by a reader of its own."""
+        if read_only:
+            Database(path, create=False).close()
+        writer = not read_only and (create if repair is None else repair)
         with _creation_lock(path) if writer else contextlib.nullcontext():
-            self.store = Store(path, create=create)
+            self.store = Store(path, create=create, read_only=read_only)
             self.path = self.store.path
             self.index = FullTextIndex(index_path(self.path))
             self._canon: dict[str, dict[str, str]] = {}
             try:
                 if writer:
                     self.repair()
-                elif self.store.meta("index_version") != INDEX_VERSION or not self.index.exists():
+                elif not read_only and (self.store.meta("index_version") != INDEX_VERSION or not self.index.exists()):
                     self._repair_unreadable()
             except sqlite3.DatabaseError as exc:
                 self.close()
@@ -232,15 +240,15 @@ class Database:
             out.append(tantivy.Query.term_set_query(schema, "exchange_id", ids or [-1]))
         return out
 
-    def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[q.Pattern]]:
+    def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[Pattern]]:
         """(tantivy query with filters, the patterns whose matches the spans mark)."""
-        tree = q.parse(query)
-        tq = q.to_tantivy(tree, self.index.schema, exact=exact)
+        tree = parse_query(query)
+        tq = to_tantivy(tree, self.index.schema, exact=exact)
         fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})
         if fq:
             tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, tq)] +
                                              [(tantivy.Occur.Must, f) for f in fq])
-        return tq, q.patterns(tree, exact=exact)
+        return tq, patterns(tree, exact=exact)
 
     def search(self, query: str, *, exact: bool = False, sort: str = "relevance", limit: int = 20,
                offset: int = 0, facets: bool = False, **filters: Any) -> SearchResult:
@@ -319,7 +327,7 @@ _HIT_COLUMNS = ("exchange_id", "briefing_id", "event_id", "n", "date", "lang", "
                 "spokesperson_id", "asker", "outlet", "outlet_type", "follow_up", "source", "url")
 
 
-def _hit(row: dict[str, Any], notes: dict[str, Any], pats: list[q.Pattern], score: float | None) -> SearchHit:
+def _hit(row: dict[str, Any], notes: dict[str, Any], pats: list[Pattern], score: float | None) -> SearchHit:
     """A store row and its annotations as a SearchHit: texts in NFC (the spans are offsets into them)."""
     question, answer = normalize(row["question"]), normalize(row["answer"])
     q_spans, a_spans = tuple(find(question, pats)), tuple(find(answer, pats))

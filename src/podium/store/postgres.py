@@ -1,11 +1,13 @@
 """The store of record in PostgreSQL: the SQLite store's tables in a PostgreSQL schema, behind the same interface
 (``podium.store.base.StoreBackend``), for a deployment that outgrows one machine (docs/scaling.md).
 
-It implements what the store contract (tests/test_store_contract.py) covers: writing parsed briefings with their
-turns, exchanges and annotations in one transaction each, revisions of changed pages, the index queue and the
-documents a search index is fed from, reads of briefings, exchanges and filtered exchange rows, and events with
-their exchange links and version differences. What the SQLite store does beyond that (statistics, the analysis
-reads of ``analytics``, clarity carried across versions, the spokesperson registry) is listed in docs/scaling.md.
+The SQL is the SQLite store's (``podium.store.sql.SqlStore``, written once for both): writing parsed briefings with
+their turns, exchanges and annotations in one transaction each, revisions of changed pages, the index queue and
+the documents a search index is fed from, reads of briefings, exchanges, filtered exchange rows and statistics,
+events with their exchange links and version differences, the spokesperson registry and clarity carried across
+versions; this module adds the schema, the connections and the dialect. The analysis area's reads
+(``podium.store.analytics``: formulations, trend units) are SQLite's only so far; tests/test_store_contract.py runs
+one suite of behaviour against both backends.
 
 Rows have the keys and Python types the SQLite store gives: dates stay ISO text and annotation values JSON text
 (decoded on read), so that both backends answer identically; a production schema would use DATE and JSONB.
@@ -15,18 +17,21 @@ Needs ``psycopg`` (3.x): ``pip install 'psycopg[binary]'``.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+try:
+    import psycopg
+    import psycopg.conninfo
+    from psycopg.rows import dict_row
+except ImportError:  # optional: PostgresStore says what to install when it is opened
+    psycopg = None
+
 from ..errors import NotFound, StoreError
-from ..model import ASKER, OPENING, SPOKESPERSON, Annotation, Briefing, Event, Exchange, ExchangeLink, Turn, Version
-from .base import difference_records, link_rows, side_by_side
-from .index import IndexDoc
+from .base import SqlDialect
 from .migrations import SCHEMA_VERSION
-from .sqlite import SPOKESPERSON_KEY, SqlDialect, Store, _now, content_hash, countries_of, filter_sql
+from .sql import SqlStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -79,559 +84,94 @@ CREATE TABLE IF NOT EXISTS version_differences (
 CREATE INDEX IF NOT EXISTS version_differences_event ON version_differences(event_id);
 """
 
-_HIT_SQL = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, e.n, b.date, b.lang, b.title, b.series, "
-            "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
-            f"{SPOKESPERSON_KEY} AS spokesperson_id, e.asker, e.outlet, e.outlet_type, "
-            "e.follow_up, e.question, e.answer, e.source, b.url "
-            "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
-
-_QUEUE = ("INSERT INTO index_pending(briefing_id, seq) VALUES (%s, nextval('index_seq')) "
-          "ON CONFLICT (briefing_id) DO UPDATE SET seq = excluded.seq")
-
-
-def _hit(r: Mapping[str, Any]) -> dict[str, Any]:
-    d = dict(r)
-    d["follow_up"] = bool(d["follow_up"])
-    return d
+POSTGRES_SQL = SqlDialect(
+    equals_ci=lambda expr: f"lower({expr}) = lower(?)",
+    contains=lambda col: f"strpos({col}, ?) > 0",
+    fine_of=lambda col: f"({col}::json ->> 'fine')",
+    next_seq="nextval('index_seq')",
+    json_agg="json_agg",
+    json_array="json_build_array",
+    max_in=1_000_000,  # one array parameter, whatever the number of values
+    in_list=lambda col, values: (f"{col} = ANY(?)", [list(values)]),
+)
 
 
-POSTGRES_SQL = SqlDialect("%s", lambda expr: f"lower({expr}) = lower(%s)", lambda col: f"strpos({col}, %s) > 0",
-                          "(a.value::json ->> 'fine')")
+class _Connection:
+    """A psycopg connection that takes the shared SQL's ``?`` placeholders (the shared SQL has no other ``?``)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Iterable[Any] | None = None) -> Any:
+        params = list(params) if params is not None else []
+        return self.raw.execute(sql.replace("?", "%s"), params or None)
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        with self.raw.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), list(rows))
+
+    def close(self) -> None:
+        self.raw.close()
 
 
-class PostgresStore:
+class PostgresStore(SqlStore):
     """A podium store in one PostgreSQL schema (created on first use). Thread-safe: one connection per thread.
 
     ``dsn``: a libpq connection string or URL; ``schema``: the schema holding podium's tables (several podium
     databases can live in one PostgreSQL database)."""
 
+    dialect = POSTGRES_SQL
+
     def __init__(self, dsn: str, *, schema: str = "podium", create: bool = True) -> None:
-        try:
-            import psycopg  # noqa: F401
-        except ImportError:
-            raise StoreError("the PostgreSQL store needs psycopg: pip install 'psycopg[binary]'") from None
+        if psycopg is None:
+            raise StoreError("the PostgreSQL store needs psycopg: pip install 'psycopg[binary]'")
         if not schema.replace("_", "").isalnum() or not schema[:1].isalpha():
             raise StoreError(f"schema {schema!r}: use letters, digits and _ (starting with a letter)")
         self.dsn, self.schema = dsn, schema
         self.path = f"postgresql schema {schema}"
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._lock = threading.Lock()
+        super().__init__()
         c = self.conn
-        exists = c.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        exists = c.execute("SELECT 1 FROM pg_namespace WHERE nspname = ?", (schema,)).fetchone()
         if not exists and not create:
             raise NotFound(f"no podium store in schema {schema!r} of {self._where_to()}")
-        with c.transaction():
+        with self._transaction() as c:
             # one creator at a time: two processes starting on a new schema must not race on CREATE
-            c.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"podium schema {schema}",))
-            c.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            c.execute(SCHEMA)
-            c.execute("INSERT INTO meta(key, value) VALUES ('schema_version', %s) ON CONFLICT (key) DO NOTHING",
+            self._writer_lock(c, f"podium schema {schema}")
+            c.raw.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            c.raw.execute(SCHEMA)
+            c.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
                       (str(SCHEMA_VERSION),))
 
     def _where_to(self) -> str:
-        import psycopg.conninfo
-
         info = psycopg.conninfo.conninfo_to_dict(self.dsn)
         return f"PostgreSQL database {info.get('dbname') or '(default)'} on {info.get('host') or 'localhost'}"
 
-    @property
-    def conn(self) -> Any:
-        c = getattr(self._local, "conn", None)
-        if c is None:
-            import psycopg
-            from psycopg.rows import dict_row
-
-            try:
-                c = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL ({exc})".strip()) from None
-            c.execute(f"SET search_path TO {self.schema}")
-            self._local.conn = c
-            with self._lock:
-                self._all.append(c)
-        return c
-
-    def close(self) -> None:
-        with self._lock:
-            for c in self._all:
-                try:
-                    c.close()
-                except Exception:  # closing a broken connection: nothing left to do
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+    def _connect(self) -> _Connection:
+        try:
+            c = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL ({exc})".strip()) from None
+        c.execute(f"SET search_path TO {self.schema}")
+        return _Connection(c)
 
     def drop(self) -> None:
         """Delete the schema and everything in it (tests, throwaway stores)."""
-        self.conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.conn.raw.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
         self.close()
 
-    # ---- meta ------------------------------------------------------------------------------------------------
-
-    def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return row["value"] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
-                          "excluded.value", (key, value))
-
-    # ---- writing ---------------------------------------------------------------------------------------------
-
-    def lookup(self, b: Briefing) -> dict[str, Any] | None:
-        """The stored version of a briefing, by the SQLite store's rules (``Store.lookup``)."""
-        return self._lookup(self.conn, b)
-
-    @staticmethod
-    def _lookup(c: Any, b: Briefing) -> dict[str, Any] | None:
-        row = c.execute("SELECT * FROM briefings WHERE key = %s", (b.key,)).fetchone()
-        if row is not None:
-            return row
-        same = ("SELECT * FROM briefings WHERE series = %s AND lang = %s AND date = %s AND title = %s"
-                + (" AND url IS NULL" if b.url else ""))
-        rows = c.execute(same, (b.series, b.lang, b.date.isoformat(), b.title)).fetchall()
-        if len(rows) == 1:
-            return rows[0]
-        if b.url or not b.exchanges:
-            return None
-        candidates = c.execute(
-            "SELECT b.* FROM briefings b JOIN exchanges e ON e.briefing_id = b.id AND e.n = 1 "
-            "WHERE b.url IS NULL AND b.series = %s AND b.lang = %s AND b.n_exchanges = %s AND e.question = %s",
-            (b.series, b.lang, len(b.exchanges), b.exchanges[0].question_text)).fetchall()
-        body = [(t.role, t.speaker, t.text) for t in b.turns]
-        same_body = [r for r in candidates if [(t["role"], t["speaker"], t["text"]) for t in c.execute(
-            "SELECT role, speaker, text FROM turns WHERE briefing_id = %s ORDER BY pos", (r["id"],))] == body]
-        return same_body[0] if len(same_body) == 1 else None
-
-    def held_urls(self, urls: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(urls))
-        return {r["url"] for r in self.conn.execute("SELECT url FROM briefings WHERE url = ANY(%s)", (wanted,))}
-
-    def provenance(self, briefing_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT provenance FROM briefings WHERE key = %s", (briefing_key,)).fetchone()
-        return json.loads(row["provenance"]) if row and row["provenance"] else None
-
-    def set_provenance(self, briefing_key: str, evidence: dict[str, Any]) -> None:
-        value = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
-        self.conn.execute("UPDATE briefings SET provenance = %s WHERE key = %s AND provenance IS DISTINCT FROM %s",
-                          (value, briefing_key, value))
-
-    def sync_outlets(self, outlets: Iterable[tuple[str, str | None, str | None]]) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[_Connection]:
         c = self.conn
-        with c.transaction(), c.cursor() as cur:
-            cur.executemany("INSERT INTO outlets(name, outlet_type, country) VALUES (%s, %s, %s) ON CONFLICT (name) "
-                            "DO UPDATE SET outlet_type = excluded.outlet_type, country = excluded.country",
-                            list(outlets))
+        with c.raw.transaction():
+            yield c
 
-    def write_briefing(self, b: Briefing, *, page_sha256: str, annotations: Iterable[Annotation] = (),
-                       content_sha256: str | None = None,
-                       spokesperson_key: Callable[[str | None], str | None] | None = None) -> tuple[str, int]:
-        """As ``Store.write_briefing``: one transaction; unchanged writes nothing; a change keeps the ids of the
-        briefing and of exchanges still there (by position) and records a revision."""
-        content = content_sha256 or content_hash(b)
-        person = spokesperson_key or (lambda name: name)
-        now = _now()
-        c = self.conn
-        with c.transaction(), c.cursor() as cur:
-            # writers of the same briefing queue here (SQLite serialises all writers; PostgreSQL only these)
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{b.series}|{b.lang}|{b.date}",))
-            old = self._lookup(c, b)
-            url = b.url or (old["url"] if old is not None else None)
-            key = b.key if b.url or old is None or old["url"] is None else old["key"]
-            if old is not None and old["content_sha256"] == content:
-                if old["url"] == url:
-                    return "unchanged", old["id"]
-                cur.execute("UPDATE briefings SET url = %s, key = %s, updated_at = %s WHERE id = %s",
-                            (url, key, now, old["id"]))
-                return "updated", old["id"]
-            fields = (b.series, b.lang, b.date.isoformat(), b.title, b.spokesperson, person(b.spokesperson), url,
-                      b.source, b.format, len(b.exchanges), page_sha256, content)
-            existing: dict[int, int] = {}
-            if old is None:
-                bid = cur.execute(
-                    "INSERT INTO briefings(key, series, lang, date, title, spokesperson, spokesperson_id, url, source, "
-                    "format, n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (key, *fields, now, now)).fetchone()["id"]
-                status = "added"
-            else:
-                bid, status = old["id"], "updated"
-                cur.execute(
-                    "INSERT INTO revisions(briefing_id, revised_at, reason, source, old_page_sha256, new_page_sha256,"
-                    " old_content_sha256, new_content_sha256, old_n_exchanges, new_n_exchanges, old_parse) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (bid, now, "page changed" if old["page_sha256"] != page_sha256 else "parse changed", b.source,
-                     old["page_sha256"], page_sha256, old["content_sha256"], content, old["n_exchanges"],
-                     len(b.exchanges), json.dumps(self._old_parse(c, bid), ensure_ascii=False)))
-                cur.execute("UPDATE briefings SET key=%s, series=%s, lang=%s, date=%s, title=%s, spokesperson=%s, "
-                            "spokesperson_id=%s, url=%s, source=%s, format=%s, n_exchanges=%s, page_sha256=%s, "
-                            "content_sha256=%s, updated_at=%s WHERE id=%s", (key, *fields, now, bid))
-                cur.execute("DELETE FROM turns WHERE briefing_id = %s", (bid,))
-                existing = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = %s",
-                                                               (bid,))}
-                cur.execute("DELETE FROM annotations WHERE exchange_id = ANY(%s)", (list(existing.values()),))
-                keep = {e.n for e in b.exchanges}
-                cur.execute("DELETE FROM exchanges WHERE id = ANY(%s)",
-                            ([eid for n, eid in existing.items() if n not in keep],))
-            seen = sorted({(e.outlet, e.outlet_type) for e in b.exchanges if e.outlet}, key=str)
-            if seen:
-                cur.executemany("INSERT INTO outlets(name, outlet_type) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
-                                seen)
-            ids: dict[int, int] = {}
-            for e in b.exchanges:
-                row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson,
-                       person(e.spokesperson), e.question_text, e.answer_text, b.source)
-                if e.n in existing:
-                    cur.execute("UPDATE exchanges SET asker=%s, outlet=%s, outlet_type=%s, follow_up=%s, "
-                                "spokesperson=%s, spokesperson_id=%s, question=%s, answer=%s, source=%s WHERE id=%s",
-                                (*row, existing[e.n]))
-                    ids[e.n] = existing[e.n]
-                else:
-                    ids[e.n] = cur.execute(
-                        "INSERT INTO exchanges(briefing_id, n, asker, outlet, outlet_type, follow_up, spokesperson, "
-                        "spokesperson_id, question, answer, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                        "%s) RETURNING id", (bid, e.n, *row)).fetchone()["id"]
-            cur.executemany("INSERT INTO turns(briefing_id, pos, role, speaker, exchange_n, text) "
-                            "VALUES (%s, %s, %s, %s, %s, %s)",
-                            [(bid, pos, t.role, t.speaker, n, t.text)
-                             for pos, (t, n) in enumerate(Store._turn_exchange(b), 1)])
-            self._insert_annotations(cur, ids, annotations, now)
-            cur.execute(_QUEUE, (bid,))
-        return status, bid
+    @contextmanager
+    def _reading(self) -> Iterator[_Connection]:
+        yield self.conn  # psycopg has read the whole result when execute returns
 
-    @staticmethod
-    def _old_parse(c: Any, bid: int) -> dict[str, Any]:
-        b = c.execute("SELECT * FROM briefings WHERE id = %s", (bid,)).fetchone()
-        ex = c.execute("SELECT * FROM exchanges WHERE briefing_id = %s ORDER BY n", (bid,)).fetchall()
-        openings = [r["text"] for r in c.execute(
-            "SELECT text FROM turns WHERE briefing_id = %s AND role = 'opening' ORDER BY pos", (bid,))]
-        return {"series": b["series"], "lang": b["lang"], "date": b["date"], "title": b["title"],
-                "spokesperson": b["spokesperson"], "url": b["url"], "openings": openings,
-                "exchanges": [{"n": r["n"], "asker": r["asker"], "outlet": r["outlet"],
-                               "outlet_type": r["outlet_type"], "follow_up": bool(r["follow_up"]),
-                               "question": r["question"], "answer": r["answer"]} for r in ex]}
-
-    @staticmethod
-    def _insert_annotations(cur: Any, ids: dict[int, int], annotations: Iterable[Annotation], now: str) -> int:
-        rows = [(ids[a.exchange_n], a.kind, a.label,
-                 None if a.value is None else json.dumps(a.value, ensure_ascii=False), a.confidence, a.evidence,
-                 a.method or "", a.version or "", now) for a in annotations if a.exchange_n in ids]
-        cur.executemany(
-            "INSERT INTO annotations(exchange_id, kind, label, value, confidence, evidence, method, version, "
-            "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (exchange_id, kind) DO UPDATE SET "
-            "label = excluded.label, value = excluded.value, confidence = excluded.confidence, "
-            "evidence = excluded.evidence, method = excluded.method, version = excluded.version, "
-            "created_at = excluded.created_at", rows)
-        return len(rows)
-
-    def write_annotations(self, briefing_id: int, annotations: Iterable[Annotation], *,
-                          replace_kinds: Iterable[str] | None = None, reindex: bool = True) -> int:
-        now = _now()
-        c = self.conn
-        with c.transaction(), c.cursor() as cur:
-            ids = {r["n"]: r["id"] for r in c.execute("SELECT id, n FROM exchanges WHERE briefing_id = %s",
-                                                      (briefing_id,))}
-            if not ids and not c.execute("SELECT 1 FROM briefings WHERE id = %s", (briefing_id,)).fetchone():
-                raise NotFound(f"no briefing b{briefing_id}")
-            for kind in replace_kinds or ():
-                cur.execute("DELETE FROM annotations WHERE kind = %s AND exchange_id = ANY(%s)",
-                            (kind, list(ids.values())))
-            n = self._insert_annotations(cur, ids, annotations, now)
-            if reindex:
-                cur.execute(_QUEUE, (briefing_id,))
-        return n
-
-    # ---- the index queue -------------------------------------------------------------------------------------
-
-    def pending(self) -> dict[int, int]:
-        return {r["briefing_id"]: r["seq"] for r in self.conn.execute(
-            "SELECT briefing_id, seq FROM index_pending ORDER BY 1")}
-
-    def clear_pending(self, pending: dict[int, int]) -> None:
-        c = self.conn
-        with c.transaction(), c.cursor() as cur:
-            cur.executemany("DELETE FROM index_pending WHERE briefing_id = %s AND seq = %s", list(pending.items()))
-
-    def queue_all(self) -> None:
-        self.conn.execute("INSERT INTO index_pending(briefing_id, seq) SELECT id, nextval('index_seq') FROM briefings "
-                          "ON CONFLICT (briefing_id) DO UPDATE SET seq = excluded.seq")
-
-    def index_docs(self, briefing_ids: Iterable[int] | None = None) -> Iterator[IndexDoc]:
-        sql = ("SELECT e.id, e.briefing_id, b.date, e.question, e.answer, b.lang, "
-               f"{SPOKESPERSON_KEY} AS spokesperson, e.outlet, e.outlet_type, "
-               "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
-               "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries "
-               "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
-        params: tuple[Any, ...] = ()
-        if briefing_ids is not None:
-            sql += " WHERE e.briefing_id = ANY(%s)"
-            params = (list(briefing_ids),)
-        for r in self.conn.execute(sql + " ORDER BY e.id", params).fetchall():
-            countries = countries_of(json.loads(r["countries"])) if r["countries"] else ()
-            yield IndexDoc(exchange_id=r["id"], briefing_id=r["briefing_id"], date=r["date"], question=r["question"],
-                           answer=r["answer"], lang=r["lang"], spokesperson=r["spokesperson"], outlet=r["outlet"],
-                           outlet_type=r["outlet_type"], clarity=r["clarity"], countries=countries)
-
-    def exchange_count(self) -> int:
-        return self.conn.execute("SELECT count(*) AS n FROM exchanges").fetchone()["n"]
-
-    def exchange_ids(self) -> set[int]:
-        return {r["id"] for r in self.conn.execute("SELECT id FROM exchanges")}
-
-    # ---- reading ---------------------------------------------------------------------------------------------
-
-    def exchanges_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        return {r["exchange_id"]: _hit(r) for r in self.conn.execute(_HIT_SQL + " WHERE e.id = ANY(%s)",
-                                                                     (list(ids),))}
-
-    def hit_annotations(self, exchange_ids: list[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for r in self.conn.execute(
-                "SELECT exchange_id, kind, label, CASE WHEN kind = 'clarity' AND left(value, 1) = '{' "
-                "THEN value::jsonb ->> 'fine' END AS fine, evidence FROM annotations "
-                "WHERE kind IN ('clarity', 'countries') AND exchange_id = ANY(%s)", (list(exchange_ids),)):
-            d = out.setdefault(r["exchange_id"], {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
-                                                  "countries": []})
-            if r["kind"] == "clarity":
-                d.update(clarity=r["label"], clarity_fine=r["fine"], clarity_evidence=r["evidence"])
-            else:
-                d["countries"] = r["label"].split() if r["label"] else []
-        return out
-
-    def annotations_for(self, exchange_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
-        out: dict[int, dict[str, dict[str, Any]]] = {}
-        for r in self.conn.execute("SELECT * FROM annotations WHERE exchange_id = ANY(%s)", (list(exchange_ids),)):
-            out.setdefault(r["exchange_id"], {})[r["kind"]] = {
-                "label": r["label"], "value": json.loads(r["value"]) if r["value"] else None,
-                "confidence": r["confidence"], "evidence": r["evidence"], "method": r["method"],
-                "version": r["version"]}
-        return out
-
-    def briefing(self, briefing_id: int) -> dict[str, Any]:
-        c = self.conn
-        b = c.execute("SELECT * FROM briefings WHERE id = %s", (briefing_id,)).fetchone()
-        if b is None:
-            raise NotFound(f"no briefing b{briefing_id} in {self.path}")
-        d = {k: b[k] for k in ("id", "series", "lang", "date", "title", "spokesperson", "spokesperson_id", "url",
-                               "source", "format", "n_exchanges", "ingested_at", "updated_at", "event_id")}
-        d["provenance"] = json.loads(b["provenance"]) if b["provenance"] else None
-        d["briefing_id"] = d["id"]
-        d["other_versions"] = c.execute(
-            "SELECT id AS briefing_id, lang, title FROM briefings WHERE event_id = %s AND id != %s ORDER BY lang, id",
-            (b["event_id"], briefing_id)).fetchall() if b["event_id"] is not None else []
-        d["turns"] = c.execute("SELECT pos, role, speaker, exchange_n, text FROM turns WHERE briefing_id = %s "
-                               "ORDER BY pos", (briefing_id,)).fetchall()
-        d["openings"] = [t["text"] for t in d["turns"] if t["role"] == "opening"]
-        exchanges = [_hit(r) for r in c.execute(_HIT_SQL + " WHERE e.briefing_id = %s ORDER BY e.n", (briefing_id,))]
-        ann = self.annotations_for([e["exchange_id"] for e in exchanges])
-        for e in exchanges:
-            e["annotations"] = ann.get(e["exchange_id"], {})
-        d["exchanges"] = exchanges
-        prev = c.execute("SELECT id FROM briefings WHERE lang = %s AND series = %s AND (date < %s OR (date = %s AND "
-                         "id < %s)) ORDER BY date DESC, id DESC LIMIT 1",
-                         (b["lang"], b["series"], b["date"], b["date"], b["id"])).fetchone()
-        nxt = c.execute("SELECT id FROM briefings WHERE lang = %s AND series = %s AND (date > %s OR (date = %s AND "
-                        "id > %s)) ORDER BY date, id LIMIT 1",
-                        (b["lang"], b["series"], b["date"], b["date"], b["id"])).fetchone()
-        d["prev_id"] = prev["id"] if prev else None
-        d["next_id"] = nxt["id"] if nxt else None
-        d["revisions"] = c.execute("SELECT id, revised_at, reason, source, old_n_exchanges, new_n_exchanges "
-                                   "FROM revisions WHERE briefing_id = %s ORDER BY id", (briefing_id,)).fetchall()
-        return d
-
-    def exchange(self, exchange_id: int) -> dict[str, Any]:
-        rows = self.exchanges_by_id([exchange_id])
-        if exchange_id not in rows:
-            raise NotFound(f"no exchange e{exchange_id} in {self.path}")
-        d = rows[exchange_id]
-        d["annotations"] = self.annotations_for([exchange_id]).get(exchange_id, {})
-        return d
-
-    def distinct(self, column: str) -> list[str]:
-        sql = {"spokesperson": "SELECT COALESCE(spokesperson_id, spokesperson) AS v FROM exchanges "
-                               "UNION SELECT COALESCE(spokesperson_id, spokesperson) FROM briefings",
-               "spokesperson_name": "SELECT spokesperson AS v FROM exchanges UNION SELECT spokesperson FROM briefings",
-               "outlet": "SELECT DISTINCT outlet AS v FROM exchanges",
-               "outlet_type": "SELECT DISTINCT outlet_type AS v FROM exchanges",
-               "lang": "SELECT DISTINCT lang AS v FROM briefings",
-               "clarity": "SELECT DISTINCT label AS v FROM annotations WHERE kind = 'clarity'"}[column]
-        return [r["v"] for r in self.conn.execute(sql) if r["v"] is not None]
-
-    def exchange_rows(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[dict[str, Any]]:
-        """Exchanges with briefing fields (no annotations), filtered, in date order (as ``Store.exchange_rows``)."""
-        where, params = self._where(filters)
-        if ids is not None:
-            if not ids:
-                return []
-            where.append("e.id = ANY(%s)")
-            params.append(list(ids))
-        sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, b.date, b.lang, b.series, b.title, "
-               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
-               f"{SPOKESPERSON_KEY} AS spokesperson_id, e.n, e.asker, e.outlet, e.outlet_type, "
-               "e.follow_up, e.question, e.answer, b.url, e.source, "
-               "(SELECT json_agg(l.counterpart_id) FROM exchange_links l WHERE l.exchange_id = e.id) "
-               "AS counterparts FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        out = []
-        for r in self.conn.execute(sql + " ORDER BY b.date, b.id, e.n", params):
-            r["counterparts"] = sorted(r["counterparts"] or [])
-            out.append(r)
-        return out
-
-    @staticmethod
-    def _where(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
-        """The SQL of the filters every read takes (as ``Store._where``; case-insensitive like NOCASE)."""
-        return filter_sql(filters, POSTGRES_SQL)
-
-    def load_briefings(self, ids: Iterable[int]) -> Iterator[tuple[int, Briefing]]:
-        """Stored briefings as ``Briefing`` objects, as ``analytics.load_briefings`` reads them from SQLite."""
-        c = self.conn
-        for bid in ids:
-            b = c.execute("SELECT * FROM briefings WHERE id = %s", (bid,)).fetchone()
-            if b is None:
-                continue
-            openings = tuple(Turn(OPENING, r["speaker"], tuple(r["text"].split("\n"))) for r in c.execute(
-                "SELECT speaker, text FROM turns WHERE briefing_id = %s AND role = 'opening' ORDER BY pos", (bid,)))
-            exchanges = tuple(
-                Exchange(n=r["n"], question=Turn(ASKER, r["asker"], tuple(r["question"].split("\n"))),
-                         answers=(Turn(SPOKESPERSON, r["spokesperson"], tuple(r["answer"].split("\n"))),),
-                         asker=r["asker"], outlet=r["outlet"], outlet_type=r["outlet_type"],
-                         follow_up=bool(r["follow_up"]), spokesperson=r["spokesperson"])
-                for r in c.execute("SELECT * FROM exchanges WHERE briefing_id = %s ORDER BY n", (bid,)).fetchall())
-            yield bid, Briefing(series=b["series"], lang=b["lang"], date=dt.date.fromisoformat(b["date"]),
-                                title=b["title"], spokesperson=b["spokesperson"], url=b["url"], source=b["source"],
-                                format=b["format"], openings=openings, exchanges=exchanges)
-
-    # ---- events ----------------------------------------------------------------------------------------------
-
-    def versions(self) -> tuple[list[Version], dict[int, str]]:
-        out, hashes = [], {}
-        for r in self.conn.execute("SELECT id, series, lang, date, title, spokesperson_id, n_exchanges, "
-                                   "content_sha256 FROM briefings ORDER BY date, id"):
-            out.append(Version(briefing_id=r["id"], series=r["series"], lang=r["lang"],
-                               date=dt.date.fromisoformat(r["date"]), title=r["title"],
-                               spokesperson_id=r["spokesperson_id"], n_exchanges=r["n_exchanges"],
-                               content_sha256=r["content_sha256"]))
-            hashes[r["id"]] = r["content_sha256"]
-        return out, hashes
-
-    def event_fingerprints(self) -> dict[str, str]:
-        return {r["key"]: r["fingerprint"] for r in self.conn.execute("SELECT key, fingerprint FROM events")}
-
-    def write_events(self, events: list[tuple[Event, str]], links: Mapping[str, list[ExchangeLink]],
-                     differences: Mapping[str, list[dict[str, Any]]]) -> dict[str, int]:
-        """As ``podium.store.events.write_events``: the events replaced in one transaction."""
-        now = _now()
-        counts = {"events": len(events), "realigned": 0, "links": 0, "differences": 0}
-        c = self.conn
-        with c.transaction(), c.cursor() as cur:
-            cur.execute("LOCK TABLE events IN EXCLUSIVE MODE")  # one linker at a time, readers go on
-            keep = {ev.key for ev, _ in events}
-            old = {r["key"]: r["id"] for r in c.execute("SELECT key, id FROM events")}
-            gone = [eid for key, eid in old.items() if key not in keep]
-            for table, col in (("exchange_links", "event_id"), ("version_differences", "event_id"), ("events", "id")):
-                cur.execute(f"DELETE FROM {table} WHERE {col} = ANY(%s)", (gone,))
-            cur.execute("UPDATE briefings SET event_id = NULL WHERE event_id IS NOT NULL")
-            for ev, fingerprint in events:
-                langs = ",".join(sorted(r["lang"] for r in c.execute(
-                    "SELECT DISTINCT lang FROM briefings WHERE id = ANY(%s)", (list(ev.versions),))))
-                row = (ev.kind, ev.date.isoformat(), ev.spokesperson_id, langs, len(ev.versions), ev.linked_by,
-                       fingerprint, now)
-                if ev.key in old:
-                    eid = old[ev.key]
-                    cur.execute("UPDATE events SET kind=%s, date=%s, spokesperson_id=%s, langs=%s, n_versions=%s, "
-                                "linked_by=%s, fingerprint=%s, updated_at=%s WHERE id=%s", (*row, eid))
-                else:
-                    eid = cur.execute("INSERT INTO events(key, kind, date, spokesperson_id, langs, n_versions, "
-                                      "linked_by, fingerprint, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                                      "RETURNING id", (ev.key, *row)).fetchone()["id"]
-                cur.execute("UPDATE briefings SET event_id = %s WHERE id = ANY(%s)", (eid, list(ev.versions)))
-                if ev.key in links:
-                    counts["realigned"] += 1
-                    cur.execute("DELETE FROM exchange_links WHERE event_id = %s", (eid,))
-                    cur.executemany("INSERT INTO exchange_links(exchange_id, counterpart_id, event_id, score, method) "
-                                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (exchange_id, counterpart_id) DO UPDATE "
-                                    "SET event_id = excluded.event_id, score = excluded.score, "
-                                    "method = excluded.method", link_rows(links[ev.key], eid))
-                    counts["links"] += len(links[ev.key])
-                if ev.key in differences:
-                    cur.execute("DELETE FROM version_differences WHERE event_id = %s", (eid,))
-                    cur.executemany("INSERT INTO version_differences(event_id, kind, lang, exchanges, detail, "
-                                    "severity) VALUES (%s, %s, %s, %s, %s, %s)",
-                                    difference_records(differences[ev.key], eid))
-                    counts["differences"] += len(differences[ev.key])
-        return counts
-
-    def event_rows(self, *, date_from: str | None = None, date_to: str | None = None,
-                   kinds: list[str] | None = None) -> list[dict[str, Any]]:
-        where, params = [], []
-        if date_from:
-            where.append("ev.date >= %s")
-            params.append(date_from)
-        if date_to:
-            where.append("ev.date <= %s")
-            params.append(date_to)
-        if kinds:
-            where.append("ev.kind = ANY(%s)")
-            params.append(list(kinds))
-        sql = ("SELECT ev.id AS event_id, ev.kind, ev.date, ev.spokesperson_id, ev.langs, ev.linked_by, "
-               "(SELECT json_agg(json_build_array(b.id, b.lang, b.n_exchanges)) FROM briefings b "
-               " WHERE b.event_id = ev.id) AS versions, "
-               "(SELECT count(*) FROM exchange_links l WHERE l.event_id = ev.id) / 2 AS links, "
-               "(SELECT count(*) FROM version_differences d WHERE d.event_id = ev.id) AS differences FROM events ev")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        out = []
-        for d in self.conn.execute(sql + " ORDER BY ev.date, ev.id", params):
-            vs = sorted(d.pop("versions") or [], key=lambda v: v[1])
-            d["versions"] = [v[0] for v in vs]
-            d["exchanges"] = {v[1]: v[2] for v in vs}
-            out.append(d)
-        return out
-
-    def event(self, event_id: int) -> dict[str, Any]:
-        """As ``podium.store.events.event``: versions, their openings and exchanges side by side, differences."""
-        c = self.conn
-        ev = c.execute("SELECT * FROM events WHERE id = %s", (event_id,)).fetchone()
-        if ev is None:
-            raise NotFound(f"no event v{event_id} in {self.path}")
-        d = {k: ev[k] for k in ("id", "key", "kind", "date", "spokesperson_id", "langs", "n_versions", "linked_by")}
-        d["event_id"] = d["id"]
-        order = {"en": 0, "zh": 1}
-        versions = sorted(c.execute(
-            "SELECT id AS briefing_id, lang, date, title, url, spokesperson, n_exchanges FROM briefings "
-            "WHERE event_id = %s", (event_id,)).fetchall(), key=lambda v: (order.get(v["lang"], 9), v["lang"]))
-        exchanges: dict[int, dict[str, Any]] = {}
-        for v in versions:
-            v["openings"] = [r["text"] for r in c.execute(
-                "SELECT text FROM turns WHERE briefing_id = %s AND role = 'opening' ORDER BY pos", (v["briefing_id"],))]
-            v["exchange_ids"] = []
-            for r in c.execute(_HIT_SQL + " WHERE e.briefing_id = %s ORDER BY e.n", (v["briefing_id"],)):
-                e = _hit(r)
-                exchanges[e["exchange_id"]] = e
-                v["exchange_ids"].append(e["exchange_id"])
-        notes = self.hit_annotations(list(exchanges))
-        for eid, e in exchanges.items():
-            e.update(notes.get(eid) or {"clarity": None, "clarity_fine": None, "clarity_evidence": None,
-                                        "countries": []})
-        seen_langs: dict[str, int] = {}
-        for v in versions:
-            v["copy_of"] = seen_langs.get(v["lang"]) if v["lang"] in seen_langs else None
-            seen_langs.setdefault(v["lang"], v["briefing_id"])
-        d["versions"] = versions
-        links: dict[int, set[int]] = {}
-        scores: dict[tuple[int, int], float] = {}
-        for r in c.execute("SELECT exchange_id, counterpart_id, score FROM exchange_links WHERE event_id = %s",
-                           (event_id,)):
-            links.setdefault(r["exchange_id"], set()).add(r["counterpart_id"])
-            scores[(r["exchange_id"], r["counterpart_id"])] = r["score"]
-        d["differences"] = [{"kind": r["kind"], "lang": r["lang"], "exchanges": json.loads(r["exchanges"]),
-                             "detail": r["detail"], "severity": r["severity"]} for r in c.execute(
-            "SELECT * FROM version_differences WHERE event_id = %s ORDER BY severity DESC, id", (event_id,))]
-        d["rows"] = side_by_side([v for v in versions if v["copy_of"] is None], exchanges, links, scores)
-        return d
+    def _writer_lock(self, c: _Connection, name: str) -> None:
+        """Writers of ``name`` queue here until the transaction ends (PostgreSQL serialises only these)."""
+        c.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
 
 
-__all__ = ["SCHEMA", "PostgresStore"]
+__all__ = ["POSTGRES_SQL", "SCHEMA", "PostgresStore"]

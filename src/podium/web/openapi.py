@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from ..model import FINE_LABELS
+from ..model import FINE_LABELS, SORTS
 
 
 def _p(name: str, description: str, *, kind: str = "string", where: str = "query", required: bool = False,
@@ -90,7 +90,7 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
                example='"one China" AND Taiwan'),
             _p("exact", "Unquoted words match exact word forms only (1).", enum=["1"]),
             *FILTER_PARAMS,
-            _p("sort", "Order of hits.", enum=["relevance", "date", "date_asc"]),
+            _p("sort", "Order of hits.", enum=list(SORTS)),
             _p("page", "1-based page.", kind="integer"), _p("per_page", "Hits per page (1-100).", kind="integer"),
             _p("view", "kwic adds keyword-in-context lines.", enum=["hits", "kwic"]),
             _p("window", "KWIC: words each side (1-50).", kind="integer"),

@@ -26,21 +26,16 @@ from starlette.responses import Response
 
 from ..analysis.stats import period_range
 from ..errors import QueryError
-from ..model import CLARITY_LABELS, excerpt, pieces
+from ..model import CLARITY_LABELS, FILTER_SPECS, SORTS, excerpt, pieces
 from .base import JSON, TooLarge, Web, redirect, url_for_params
 from .openapi import openapi
 
 #: URL parameter -> facade keyword, for the filters every listing takes.
-FILTERS = {"from": "date_from", "to": "date_to", "spokesperson": "spokesperson", "outlet": "outlet",
-           "outlet_type": "outlet_type", "country": "country", "clarity": "clarity", "lang": "lang",
-           "evasion": "evasion"}
-FILTER_LABELS = {"from": "from", "to": "to", "spokesperson": "spokesperson", "outlet": "outlet",
-                 "outlet_type": "outlet type", "country": "country", "clarity": "clarity", "lang": "language",
-                 "evasion": "clarity label"}
+FILTERS = {f.param: f.name for f in FILTER_SPECS}
+FILTER_LABELS = {f.param: f.label for f in FILTER_SPECS}
 FACET_LABELS = {"year": "Year", "lang": "Language", "spokesperson": "Spokesperson", "outlet_type": "Outlet type",
                 "outlet": "Outlet", "clarity": "Answer clarity", "country": "Countries mentioned"}
 LANGS = {"en": "English", "zh": "Chinese"}
-SORTS = ("relevance", "date", "date_asc")
 MAX_PER_PAGE = 100
 KWIC_PER_PAGE = 100
 #: a share resting on fewer press conferences held than this shows its counts, not a percentage (and is drawn
