@@ -327,9 +327,9 @@ def test_joining_or_splitting_paragraphs_does_not_change_the_label(shared, lang,
     joined = [(q, glue.join(p.strip() for p in a.split("\n") if p.strip())) for q, a in pairs]
     split = [(q, "\n\n".join(s for s in _SENTENCE_END[lang].split(a) if s.strip())) for q, a in joined]
     assert sum(a.count("\n") for _, a in split) > sum(a.count("\n") for _, a in pairs)  # more paragraphs now
-    base = clarity._classify_many(pairs, lang)
+    base = clarity.classify_pairs(pairs, lang)
     for variant in (joined, split):
-        for b, v, (_, a) in zip(base, clarity._classify_many(variant, lang), variant, strict=True):
+        for b, v, (_, a) in zip(base, clarity.classify_pairs(variant, lang), variant, strict=True):
             assert (v.clarity, v.fine) == (b.clarity, b.fine), a[:80]
             assert v.probs == b.probs
 
