@@ -22,32 +22,36 @@ def guess_lang(text: str) -> str:
     return "zh" if chars and len(_HAN.findall(text)) / len(chars) >= 0.2 else "en"
 
 
+def _language_or_error(item: Any) -> tuple[str | None, str | None]:
+    """The language an item is classified in, or what is wrong with it."""
+    if not isinstance(item, dict):
+        return None, f"expected an object with question and answer, got {type(item).__name__}"
+    missing = [k for k in ("question", "answer") if not isinstance(item.get(k), str)]
+    if missing:
+        return None, f"missing or not text: {', '.join(missing)}"
+    if not item["answer"].strip():
+        return None, "the answer is empty: nothing to classify"
+    lang = item.get("lang") or guess_lang(item["answer"])
+    if lang not in ("en", "zh"):
+        return None, f"unknown lang {lang!r}: use en or zh"
+    return lang, None
+
+
 def classify_exchanges(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Clarity of questions and answers given as dicts with ``question`` and ``answer`` (optional ``id``, echoed
     back, and ``lang``: "en" or "zh", guessed from the answer when absent), in input order. Each result has
     ``id``, ``clarity`` (3 classes), ``clarity_fine`` (9 labels), ``confidence``, ``evidence`` (the answer sentence
     it rests on), ``probs``, ``lang`` and ``method``; an item that cannot be classified gets ``error`` (saying what
     is wrong) instead, and the others go on."""
-    out: list[dict[str, Any]] = [{} for _ in items]
+    out: list[dict[str, Any]] = []
     todo: dict[str, list[int]] = {"en": [], "zh": []}
     for i, item in enumerate(items):
-        res: dict[str, Any] = {"id": item.get("id")} if isinstance(item, dict) else {"id": None}
-        out[i] = res
-        if not isinstance(item, dict):
-            res["error"] = f"expected an object with question and answer, got {type(item).__name__}"
+        out.append({"id": item.get("id") if isinstance(item, dict) else None})
+        lang, error = _language_or_error(item)
+        if lang is None:
+            out[i]["error"] = error
             continue
-        missing = [k for k in ("question", "answer") if not isinstance(item.get(k), str)]
-        if missing:
-            res["error"] = f"missing or not text: {', '.join(missing)}"
-            continue
-        if not item["answer"].strip():
-            res["error"] = "the answer is empty: nothing to classify"
-            continue
-        lang = item.get("lang") or guess_lang(item["answer"])
-        if lang not in todo:
-            res["error"] = f"unknown lang {lang!r}: use en or zh"
-            continue
-        res["lang"] = lang
+        out[i]["lang"] = lang
         todo[lang].append(i)
     for lang, idx in todo.items():
         if not idx:
