@@ -15,6 +15,25 @@ STAGE = "stage"  # stage note standing alone ("(Laughter.)", "（记者会结束
 #: What tables and exports call the asker of a question whose page names no outlet ("Q", "问", "Journalist").
 NO_OUTLET = "(no named outlet)"
 
+# ---- clarity vocabulary -------------------------------------------------------------------------------------------
+# How clearly a question was answered: the three classes and nine fine labels of the clarity/evasion taxonomy
+# (docs/annotation-guide.md), in the order every table, chart, filter and export shows them.
+
+#: fine label -> its clarity class
+FINE_TO_CLARITY: dict[str, str] = {
+    "Explicit": "Clear Reply",
+    "Implicit": "Ambivalent",
+    "Dodging": "Ambivalent",
+    "Deflection": "Ambivalent",
+    "Partial": "Ambivalent",
+    "General": "Ambivalent",
+    "Declining to answer": "Clear Non-Reply",
+    "Claims ignorance": "Clear Non-Reply",
+    "Clarification": "Clear Non-Reply",
+}
+FINE_LABELS: tuple[str, ...] = tuple(FINE_TO_CLARITY)
+CLARITY_LABELS: tuple[str, ...] = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:

@@ -30,7 +30,7 @@ relabelling or changing the settings, regenerate them with ``python -m podium.an
 
 The parts, each a module (a module imports only those above it):
 
-- ``labels``: the vocabulary, the hand-label files, their loading and split.
+- ``labels``: the hand-label files, their loading and split (the vocabulary is ``podium.model``'s).
 - ``cues``: canonical text, sentences, cue phrases, the cue-only classifier (the baseline) and cue evidence.
 - ``features``: the hand-made features of an exchange.
 - ``classifier``: the settings, the fitted model, and its shipped arrays (fingerprint, save, load).
@@ -46,6 +46,7 @@ live in ``benchmarks/clarity_variants.py``.
 
 from __future__ import annotations
 
+from ...model import CLARITY_LABELS, FINE_LABELS, FINE_TO_CLARITY
 from .annotate import ClarityPass, classify_exchanges, guess_lang
 from .classifier import (
     MODEL_FILE,
@@ -72,10 +73,7 @@ from .evaluation import (
 from .export import export_all, export_model
 from .features import dense_features, dense_features_zh, extra_features
 from .labels import (
-    CLARITY_LABELS,
     DATA,
-    FINE_LABELS,
-    FINE_TO_CLARITY,
     LABEL_FILES,
     LABELS,
     SECOND_LABELS,

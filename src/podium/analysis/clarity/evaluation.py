@@ -16,14 +16,12 @@ from typing import Any
 import numpy as np
 
 from ...errors import AnalysisError
+from ...model import CLARITY_LABELS, FINE_LABELS, FINE_TO_CLARITY
 from ..calibration import format_reliability, reliability
 from .classifier import model_fingerprint
 from .cues import cue_classify
 from .labels import (
-    CLARITY_LABELS,
     DATA,
-    FINE_LABELS,
-    FINE_TO_CLARITY,
     LABEL_FILES,
     SECOND_LABELS,
     VERSION,
@@ -119,18 +117,25 @@ def evaluate(split: str = "test", method: str = "model", lang: str = "en", sourc
     out = _scored(rows, results, method, split if lang == "en" else f"{split} ({lang})", trained_on)
     out["lang"], out["source"] = lang, source
     if parts and lang == "en" and source is None and split == "test":
-        out["parts"] = {}
-        for src in ("mfa-en", "wh"):
-            sel = [i for i, r in enumerate(rows) if source_of(r) == src]
-            if sel:
-                sub = _scored([rows[i] for i in sel], [results[i] for i in sel], method, f"test ({src})", trained_on)
-                out["parts"][src] = sub
-        try:
-            out["parts"]["mfa-zh"] = evaluate("test", method, lang="zh", parts=False)
-        except AnalysisError:  # no Chinese test labels shipped
-            pass
+        out["parts"] = _parts(rows, results, method, trained_on)
         if SECOND_LABELS.is_file():
             out["agreement"] = agreement()
+    return out
+
+
+def _parts(rows: Sequence[dict[str, Any]], results: Sequence[ClarityResult], method: str,
+           trained_on: str | None) -> dict[str, Any]:
+    """The English test split's scores for English MFA and White House exchanges apart, and the Chinese MFA
+    test split's."""
+    out = {}
+    for src in ("mfa-en", "wh"):
+        sel = [i for i, r in enumerate(rows) if source_of(r) == src]
+        if sel:
+            out[src] = _scored([rows[i] for i in sel], [results[i] for i in sel], method, f"test ({src})", trained_on)
+    try:
+        out["mfa-zh"] = evaluate("test", method, lang="zh", parts=False)
+    except AnalysisError:  # no Chinese test labels shipped
+        pass
     return out
 
 

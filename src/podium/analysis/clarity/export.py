@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ...model import FINE_TO_CLARITY
 from .classifier import model_file, save_model, settings_for
 from .evaluation import TEST_PREDICTIONS, test_predictions
-from .labels import FINE_TO_CLARITY, LABEL_FILES, labelled
+from .labels import LABEL_FILES, labelled
 from .training import train
 
 __all__ = ["export_all", "export_model"]

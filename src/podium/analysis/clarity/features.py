@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ...model import FINE_LABELS
 from .cues import CUE_GROUPS, NON_REPLY_GROUPS, cue_classify, cues_of, is_clarification, norm, sentences
-from .labels import FINE_LABELS
 
 __all__ = ["dense_features", "dense_features_zh", "exchange_features", "extra_features"]
 

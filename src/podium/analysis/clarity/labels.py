@@ -1,4 +1,5 @@
-"""The clarity taxonomy's vocabulary and the hand labels: where they are, how they are read, how they are split.
+"""The hand labels of answer clarity: where they are, how they are read, how they are split (the vocabulary,
+``CLARITY_LABELS``, ``FINE_LABELS`` and ``FINE_TO_CLARITY``, is ``podium.model``'s).
 
 ``LABEL_FILES`` lists the hand labels a model is trained and tested on, by the language of the answers; every row
 has a fixed ``split`` (``train`` or ``test``: a seeded hash of the briefing, so no briefing is in both).
@@ -12,26 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import AnalysisError
+from ...model import FINE_TO_CLARITY
 
-__all__ = ["CLARITY_LABELS", "DATA", "FINE_LABELS", "FINE_TO_CLARITY", "LABELS", "LABEL_FILES", "SECOND_LABELS",
+__all__ = ["DATA", "LABELS", "LABEL_FILES", "SECOND_LABELS",
            "SEED_LABELS", "VERSION", "ZH_LABELS", "labelled", "load_labels", "source_of", "split_of"]
-
-# The clarity vocabulary. Issue 13 moves its one definition to ``podium.model`` (block "clarity vocabulary");
-# once that is merged these three lines become ``from ...model import CLARITY_LABELS, FINE_LABELS, FINE_TO_CLARITY``
-# and every name here keeps working.
-FINE_TO_CLARITY: dict[str, str] = {
-    "Explicit": "Clear Reply",
-    "Implicit": "Ambivalent",
-    "Dodging": "Ambivalent",
-    "Deflection": "Ambivalent",
-    "Partial": "Ambivalent",
-    "General": "Ambivalent",
-    "Declining to answer": "Clear Non-Reply",
-    "Claims ignorance": "Clear Non-Reply",
-    "Clarification": "Clear Non-Reply",
-}
-FINE_LABELS: tuple[str, ...] = tuple(FINE_TO_CLARITY)
-CLARITY_LABELS: tuple[str, ...] = ("Clear Reply", "Ambivalent", "Clear Non-Reply")
 
 #: the version of the pass, stored with every annotation and hashed into the shipped models' fingerprints
 VERSION = "2.0"

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...model import CLARITY_LABELS, FINE_LABELS, FINE_TO_CLARITY
 from .classifier import ClarityModel, load_model, settings_for
 from .cues import canonical, cue_evidence, norm
-from .labels import CLARITY_LABELS, FINE_LABELS, FINE_TO_CLARITY, labelled
+from .labels import labelled
 from .training import train
 
 __all__ = ["ClarityResult", "classify", "classify_pairs", "decide", "method_name", "model", "predict_rows"]

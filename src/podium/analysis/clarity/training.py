@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ...model import FINE_TO_CLARITY
 from .classifier import ClarityModel, Settings, ambivalent_settings, canonical_pairs, vectorizer_kwargs
 from .cues import norm
 from .features import exchange_features
-from .labels import FINE_TO_CLARITY
 
 __all__ = ["SEED", "train"]
 
