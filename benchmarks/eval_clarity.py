@@ -1,14 +1,17 @@
 """Measure the answer-clarity pass: held-out scores, the cue-only baseline, the seed, training time, throughput.
 
     .venv/bin/python benchmarks/eval_clarity.py [--corpus ../shared/corpus] [--lang en|zh|all] [--limit N] [--cv]
+    .venv/bin/python benchmarks/eval_clarity.py --cv-variants
 
 Prints, on the held-out ``test`` split of ``src/podium/data/clarity/labels.jsonl`` (the model trained on the
 ``train`` split only): macro-F1 for the 3 classes and the 9 labels, per-class precision/recall/F1 and the confusion
 matrices; the same for the cue-phrase-only baseline; the seed briefing's ten exchanges next to the hand labels; how
 long training on all labels takes; and how many exchanges per second the pass annotates over the shared corpus
 (parsing timed apart). ``--cv`` also prints the grouped 5-fold cross-validation on the train split behind the
-model settings (slow: it trains 5 models per setting). The test split is also scored in parts: the 253 exchanges
-of the first label release (with the labels as first released and as corrected) and the round-5 additions.
+model settings (slow: it trains 5 models per setting); ``--cv-variants`` the same for the model variants that
+``clarity_variants.py`` keeps (a stacked second stage, a dense-only Ambivalent model). The test split is also
+scored in parts: the 253 exchanges of the first label release (with the labels as first released and as
+corrected) and the round-5 additions.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+import clarity_variants as variants  # noqa: E402  (beside this script)
 
 from podium.analysis import clarity  # noqa: E402
 from podium.errors import PodiumError  # noqa: E402
@@ -43,8 +48,18 @@ CV_SETTINGS = {
 }
 
 
-def cross_validate(lang: str, grid: list[dict] | None = None) -> None:
-    """Grouped (by briefing) 5-fold cross-validation on the train split of ``lang``, per setting."""
+#: the model variants of clarity_variants.py, each a function (rows, settings) -> fitted model
+VARIANTS = {
+    "stacked second stage (gradient-boosted trees)": lambda rows, s: variants.train_stacked(rows, s, "hgb"),
+    "stacked second stage (logistic regression)": lambda rows, s: variants.train_stacked(rows, s, "lr"),
+    "dense-only Ambivalent model": variants.train_dense_ambivalent,
+}
+
+
+def cross_validate(lang: str, grid: list[dict] | None = None, fit=None, name: str | None = None) -> None:
+    """Grouped (by briefing) 5-fold cross-validation on the train split of ``lang``, per setting (``fit``: how a
+    model is fitted, default the shipped method; ``name``: what to call it)."""
+    fit = fit or clarity.train
     import dataclasses
 
     from sklearn.model_selection import GroupKFold
@@ -58,30 +73,30 @@ def cross_validate(lang: str, grid: list[dict] | None = None) -> None:
         gold, pred, src = [], [], []
         t = time.perf_counter()
         for train_idx, test_idx in folds:
-            m = clarity.train([rows[i] for i in train_idx], settings)
+            m = fit([rows[i] for i in train_idx], settings)
             held = [rows[i] for i in test_idx]
             for r, p in zip(held, m.proba([(r["question"], r["answer"]) for r in held]), strict=True):
                 gold.append({"fine": r["fine"]})
-                pred.append(clarity._decide(dict(zip(m.classes, p, strict=True)))[1])
+                pred.append(clarity.decide(dict(zip(m.classes, p, strict=True)))[1])
                 src.append(clarity.source_of(r))
-        s = clarity._score_predictions(gold, pred)
+        s = clarity.score_predictions(gold, pred)
         extra = ""
         for part, name in (("mfa-en", "MFA"), ("wh", "WH")):
             sel = [i for i, x in enumerate(src) if x == part]
             if lang == "en" and sel:
-                sub = clarity._score_predictions([gold[i] for i in sel], [pred[i] for i in sel])
+                sub = clarity.score_predictions([gold[i] for i in sel], [pred[i] for i in sel])
                 extra += f"  ({name} {sub['clarity']['macro_f1']:.3f} / {sub['fine']['macro_f1']:.3f})"
-        print(f"  {s['clarity']['macro_f1']:.3f}  {s['fine']['macro_f1']:.3f}{extra}  {overrides or 'defaults'}"
+        print(f"  {s['clarity']['macro_f1']:.3f}  {s['fine']['macro_f1']:.3f}{extra}  {name or overrides or 'defaults'}"
               f"  [{time.perf_counter() - t:.0f} s]", flush=True)
 
 
 def subset_report(rows: list[dict], title: str, gold_key: str = "fine") -> dict:
     """Score the model trained on the train split, and the cue baseline, on ``rows`` against ``gold_key``."""
     gold = [{"fine": r.get(gold_key, r["fine"])} for r in rows]
-    preds = clarity._classify_many([(r["question"], r["answer"]) for r in rows], "en", split="train", evidence=False)
-    out = clarity._score_predictions(gold, [p.fine for p in preds])
+    preds = clarity.classify_pairs([(r["question"], r["answer"]) for r in rows], "en", split="train", evidence=False)
+    out = clarity.score_predictions(gold, [p.fine for p in preds])
     out.update({"split": title, "method": "model", "n": len(rows), "version": clarity.VERSION, "trained_on": "train"})
-    cue = clarity._score_predictions(gold, [clarity.cue_classify(r["question"], r["answer"])[1] for r in rows])
+    cue = clarity.score_predictions(gold, [clarity.cue_classify(r["question"], r["answer"])[1] for r in rows])
     print(
         f"{title} (n={len(rows)}): model 3 classes {out['clarity']['macro_f1']:.3f}, 9 labels "
         f"{out['fine']['macro_f1']:.3f}; cue-only {cue['clarity']['macro_f1']:.3f}, {cue['fine']['macro_f1']:.3f}"
@@ -97,8 +112,14 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="annotate only the first N pages of the corpus")
     ap.add_argument("--cv", action="store_true", help="also print the cross-validation behind the settings")
     ap.add_argument("--cv-only", action="store_true", help="print only the cross-validation")
+    ap.add_argument("--cv-variants", action="store_true",
+                    help="print only the cross-validation of the variants in clarity_variants.py (English)")
     ap.add_argument("--throughput-only", action="store_true", help="print only the pass's speed over the corpus")
     args = ap.parse_args()
+    if args.cv_variants:
+        for name, fit in VARIANTS.items():
+            cross_validate("en", [{}], fit, name)
+        return
     if args.cv_only:
         for lang in ("en", "zh"):
             cross_validate(lang)

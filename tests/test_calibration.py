@@ -20,7 +20,7 @@ def held_out() -> tuple[list[dict], list]:
 
 def test_reliability_table_of_the_held_out_split(held_out):
     rows, results = held_out
-    probs = clarity._class_probs(results)
+    probs = clarity.class_probs(results)
     gold = [FINE_TO_CLARITY[r["fine"]] for r in rows]
     rel = calibration.reliability(probs, gold, CLARITY_LABELS)
     assert rel["n"] == len(rows)

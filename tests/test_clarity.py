@@ -327,9 +327,9 @@ def test_joining_or_splitting_paragraphs_does_not_change_the_label(shared, lang,
     joined = [(q, glue.join(p.strip() for p in a.split("\n") if p.strip())) for q, a in pairs]
     split = [(q, "\n\n".join(s for s in _SENTENCE_END[lang].split(a) if s.strip())) for q, a in joined]
     assert sum(a.count("\n") for _, a in split) > sum(a.count("\n") for _, a in pairs)  # more paragraphs now
-    base = clarity._classify_many(pairs, lang)
+    base = clarity.classify_pairs(pairs, lang)
     for variant in (joined, split):
-        for b, v, (_, a) in zip(base, clarity._classify_many(variant, lang), variant, strict=True):
+        for b, v, (_, a) in zip(base, clarity.classify_pairs(variant, lang), variant, strict=True):
             assert (v.clarity, v.fine) == (b.clarity, b.fine), a[:80]
             assert v.probs == b.probs
 
@@ -396,3 +396,36 @@ def test_evaluate_command_prints_the_held_out_figures():
     figures = json.loads(result.output)
     assert figures["clarity"] == json.loads(json.dumps(clarity.evaluate("test"), default=str))
     assert 0 < figures["countries"]["micro"]["f1"] <= 1
+
+
+def test_scores_agree_with_their_own_confusion_matrix(model_scores):
+    # precision, recall and support read off the confusion matrix by hand, against sklearn.metrics' figures
+    for key in ("clarity", "fine"):
+        r = model_scores[key]
+        m = r["confusion"]
+        for i, lab in enumerate(r["labels"]):
+            row, col = sum(m[i]), sum(m[j][i] for j in range(len(m)))
+            pc = r["per_class"][lab]
+            assert pc["support"] == row
+            assert pc["recall"] == pytest.approx(m[i][i] / row if row else 0.0)
+            assert pc["precision"] == pytest.approx(m[i][i] / col if col else 0.0)
+        present = [r["per_class"][lab]["f1"] for lab in r["labels"] if r["per_class"][lab]["support"]]
+        assert r["macro_f1"] == pytest.approx(sum(present) / len(present))
+        assert r["accuracy"] == pytest.approx(sum(m[i][i] for i in range(len(m))) / sum(map(sum, m)))
+
+
+def test_public_names_are_sorted_and_importable():
+    assert clarity.__all__ == sorted(clarity.__all__)
+    assert all(hasattr(clarity, name) for name in clarity.__all__)
+
+
+def test_importing_the_package_leaves_scikit_learn_for_first_use():
+    # the package is imported for its labels and test predictions too; scipy and scikit-learn (~2 s) come with a
+    # model's first use
+    import subprocess
+    import sys
+
+    code = ("import sys, podium.analysis.clarity; "
+            "print(','.join(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "", f"importing podium.analysis.clarity loads {out}"

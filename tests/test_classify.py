@@ -41,7 +41,7 @@ def test_jsonl_in_json_out_in_input_order_with_ids_echoed(tmp_path, labelled_row
         assert o["evidence"] and " ".join(o["evidence"].split()) in " ".join(r["answer"].split())
         assert o["lang"] == ("zh" if r["id"].startswith("mfa-zh-") else "en")  # guessed from the answer
     # the same labels as the pass gives these exchanges
-    expected = clarity._classify_many([(r["question"], r["answer"]) for r in labelled_rows[:25]], "en")
+    expected = clarity.classify_pairs([(r["question"], r["answer"]) for r in labelled_rows[:25]], "en")
     assert [o["clarity_fine"] for o in out[:25]] == [e.fine for e in expected]
 
 

@@ -75,6 +75,8 @@ def format_reliability(rel: dict[str, Any], title: str = "calibration") -> str:
 
 def confusion_rates(gold: Sequence[int], pred: Sequence[int], k: int) -> np.ndarray:
     """``M[i, j]``: the share of gold class ``i`` predicted as ``j`` (a row without examples is the identity)."""
+    # counted here, not with sklearn.metrics.confusion_matrix: ``Correction`` builds 400 of these per language, 80 ms
+    # this way against 4.6 s through sklearn's input checks (948 test exchanges, 3 classes, on the 2-core machine)
     m = np.zeros((k, k))
     np.add.at(m, (np.asarray(gold, dtype=int), np.asarray(pred, dtype=int)), 1.0)
     rows = m.sum(axis=1, keepdims=True)

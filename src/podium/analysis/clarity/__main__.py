@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from . import export_all, model_fingerprint
+from .classifier import model_fingerprint
+from .export import export_all
 
 ap = argparse.ArgumentParser(prog="python -m podium.analysis.clarity", description=__doc__.split("\n")[0])
 ap.add_argument("--export-model", action="store_true",
