@@ -27,7 +27,8 @@ ZH_LABELS = DATA / "labels_zh.jsonl"
 #: every file of hand labels a model is trained and tested on, by the language of its answers; ``labels.jsonl``
 #: (English MFA, rounds 1-5) comes first and wins when another file labels the same exchange again
 LABEL_FILES: dict[str, tuple[str, ...]] = {
-    "en": ("labels.jsonl", "labels_en_r3.jsonl", "labels_en_r3_targeted.jsonl", "labels_wh.jsonl"),
+    "en": ("labels.jsonl", "labels_en_r3.jsonl", "labels_en_r3_targeted.jsonl", "labels_en_r3_targeted2.jsonl",
+           "labels_en_r4.jsonl", "labels_wh.jsonl"),
     "zh": ("labels_zh.jsonl", "labels_zh_r2.jsonl"),
 }
 #: an independent second labelling of English MFA test exchanges (same ids): the agreement between people
