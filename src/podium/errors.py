@@ -23,15 +23,19 @@ class PodiumError(Exception):
     status: int = 500
 
 
-class SourceError(PodiumError):
-    """A file or URL could not be read."""
-
-    status = 400
+class _AboutSource(PodiumError):
+    """An error about one named file or URL: ``source`` and ``reason``, shown as "source: reason"."""
 
     def __init__(self, source: str, reason: str) -> None:
         self.source = str(source)
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
+
+
+class SourceError(_AboutSource):
+    """A file or URL could not be read."""
+
+    status = 400
 
 
 class FetchError(SourceError):
@@ -40,15 +44,10 @@ class FetchError(SourceError):
     status = 502
 
 
-class ParseError(PodiumError):
+class ParseError(_AboutSource):
     """A page was read but could not be parsed into a briefing."""
 
     status = 422
-
-    def __init__(self, source: str, reason: str) -> None:
-        self.source = str(source)
-        self.reason = reason
-        super().__init__(f"{self.source}: {reason}")
 
 
 class NotABriefing(ParseError):

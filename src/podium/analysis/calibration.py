@@ -87,7 +87,7 @@ def confusion_rates(gold: Sequence[int], pred: Sequence[int], k: int) -> np.ndar
 def solve_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """True shares ``p`` (non-negative, summing to one) whose predicted shares ``rates^T p`` are nearest to
     ``observed`` (least squares, the sum enforced by a heavily weighted extra equation)."""
-    from scipy.optimize import nnls
+    from scipy.optimize import nnls  # deferred: scipy costs ~0.3 s and only corrected shares need it
 
     k = len(observed)
     a = np.vstack([rates.T, 100.0 * np.ones((1, k))])

@@ -11,13 +11,18 @@ import io
 import json
 import re
 import sys
+import tarfile
 from collections import Counter
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ..api import Podium
+from ..errors import PodiumError, QueryError, SourceError
 from ..model import CLARITY_LABELS, FILTERS, FINE_LABELS, NO_OUTLET, SORTS, Concordance
+from ..sources.tables import parse_columns
 from . import briefing_filter_options, db_option, main
 
 
@@ -89,8 +94,6 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     default 20) is skipped and named. Prints a summary, every skipped or linked input and every failure (file and
     reason) — with --quiet, the summary only, failures counted by reason; exit status 1 if any file failed.
     """
-    from ..sources.tables import parse_columns
-
     try:
         mapping = parse_columns(columns)
     except ValueError as exc:
@@ -262,8 +265,6 @@ def _trim_left(text: str, width: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def show_command(ident: str, db: str, as_json: bool) -> None:
     """Show a briefing (b123) or an exchange (e456), as search results name them."""
-    from ..errors import QueryError
-
     kind = ident.strip()[:1].lower()
     if kind not in ("b", "e"):
         raise QueryError(f"{ident!r}: say b123 for a briefing or e456 for an exchange")
@@ -414,8 +415,6 @@ def export_command(db: str, fmt: str, output: str | None, query: str | None, sch
         if fmt == "jsonl":
             click.echo(f"wrote {res.count(chr(10)):,} exchange(s) (one line each) as jsonl to stdout", err=True)
     else:
-        from pathlib import Path
-
         click.echo(f"wrote {res:,} exchange(s) (one row each) as {fmt} to {Path(output).resolve()}", err=True)
 
 
@@ -438,12 +437,6 @@ def demo_command(db: str, no_analyse: bool) -> None:
 
     The pages are unpacked beside the database (DB-pages/) so that every exchange's source is a real file.
     """
-    import tarfile
-    from importlib import resources
-    from pathlib import Path
-
-    from ..errors import PodiumError, SourceError
-
     pages = Path(db).with_suffix("").as_posix() + "-pages"
     archive = resources.files("podium") / "data" / "demo" / "mfa-demo.tar.xz"
     try:
