@@ -161,24 +161,9 @@ def model_file(lang: str = "en") -> Path:
     return MODEL_FILE if lang == "en" else DATA / f"model_{lang}.npz"
 
 
-# The settings as v2.0 hashed them into the shipped fingerprints, when ``Settings`` also named the model variants
-# that now live in benchmarks/clarity_variants.py (always at these values in a shipped model). Hashing this text
-# keeps the shipped files valid; hash ``repr(settings)`` instead at the next re-export (a VERSION bump).
-_V20_FIELDS = ("C", "dense_weight", "head_chars", "word_max", "char_max", "question_words", "opening_words", "solver",
-               "class_weight", "extra", "stack", "stack_folds", "two_stage", "amb_C", "amb_extra", "amb_kind", "lang",
-               "embed_weight")
-_V20_VARIANTS_OFF = {"question_words": False, "opening_words": False, "solver": "liblinear", "stack": None,
-                     "stack_folds": 5, "amb_kind": "text", "embed_weight": 0.0}
-
-
-def _settings_text(s: Settings) -> str:
-    values = _V20_VARIANTS_OFF | dataclasses.asdict(s)
-    return "Settings(" + ", ".join(f"{k}={values[k]!r}" for k in _V20_FIELDS) + ")"
-
-
 def model_fingerprint(lang: str = "en") -> str:
     """sha256 of what the shipped ``lang`` model was fitted from: its label files, its settings and VERSION."""
-    h = hashlib.sha256(f"{lang}\0{_settings_text(settings_for(lang))}\0{VERSION}".encode())
+    h = hashlib.sha256(f"{lang}\0{settings_for(lang)!r}\0{VERSION}".encode())
     for name in LABEL_FILES[lang]:
         path = DATA / name
         if path.is_file():
