@@ -234,7 +234,8 @@ def extra_features(question: str, answer: str) -> list[float]:
     ]
 
 
-@functools.lru_cache(maxsize=1024)
+# 8192: more than a training set holds, so fitting (scaler, then the matrix) computes each exchange once
+@functools.lru_cache(maxsize=8192)
 def exchange_features(question: str, answer: str, lang: str, extra: bool) -> tuple[float, ...]:
     """Every hand-made feature of one (canonical) exchange in ``lang``, with ``extra_features`` when ``extra``
     (English only)."""
