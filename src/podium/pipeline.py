@@ -47,8 +47,9 @@ from .model import (
     FetchSummary,
     IngestReport,
     IngestResult,
+    PageHints,
 )
-from .parse import formats, parse_bytes, parse_page, spokespersons
+from .parse import formats, parse_page, spokespersons
 from .parse.outlets import registry as outlet_registry
 from .parse.qa_table import TableBriefing, table_briefings
 from .sources import fetch as site_fetch
@@ -325,8 +326,7 @@ def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, 
     differs"}. None for formats that date every page themselves when the index agrees (the MFA pages and their
     index.tsv)."""
     entry = page.index
-    briefing = parse_bytes(data, page.source, format=format, url=page.url, charset=page.charset,
-                           date=entry.date if entry else None)
+    briefing = parse_page(data, source=page.source, hints=page.hints, format=format)
     if entry is None or entry.date is None:
         return briefing, None
     takes_date = formats()[briefing.format].takes_date
@@ -337,7 +337,7 @@ def _parse_page(page: Page, data: bytes, format: str | None) -> tuple[Briefing, 
         dated_by = "page"
         if takes_date:
             try:  # did the page date itself, or did the index?
-                parse_bytes(data, page.source, format=briefing.format, charset=page.charset)
+                parse_page(data, source=page.source, hints=PageHints(charset=page.charset), format=briefing.format)
             except ParseError as exc:
                 if not (exc.reason or "").startswith("no date"):
                     raise
