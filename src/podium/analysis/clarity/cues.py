@@ -204,7 +204,8 @@ def sentences(text: str, lang: str = "en") -> list[str]:
     return split_sentences(text)
 
 
-@functools.lru_cache(maxsize=4096)
+# 65536: a training set's sentences (~20,000 in English) all fit; fewer thrash while fitting
+@functools.lru_cache(maxsize=65536)
 def _cues_en(sentence: str) -> frozenset[str]:
     # cached: the features, the cue rules and the evidence all look at the same sentences
     s = norm(sentence)
