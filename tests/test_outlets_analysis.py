@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from podium import Podium
 from podium.analysis.stats import CLARITY_LABELS, wilson
 from podium.cli import main
+from podium.errors import QueryError
 
 from conftest import CORPUS
 
@@ -117,3 +118,51 @@ def test_cli_outlets(small_db, tables):
 
     csv = pd.read_csv(io.StringIO(res.output))
     assert len(csv) == len(tables[0][tables[0]["questions"] >= 5])
+
+
+def _direct_shares(labels: pd.Series) -> list[float]:
+    return [float((labels == lab).mean()) for lab in CLARITY_LABELS]
+
+
+@pytest.mark.parametrize("by, per", [("spokesperson", "year"), ("outlet-type", "year"), ("period", "month")])
+def test_clarity_per_group_matches_the_exchanges_and_is_corrected(small_db, tables, by, per):
+    """`Podium.clarity`: per spokesperson, outlet type or month, the labelled answers and raw shares equal counts
+    made directly from the exchanges; corrected shares sum to one with intervals around them; attrs say what was
+    counted."""
+    from podium.parse.spokespersons import person
+
+    _, ex = tables
+    with Podium(small_db, create=False) as pod:
+        df = pod.clarity(by=by, per=per, lang="en")
+    if by == "spokesperson":
+        keys = ex["spokesperson_id"].map(lambda k: person(k).display if person(k) else k)
+    elif by == "outlet-type":
+        keys = ex["outlet_type"].fillna("(no named outlet)")
+    else:
+        keys = pd.to_datetime(ex["date"]).dt.to_period("M").astype(str)
+    groups = dict(list(ex.groupby(keys)))
+    assert sorted(df["group"]) == sorted(groups) and len(df) >= 2
+    for r in df.to_dict("records"):
+        labels = groups[r["group"]]["clarity"].dropna()
+        assert r["labelled"] == len(labels) and r["answers"] == len(groups[r["group"]])
+        raw = [r[f"{s}_share"] for s in ("clear_reply", "ambivalent", "clear_non_reply")]
+        assert raw == pytest.approx(_direct_shares(labels))
+        corrected = [r[f"{s}_corrected"] for s in ("clear_reply", "ambivalent", "clear_non_reply")]
+        assert sum(corrected) == pytest.approx(1.0, abs=1e-6)
+        for s in ("clear_reply", "ambivalent", "clear_non_reply"):
+            assert r[f"{s}_corrected_lo"] - 1e-9 <= r[f"{s}_corrected"] <= r[f"{s}_corrected_hi"] + 1e-9
+    assert df.attrs["labelled"] == int(ex["clarity"].notna().sum()) and df.attrs["languages"] == ["en"]
+    assert df.attrs["date_from"] == ex["date"].min() and df.attrs["date_to"] == ex["date"].max()
+    assert "confusion" in df.attrs["clarity_trust"]
+
+
+def test_cli_clarity_says_what_it_counts_and_refuses_unknown_values(small_db):
+    runner = CliRunner()
+    res = runner.invoke(main, ["clarity", "--by", "spokesperson", "--min-answers", "1", "--db", str(small_db)])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("unit: exchanges") and "labelled for clarity" in res.output
+    assert "corrected for the classifier's measured error" in res.output and "Zhao Lijian" in res.output
+    res = runner.invoke(main, ["clarity", "--lang", "fr", "--db", str(small_db)])
+    assert res.exit_code == 2 and "no language 'fr'" in res.output
+    with Podium(small_db, create=False) as pod, pytest.raises(QueryError, match="cannot group clarity by"):
+        pod.clarity(by="outlet")

@@ -456,9 +456,20 @@ class Podium:
         Without ``lang`` an exchange and its translation count once (the English version: its clarity is the
         better-measured one; its outlet is taken from the other version when the English page prints only "Q");
         with ``lang`` only that language's versions count. ``df.attrs`` says what was counted."""
-        import pandas as pd  # deferred: pandas (module docstring)
 
         from .analysis.stats import outlet_table  # deferred: pandas (module docstring)
+
+        rows, attrs = self._exchange_rows(lang=lang, date_from=date_from, date_to=date_to)
+        df = outlet_table(rows, min_questions=min_questions)
+        df.attrs.update(attrs, anonymous=0 if rows.empty else int(rows["outlet"].isna().sum()))
+        return df
+
+    def _exchange_rows(self, *, lang: str | None, date_from: str | None, date_to: str | None
+                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """The exchanges the clarity and outlet tables count (an exchange and its translation once, as the English
+        version, unless ``lang`` picks one language) and the attrs that say so: unit, languages, dates, n."""
+        import pandas as pd  # deferred: pandas (module docstring)
+
         from .store import outlet_rows  # deferred: tantivy (module docstring)
 
         filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
@@ -466,14 +477,35 @@ class Podium:
         pairs = 0
         if not rows.empty and lang is None:
             rows, pairs = _one_per_pair(rows)
-        df = outlet_table(rows, min_questions=min_questions)
-        df.attrs.update({
+        return rows, {
             "unit": "exchanges" + ("" if lang else " (an exchange and its translation counted once)"),
             "languages": [filters["lang"]] if lang else sorted(rows["lang"].unique()) if not rows.empty else [],
             "date_from": None if rows.empty else str(rows["date"].min()),
             "date_to": None if rows.empty else str(rows["date"].max()),
-            "exchanges": len(rows), "pairs_counted_once": pairs,
-            "anonymous": 0 if rows.empty else int(rows["outlet"].isna().sum())})
+            "exchanges": len(rows), "pairs_counted_once": pairs}
+
+    def clarity(self, *, by: str = "spokesperson", per: str = "year", lang: str | None = None,
+                date_from: str | None = None, date_to: str | None = None, min_answers: int = 1) -> pd.DataFrame:
+        """The clarity of the answers per spokesperson, outlet type or period (``by``; ``per``: month, quarter,
+        year for periods): answers, answers labelled, each class's share with its 95% Wilson interval and the
+        same shares corrected for the classifier's measured confusion with 95% bootstrap intervals
+        (``{class}_corrected``, ``_corrected_lo``, ``_corrected_hi``). An exchange and its translation count once
+        (the English version) unless ``lang`` picks one language. ``df.attrs`` says what was counted and
+        ``df.attrs["clarity_trust"]`` how far to trust the corrected shares."""
+
+        from .analysis.stats import CLARITY_GROUPS, PERIODS, clarity_table  # deferred: pandas (module docstring)
+
+        by = by.replace("-", "_")
+        if by not in CLARITY_GROUPS:
+            raise QueryError(f"cannot group clarity by {by!r}; use one of spokesperson, outlet-type, period")
+        if per not in PERIODS:
+            raise QueryError(f"unknown period {per!r}; use one of {', '.join(PERIODS)}")
+        rows, attrs = self._exchange_rows(lang=lang, date_from=date_from, date_to=date_to)
+        if not rows.empty:
+            rows["spokesperson"] = [self._person_name(k) for k in rows["spokesperson"]]
+        df = clarity_table(rows, by=by, per=per, min_answers=min_answers)
+        df.attrs.update(attrs, by=by, per=per if by == "period" else None,
+                        labelled=0 if rows.empty else int(rows["clarity"].notna().sum()))
         return df
 
     # ---- events: the language versions of one press conference ------------------------------------------

@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
+from ..errors import AnalysisError
 from ..model import CLARITY_LABELS, NO_OUTLET
 from .calibration import Correction, adjusted_shares, trust_statement
 from .clarity import load_test_predictions
@@ -148,18 +150,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
                    "outlet_type": g["outlet_type"].dropna().mode().iloc[0] if g["outlet_type"].notna().any()
                    else None,
                    "questions": len(g)}
-            labels = g["clarity"].dropna() if "clarity" in g else pd.Series(dtype=object)
-            rec["labelled"] = len(labels)
-            for lab in CLARITY_LABELS:
-                k = int((labels == lab).sum())
-                slug = lab.lower().replace(" ", "_").replace("-", "_")
-                n = len(labels)
-                rec[f"{slug}_share"] = k / n if n else math.nan
-                lo, hi = wilson(k, n)
-                rec[f"{slug}_lo"] = lo
-                rec[f"{slug}_hi"] = hi
-            if correct:
-                rec.update(_corrected(g, corrections))
+            rec.update(_clarity_shares(g, corrections if correct else None))
             words = g["answer_words"].dropna()
             chars = g["answer_chars"].dropna()
             rec["median_answer_words_en"] = float(words.median()) if len(words) else math.nan
@@ -174,6 +165,61 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     out = pd.DataFrame(records)
     out = out.sort_values(["level", "questions", "name"], ascending=[False, False, True], kind="stable")
     out = out.reset_index(drop=True)
+    if correct:
+        out.attrs["clarity_trust"] = trust
+    return out
+
+
+def _clarity_shares(g: pd.DataFrame, corrections: dict | None) -> dict[str, Any]:
+    """The clarity distribution of one group's labelled answers: ``labelled`` (n), each class's raw share with its
+    95% Wilson interval and, with ``corrections``, the corrected share with its bootstrap interval."""
+    labels = g["clarity"].dropna() if "clarity" in g else pd.Series(dtype=object)
+    n = len(labels)
+    rec: dict[str, Any] = {"labelled": n}
+    for lab in CLARITY_LABELS:
+        k = int((labels == lab).sum())
+        slug = lab.lower().replace(" ", "_").replace("-", "_")
+        rec[f"{slug}_share"] = k / n if n else math.nan
+        rec[f"{slug}_lo"], rec[f"{slug}_hi"] = wilson(k, n)
+    if corrections is not None:
+        rec.update(_corrected(g, corrections))
+    return rec
+
+
+#: What ``clarity_table`` groups by.
+CLARITY_GROUPS = ("spokesperson", "outlet_type", "period")
+
+
+def clarity_table(rows: pd.DataFrame, *, by: str, per: str = "year", min_answers: int = 1,
+                  correct: bool = True) -> pd.DataFrame:
+    """The clarity of the answers per group: per spokesperson, per outlet type or per period (``per``: month,
+    quarter, year) — answers labelled and each class's share, raw with its 95% Wilson interval and corrected for
+    the classifier's measured confusion with its 95% bootstrap interval (as ``outlet_table``).
+    ``out.attrs["clarity_trust"]`` says how far to trust the corrected shares.
+
+    ``rows``: one row per exchange with ``lang``, ``clarity`` (label or None), ``date`` and the group's column
+    (``spokesperson``: a display name; ``outlet_type``). Groups with fewer than ``min_answers`` labelled answers
+    are left out."""
+    if by not in CLARITY_GROUPS:
+        raise AnalysisError(f"unknown grouping {by!r}; use one of {', '.join(CLARITY_GROUPS)}")
+    columns = ["group", "answers"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    corrections, trust = clarity_corrections() if correct else ({}, None)
+    if by == "period":
+        keys = period_of(rows["date"], per)
+    elif by == "outlet_type":
+        keys = rows["outlet_type"].fillna(NO_OUTLET)
+    else:
+        keys = rows["spokesperson"].fillna("(unknown)")
+    records = []
+    for name, g in rows.groupby(keys, sort=True):
+        rec = {"group": name, "answers": len(g), **_clarity_shares(g, corrections if correct else None)}
+        if rec["labelled"] >= min_answers:
+            records.append(rec)
+    out = pd.DataFrame(records)
+    if not out.empty and by != "period":
+        out = out.sort_values(["labelled", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
     if correct:
         out.attrs["clarity_trust"] = trust
     return out

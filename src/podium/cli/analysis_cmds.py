@@ -185,14 +185,22 @@ def _ci(share: float, lo: float, hi: float) -> str:
     return f"{share:.0%} [{lo:.0%}-{hi:.0%}]"
 
 
+def exchange_table_options(f):
+    """--lang, --from, --to and --csv of the tables that count exchanges (outlets, clarity)."""
+    for opt in reversed([
+            click.option("--lang", help="Only this language's versions (default: both, an exchange and its "
+                                        "translation counted once)."),
+            click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only exchanges on or after this date."),
+            click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only exchanges on or before this date."),
+            click.option("--csv", "as_csv", is_flag=True, help="Print every column as CSV.")]):
+        f = opt(f)
+    return f
+
+
 @main.command("outlets")
 @db_option
 @click.option("--min-questions", default=5, show_default=True, help="Leave out outlets with fewer questions.")
-@click.option("--lang", help="Only this language's versions (default: both, an exchange and its translation "
-                             "counted once).")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only exchanges on or after this date.")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only exchanges on or before this date.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print every column as CSV.")
+@exchange_table_options
 def outlets_command(db: str, min_questions: int, lang: str | None, date_from: str | None, date_to: str | None,
                     as_csv: bool) -> None:
     """Per outlet type and per outlet: questions asked, the clarity of the answers (share of Clear Reply,
@@ -228,6 +236,54 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
         "Shares (%) of the answers labelled for clarity, with 95% Wilson intervals; 'labelled' is the number they "
         f"rest on. Outlets with fewer than {min_questions} questions are left out (--min-questions); --csv gives "
         "every column.", width=min(100, shutil.get_terminal_size((100, 24)).columns)))
+
+
+@main.command("clarity")
+@db_option
+@click.option("--by", type=click.Choice(["spokesperson", "outlet-type", "period"]), default="spokesperson",
+              show_default=True, help="What to compare.")
+@click.option("--per", type=click.Choice(["month", "quarter", "year"]), default="year", show_default=True,
+              help="The length of a period (with --by period).")
+@click.option("--min-answers", default=20, show_default=True, help="Leave out groups with fewer labelled answers.")
+@exchange_table_options
+@click.option("--json", "as_json", is_flag=True, help="Print the rows and what they count as JSON.")
+def clarity_command(db: str, by: str, per: str, min_answers: int, lang: str | None, date_from: str | None,
+                    date_to: str | None, as_csv: bool, as_json: bool) -> None:
+    """How clearly questions were answered, per spokesperson, outlet type or period: the share of Clear Reply,
+    Ambivalent and Clear Non-Reply among the labelled answers, raw (95% Wilson intervals) and corrected for the
+    classifier's measured confusion (95% bootstrap intervals over the answers and the test labels)."""
+    with Podium(db, create=False) as pod:
+        df = pod.clarity(by=by, per=per, lang=lang, date_from=date_from, date_to=date_to, min_answers=min_answers)
+    attrs = dict(df.attrs)
+    if as_csv:
+        click.echo(df.to_csv(index=False), nl=False)
+        return
+    if as_json:
+        click.echo(json.dumps({"attrs": attrs, "rows": json.loads(df.to_json(orient="records"))}, ensure_ascii=False,
+                              indent=1))
+        return
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    title = {"spokesperson": "spokesperson", "outlet_type": "outlet type", "period": per}[attrs["by"]]
+    click.echo(textwrap.fill(describe(attrs, "exchanges") + f"; {attrs.get('labelled', 0)} labelled for clarity",
+                             width=width))
+    if df.empty:
+        click.echo(f"No group has {min_answers} or more labelled answers (--min-answers).")
+        return
+    raw = [[title, "labelled", "Clear Reply %", "Ambivalent %", "Non-Reply %"]]
+    for r in df.to_dict("records"):
+        raw.append([str(r["group"]), f"{int(r['labelled']):,}",
+                    *(_pct_ci(r[f"{slug}_share"], r[f"{slug}_lo"], r[f"{slug}_hi"])
+                      for slug in ("clear_reply", "ambivalent", "clear_non_reply"))])
+    widths = [max(len(str(row[i])) for row in raw) for i in range(len(raw[0]))]
+    click.echo("\nraw shares (95% Wilson intervals):")
+    click.echo("\n".join("  " + "  ".join([str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in
+                                                                             zip(row[1:], widths[1:], strict=True)])
+                         for row in raw))
+    if "clear_reply_corrected" in df:
+        click.echo(f"\ncorrected for the classifier's measured error (95% bootstrap intervals), by {title}:")
+        click.echo(_corrected_table(df.assign(name=df["group"]), title))
+    if attrs.get("clarity_trust"):
+        click.echo("\n" + textwrap.fill(attrs["clarity_trust"], width=width))
 
 
 def _missing(value: Any) -> bool:

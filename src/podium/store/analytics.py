@@ -172,11 +172,13 @@ def exchanges_with_formulation(store: Store, text: str) -> list[int]:
 
 
 def outlet_rows(store: Store, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Per exchange: outlet, outlet_type, lang, answer, clarity label, the countries its question names, its
+    """Per exchange: outlet, outlet_type, lang, answer, the spokesperson (person key), clarity label, the countries
+    its question names, its
     event and the ids of its counterparts in other language versions (``counterparts``, with their langs in
     ``counterpart_langs``)."""
     where, params = Store._where(dict(filters or {}))
     sql = ("SELECT e.id AS exchange_id, b.event_id, b.date, e.outlet, e.outlet_type, b.lang, e.answer, "
+           f"{SPOKESPERSON_KEY} AS spokesperson, "
            "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
            "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries, "
            "(SELECT json_group_array(json_array(l.counterpart_id, cb.lang)) FROM exchange_links l "
