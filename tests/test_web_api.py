@@ -335,6 +335,20 @@ def test_outlets_rows_link_to_their_exchanges(aclient):
     assert 'class="claritybar"' in html
 
 
+def test_outlets_page_shows_clarity_by_spokesperson_and_year_as_the_facade_counts_it(aclient, analysed):
+    data = aclient.get("/outlets.json").json()
+    with Podium(analysed, create=False) as pod:
+        people = pod.clarity(by="spokesperson", min_answers=20)
+        years = pod.clarity(by="period", per="year")
+    assert [r["group"] for r in data["spokespersons"]] == list(people["group"]) and len(people) >= 1
+    assert [r["labelled"] for r in data["years"]] == list(years["labelled"])
+    for r in data["spokespersons"] + data["years"]:
+        assert r["clear_reply_corrected"] is not None and r["clear_reply_lo"] <= r["clear_reply_share"]
+    html = aclient.get("/outlets").text
+    assert 'id="spokespersons-table"' in html and 'id="years-table"' in html
+    assert all(r["group"] in html for r in data["spokespersons"])
+
+
 def test_formulations_rows_link_to_search_and_trend(aclient):
     data = aclient.get("/formulations.json", params={"limit": 5}).json()
     assert len(data["rows"]) == 5

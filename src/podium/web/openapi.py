@@ -119,8 +119,9 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             _p("lang", "Only this language's versions (default both: an exchange and its translation counted once)."),
             _p("from", "Only exchanges on or after this date (YYYY-MM-DD)."),
             _p("to", "Only exchanges on or before this date (YYYY-MM-DD).")], "Outlets",
-                              "Per outlet type and outlet: questions, clarity shares with 95% Wilson intervals, "
-                              "median answer length, countries asked about."),
+                              "Per outlet type and outlet: questions, clarity shares with 95% Wilson intervals and "
+                              "corrected for the classifier's measured confusion, median answer length, countries "
+                              "asked about; the same clarity shares per spokesperson and per year."),
         "/formulations.json": _get("Mined official formulations", [
             _p("new_since", "Only formulations first used on or after this date."),
             _p("lang", "Language.", enum=["en", "zh"]), _p("contains", "Only formulations containing this text."),
@@ -187,7 +188,13 @@ def openapi(*, admin: bool = False) -> dict[str, Any]:
             level="string", name="string", outlet_type="string", questions="integer", labelled="integer",
             clear_reply_share="number", clear_reply_lo="number", clear_reply_hi="number",
             ambivalent_share="number", clear_non_reply_share="number", median_answer_words_en="number",
-            median_answer_chars_zh="number", top_countries="string")}}},
+            median_answer_chars_zh="number", top_countries="string")},
+            **{key: {"type": "array", "description": f"clarity per {what} (as `podium clarity`): raw shares with "
+                     "Wilson intervals and ``*_corrected`` shares with bootstrap intervals",
+                     "items": _obj(group="string", answers="integer", labelled="integer",
+                                   clear_reply_share="number", clear_reply_corrected="number",
+                                   clear_reply_corrected_lo="number", clear_reply_corrected_hi="number")}
+               for key, what in (("spokespersons", "spokesperson (20+ labelled answers)"), ("years", "year"))}}},
         "Formulations": {"type": "object", "properties": {"rows": {"type": "array", "items": _obj(
             id="integer", text="string", lang="string", briefings="integer", occurrences="integer",
             first_date="string", last_date="string", spokespersons="object", months="object",

@@ -599,7 +599,10 @@ async def outlets(request: Request, web: Web) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         df = web.pod.outlets(**kw)
+        by_person = web.pod.clarity(by="spokesperson", min_answers=OUTLETS_MIN_ANSWERS, **kw)
+        by_year = web.pod.clarity(by="period", per="year", **kw)
         return {"rows": _records(df), "counted": dict(df.attrs), "clarity_trust": df.attrs.get("clarity_trust"),
+                "spokespersons": _records(by_person), "years": _records(by_year),
                 "params": {k: v for k, v in (("lang", kw["lang"]), ("from", kw["date_from"]),
                                              ("to", kw["date_to"])) if v}}
 
@@ -607,6 +610,10 @@ async def outlets(request: Request, web: Web) -> dict[str, Any]:
         return await web.run(compute)
     # the costliest page (a pass over every exchange): computed once per database version, shared by all
     return await web.cached("outlets", compute)
+
+
+#: Spokespersons with fewer labelled answers are left out of the outlets page's clarity-by-spokesperson table.
+OUTLETS_MIN_ANSWERS = 20
 
 
 def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -630,7 +637,13 @@ def outlets_view(data: dict[str, Any]) -> dict[str, Any]:
                 scope = {"outlet_type" if r.get("level") == "outlet_type" else "outlet": r["name"]} if known else {}
                 r["countries"].append({"code": code, "name": place_name(code), "count": int(count or 0),
                                        "link": url_for_params("/search", {**scope, "country": code})})
-    return {"types": types, "outlets": named, "has": has}
+    groups = {}
+    for key in ("spokespersons", "years"):
+        groups[key] = [{**r, "name": r["group"], "questions": r["answers"], "link": None, "countries": [],
+                        "bar": [(cls, r.get(f"{cls}_share") or 0) for cls in ("clear_reply", "ambivalent",
+                                                                               "clear_non_reply")]}
+                       for r in data.get(key) or []]
+    return {"types": types, "outlets": named, "has": has, "min_answers": OUTLETS_MIN_ANSWERS, **groups}
 
 
 async def formulations(request: Request, web: Web) -> dict[str, Any]:
