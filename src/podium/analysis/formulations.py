@@ -673,7 +673,9 @@ def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[di
                 gram = "".join(map(chr, codes[start:start + n]))
                 df[gram] = d
                 tf[gram] = c
-            alive = alive & np.isin(h, fh)
+            # the next level starts where this level's n-gram is frequent (only alive positions can be)
+            alive = np.zeros_like(alive)
+            alive[pos[np.isin(hp, fh)]] = True
     return df, tf, total
 
 
