@@ -20,6 +20,7 @@ from podium.parse.mfa_en_html import KNOWN_SPOKESPERSONS, REMARKS_SERIES, SERIES
 from podium.parse.mfa_en_text import parse_text_layout
 from podium.parse.outlets import lookup
 from podium.sources.files import page as page_of
+from podium.sources.indexes import Indexes
 
 from conftest import CORPUS, FIXTURES, SEED, SHARED
 
@@ -145,9 +146,10 @@ def test_parse_text_layout_for_callers_holding_paragraphs(shared: Path) -> None:
 def english_corpus(shared: Path) -> dict[str, object]:
     """Every English transcript page parsed once: {file name: Briefing or ParseError}."""
     out: dict[str, object] = {}
+    indexes = Indexes()  # one reader of the corpus index.tsv for all the pages
     for path in sorted(EN.glob("t*.html")):
         try:
-            out[path.name] = parse_file(path, hints=page_of(path).hints)  # its URL from the index.tsv
+            out[path.name] = parse_file(path, hints=page_of(path, indexes).hints)  # its URL from the index.tsv
         except ParseError as exc:
             out[path.name] = exc
     return out

@@ -10,6 +10,7 @@ import click
 from ..errors import PodiumError
 from ..parse import format_names, parse_file
 from ..sources.files import page
+from ..sources.indexes import Indexes
 from . import main
 
 
@@ -27,10 +28,11 @@ def parse_command(paths: tuple[str, ...], fmt: str | None, as_json: bool) -> Non
     if fmt is not None and fmt not in format_names():
         raise click.BadParameter(f"unknown format {fmt!r}; known: {', '.join(format_names())}", param_hint="--format")
     failed = 0
+    indexes = Indexes()  # read each index beside the pages once, however many pages it lists
     for path in paths:
         try:
             # the page's URL (and date, for formats that take one) from an index beside it, as ingest reads it
-            briefing = parse_file(path, format=fmt, hints=page(path).hints)
+            briefing = parse_file(path, format=fmt, hints=page(path, indexes).hints)
         except PodiumError as exc:
             click.echo(f"Error: {exc}", err=True)
             failed += 1
