@@ -87,7 +87,8 @@ def server():
     faults = Faults()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(faults))
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    # a short poll: shutdown() waits up to one poll interval (0.5 s by default) at every test's end
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     faults.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     yield faults
     httpd.shutdown()

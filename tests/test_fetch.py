@@ -180,7 +180,8 @@ def _handler(site: Site):
 def _serve(site: Site):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll: shutdown() waits up to one poll interval (0.5 s by default) at every test's end
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
