@@ -22,6 +22,7 @@ def _fit_first_stage(rows: Sequence[dict[str, Any]], s: Settings,
                      model_type: Callable[..., ClarityModel]) -> ClarityModel:
     """Vectorizers, scaler and one-vs-rest logistic regressions fitted on ``rows``."""
     # scikit-learn and scipy take ~2 s to import (measured): imported where a model is fitted, not with the package
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
@@ -30,11 +31,18 @@ def _fit_first_stage(rows: Sequence[dict[str, Any]], s: Settings,
     pairs = canonical_pairs([(r["question"], r["answer"]) for r in rows], s.lang)
     answers = [norm(a) for _, a in pairs]
     word_kw, char_kw = vectorizer_kwargs(s)
-    word = TfidfVectorizer(min_df=2, sublinear_tf=True, **word_kw).fit(answers)
-    char = TfidfVectorizer(min_df=2, sublinear_tf=True, **char_kw).fit([a[: s.head_chars] for a in answers])
-    scaler = MaxAbsScaler().fit(np.array([list(exchange_features(q, a, s.lang, bool(s.extra))) for q, a in pairs]))
+    # fit_transform: each answer is analysed once (fit, then transform, analysed it twice: a third of training)
+    word = TfidfVectorizer(min_df=2, sublinear_tf=True, **word_kw)
+    word_x = word.fit_transform(answers)
+    char = TfidfVectorizer(min_df=2, sublinear_tf=True, **char_kw)
+    char_x = char.fit_transform([a[: s.head_chars] for a in answers])
+    feats = np.array([list(exchange_features(q, a, s.lang, bool(s.extra))) for q, a in pairs])
+    scaler = MaxAbsScaler().fit(feats)
     m = model_type(s, word, char, scaler, None, [])
-    x = m.matrix(pairs)
+    if model_type is ClarityModel:
+        x = hstack([word_x, char_x, csr_matrix(scaler.transform(feats) * s.dense_weight)]).tocsr()
+    else:  # a variant adds blocks of its own (benchmarks/clarity_variants.py)
+        x = m.matrix(pairs)
     # one binary model per label, solved in the dual (far fewer labels than features): under a second, where the
     # multinomial fit takes ten or more
     clf = OneVsRestClassifier(
