@@ -92,7 +92,7 @@ def exchange_texts(question: str, answer: str, lang: str) -> tuple[str, str]:
     """The two texts an exchange is embedded from: the question and the answer's opening (canonical text)."""
     q = clarity.canonical(question, lang)[:QUESTION_CHARS]
     a = clarity.canonical(answer, lang)
-    opening = (" " if lang != "zh" else "").join(clarity.sentences(a, lang)[:OPENING_SENTENCES])[:OPENING_CHARS]
+    opening = (" " if lang != "zh" else "").join(clarity.sentences(a)[:OPENING_SENTENCES])[:OPENING_CHARS]
     return q, opening
 
 

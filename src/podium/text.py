@@ -1,5 +1,6 @@
-"""Where a sentence of transcript text ends: the one sentence splitter of podium (stdlib only), used by keyword in
-context (``podium.store.text``) and by the clarity evidence (``podium.analysis.clarity``).
+"""Text helpers every layer shares (stdlib only): where a sentence of transcript text ends — the one sentence
+splitter of podium, used by keyword in context (``podium.store.text``) and by clarity (``podium.analysis.clarity``)
+— and ``ymd_date``, the date a matched year-month-day gives (parsers and site walkers read dates with it).
 
 Rules, applied to each paragraph (a line break always ends a sentence):
 
@@ -15,6 +16,7 @@ Rules, applied to each paragraph (a line break always ends a sentence):
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 __all__ = ["sentence_spans", "sentences"]
@@ -77,3 +79,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text``, in order, stripped of the white space around them."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def ymd_date(match: re.Match[str] | None) -> dt.date | None:
+    """The date whose year, month and day are groups 1-3 of a regex match; None for no match or no such day."""
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None

@@ -228,7 +228,7 @@ def outlets_command(db: str, min_questions: int, lang: str | None, date_from: st
         click.echo(_outlet_table(part, title, width=shutil.get_terminal_size((100, 24)).columns))
         if "clear_reply_corrected" in part:
             click.echo(f"  corrected for the classifier's measured error (95% bootstrap intervals), by {title}:")
-            click.echo(_corrected_table(part, title))
+            click.echo(_shares_table(part, title))
     if df.attrs.get("clarity_trust"):
         click.echo("\n" + textwrap.fill(df.attrs["clarity_trust"],
                                         width=min(100, shutil.get_terminal_size((100, 24)).columns)))
@@ -269,19 +269,12 @@ def clarity_command(db: str, by: str, per: str, min_answers: int, lang: str | No
     if df.empty:
         click.echo(f"No group has {min_answers} or more labelled answers (--min-answers).")
         return
-    raw = [[title, "labelled", "Clear Reply %", "Ambivalent %", "Non-Reply %"]]
-    for r in df.to_dict("records"):
-        raw.append([str(r["group"]), f"{int(r['labelled']):,}",
-                    *(_pct_ci(r[f"{slug}_share"], r[f"{slug}_lo"], r[f"{slug}_hi"])
-                      for slug in ("clear_reply", "ambivalent", "clear_non_reply"))])
-    widths = [max(len(str(row[i])) for row in raw) for i in range(len(raw[0]))]
+    named = df.assign(name=df["group"])
     click.echo("\nraw shares (95% Wilson intervals):")
-    click.echo("\n".join("  " + "  ".join([str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in
-                                                                             zip(row[1:], widths[1:], strict=True)])
-                         for row in raw))
+    click.echo(_shares_table(named, title, ("share", "lo", "hi")))
     if "clear_reply_corrected" in df:
         click.echo(f"\ncorrected for the classifier's measured error (95% bootstrap intervals), by {title}:")
-        click.echo(_corrected_table(df.assign(name=df["group"]), title))
+        click.echo(_shares_table(named, title))
     if attrs.get("clarity_trust"):
         click.echo("\n" + textwrap.fill(attrs["clarity_trust"], width=width))
 
@@ -296,14 +289,15 @@ def _pct_ci(share: float, lo: float, hi: float) -> str:
     return f"{share * 100:.0f} ({lo * 100:.0f}-{hi * 100:.0f})"
 
 
-def _corrected_table(df: Any, title: str) -> str:
-    """The clarity shares corrected for the classifier's confusion, beside nothing else (narrow)."""
+def _shares_table(df: Any, title: str, columns: tuple[str, str, str] = ("corrected", "corrected_lo",
+                                                                         "corrected_hi")) -> str:
+    """One narrow table of the three clarity shares with their intervals per row (``name``): the corrected ones by
+    default, the raw ones with ``columns=("share", "lo", "hi")``."""
     rows = [[title, "labelled", "Clear Reply %", "Ambivalent %", "Non-Reply %"]]
     for r in df.to_dict("records"):
         name = str(r["name"])
         rows.append([name if len(name) <= 26 else name[:25] + "…", f"{int(r.get('labelled') or 0):,}",
-                     *(_pct_ci(r.get(f"{slug}_corrected"), r.get(f"{slug}_corrected_lo"),
-                               r.get(f"{slug}_corrected_hi"))
+                     *(_pct_ci(*(r.get(f"{slug}_{c}") for c in columns))
                        for slug in ("clear_reply", "ambivalent", "clear_non_reply"))])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  " + "  ".join([str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in

@@ -39,13 +39,13 @@ API (stable; the MFA Chinese and White House parsers use it too)::
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..model import ASKER, OPENING, SPOKESPERSON, STAGE, Exchange, Turn
+from ..text import ymd_date
 from .outlets import lookup as _outlet_lookup
 
 __all__ = [
@@ -69,16 +69,6 @@ FOLLOW_UP_LABELS = frozenset({"follow-up", "follow up", "followup", "follow-up q
 GENERIC_ANSWER_LABELS = frozenset({"a", "answer", "答"})
 
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-
-
-def ymd_date(match: re.Match[str] | None) -> dt.date | None:
-    """The date whose year, month and day are groups 1-3 of a regex match; None for no match or no such day."""
-    if match is None:
-        return None
-    try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
 
 
 def clean(text: str) -> str:

@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ..model import PageHints
+from ..text import ymd_date
 
 __all__ = ["DEFAULT_BASE_URL", "LAYOUTS", "Layout", "Link", "Listing", "parse_listing", "publisher_url",
            "transcript_hints"]
@@ -70,22 +71,17 @@ def _zh_regular(title: str) -> bool:
     return "例行记者会" in title
 
 
-def _date(m: re.Match[str] | None, month: int | None = None) -> dt.date | None:
-    """The date in groups 1-3 (year, month, day) of a match; with ``month``: groups (month name, day, year)."""
-    if m is None:
-        return None
-    try:
-        return dt.date(int(m.group(3 if month else 1)), month or int(m.group(2)), int(m.group(2 if month else 3)))
-    except ValueError:
-        return None
-
-
 def _title_date(title: str, lang: str) -> dt.date | None:
     """The date a link's text gives: "2026年7月28日…" or "…（2026-07-28）" (Chinese), "… on July 28, 2026" (English)."""
     if lang == "zh":
-        return _date(_ZH_DATE.search(title)) or _date(_ZH_BRACKET_DATE.search(title))
+        return ymd_date(_ZH_DATE.search(title)) or ymd_date(_ZH_BRACKET_DATE.search(title))
     m = _EN_DATE.search(title)
-    return _date(m, _MONTHS.index(m.group(1)[:3].lower()) + 1) if m else _date(_ISO_DATE.search(title))
+    if m is None:
+        return ymd_date(_ISO_DATE.search(title))
+    try:
+        return dt.date(int(m.group(3)), _MONTHS.index(m.group(1)[:3].lower()) + 1, int(m.group(2)))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def parse_listing(data: bytes, url: str, layout: Layout, charset: str | None = N
         if date is None and a.parent is not None:  # "（2026-07-28）" printed after the link, in its row
             date = _title_date(a.parent.text(), layout.lang)
         if date is None:
-            date = _date(_URL_DATE.search(urlsplit(target).path))
+            date = ymd_date(_URL_DATE.search(urlsplit(target).path))
         links.append(Link(target, title, date, layout.regular(title)))
     m = _PAGE_COUNT.search(text)
     return Listing(url, tuple(links), int(m.group(1)) if m else None)

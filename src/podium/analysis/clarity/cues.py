@@ -198,10 +198,9 @@ def canonical(text: str, lang: str = "en") -> str:
     return _ZH_GAP.sub("", out) if lang == "zh" else out
 
 
-def sentences(text: str, lang: str = "en") -> list[str]:
-    """The answer's sentences, in order: podium's one splitter (``podium.text``; a line break always ends a
-    sentence, "Mr. Wang" and "U.S. President" stay whole). ``lang`` is kept for callers; the splitter reads both."""
-    return split_sentences(text)
+#: The answer's sentences, in order: podium's one splitter (a line break always ends a sentence; "Mr. Wang" and
+#: "U.S. President" stay whole; English and Chinese alike).
+sentences = split_sentences
 
 
 # 65536: a training set's sentences (~20,000 in English) all fit; fewer thrash while fitting
@@ -240,7 +239,7 @@ def cue_classify(question: str, answer: str, lang: str = "en") -> tuple[str, str
     otherwise Explicit.
     """
     answer = canonical(answer, lang)
-    sents = sentences(answer, lang) or [answer]
+    sents = sentences(answer) or [answer]
     if is_clarification(answer, lang):
         return "Clear Non-Reply", "Clarification", 0.7, sents[0]
     per = [cues_of(s, lang) for s in sents]

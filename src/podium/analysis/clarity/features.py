@@ -110,7 +110,7 @@ def _question_kind_zh(question: str) -> list[float]:
 def dense_features_zh(question: str, answer: str) -> list[float]:
     """Hand-made features of one Chinese exchange: cue positions, the cue rules' verdict, how much of the
     question's wording (character bigrams) the answer and its opening take up, the kind of question."""
-    sents = sentences(answer, "zh") or [answer]
+    sents = sentences(answer) or [answer]
     feats = _cue_features([cues_of(s, "zh") for s in sents])
     feats.append(1.0 if is_clarification(answer, "zh") else 0.0)
     qb = _zh_chars(question)
