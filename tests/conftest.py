@@ -20,14 +20,9 @@ SEED = SHARED / "seed"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-# Test files that share a cost paid once per process run in one pytest-xdist worker, as if they were one file: the
-# clarity model trained on the train split (~20 s) serves test_calibration's and test_clarity's held-out scores.
-# (xdist's own `--dist loadgroup` does not group under pytest 9: its marks never reach the node ids.)
-XDIST_TOGETHER = {"tests/test_calibration.py": "tests/test_clarity.py"}
-
-
 # Under xdist the files start costliest first (by the seconds they took in a serial run's --durations), so that
 # no long file starts last and runs alone at the end; the others follow with the most tests first (xdist's order).
+# pyproject's addopts keep this order (--no-loadscope-reorder).
 XDIST_COSTLY_FIRST = ("test_formulations.py", "test_clarity.py", "test_calibration.py", "test_store.py",
                       "test_events.py", "test_export.py", "test_web_browser.py", "test_fetch.py", "test_indexes.py",
                       "test_store_interop.py")
@@ -39,21 +34,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     count = Counter(item.path.name for item in items)
     rank = {name: i for i, name in enumerate(XDIST_COSTLY_FIRST)}
     items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -count[item.path.name], item.path.name))
-
-
-@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: ignored where xdist is not installed
-def pytest_xdist_make_scheduler(config, log):  # noqa: ANN201 - an xdist Scheduling
-    if config.getvalue("dist") != "loadfile":
-        return None
-    config.option.loadscopereorder = False  # keep the order above
-    from xdist.scheduler import LoadFileScheduling  # here: xdist is only there when it runs this hook
-
-    class TogetherScheduling(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            scope = super()._split_scope(nodeid)
-            return XDIST_TOGETHER.get(scope, scope)
-
-    return TogetherScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ texts say, and the pass that tags exchanges with them."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -10,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from podium.analysis.formulations import BACKGROUND_EN, EN_STOP, Formulation, FormulationsPass, load_background, mine
+from podium.analysis.formulations import BACKGROUND_EN, EN_STOP, Formulation, FormulationsPass, load_background
 from podium.errors import PodiumError
 from podium.parse import parse_file
 
@@ -32,8 +33,16 @@ def briefings(shared):
 
 
 @pytest.fixture(scope="module")
-def mined(briefings) -> dict[str, list[Formulation]]:
-    found = mine(briefings)
+def mined(analysed_db) -> dict[str, list[Formulation]]:
+    """The list the formulations pass mined from the stored MFA corpus (analysed_db), as read back from the store:
+    what podium serves; the tests hold it to the pages parsed apart (``briefings``)."""
+    from podium import Podium
+    from podium.store import analytics
+
+    fields = [f.name for f in dataclasses.fields(Formulation)]
+    with Podium(analysed_db, create=False) as pod:
+        stored = analytics.read_formulations(pod.db.store)
+    found = [Formulation(**{k: row[k] for k in fields}) for row in stored]
     return {lang: [f for f in found if f.lang == lang] for lang in ("en", "zh")}
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from podium import Annotation, Podium, StoreError
 from podium.parse import parse_file
+from podium.pipeline import FLUSH_EVERY
 from podium.sources.files import pages
 from podium.store import Database, Store, analytics, index_path
 from podium.store.migrations import SCHEMA_VERSION
@@ -191,7 +192,8 @@ def test_reindex_rebuilds_the_same_index(tmp_path):
 def test_ingest_killed_with_sigkill_leaves_a_consistent_database(tmp_path):
     path = tmp_path / "crash.db"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([str(PODIUM), "ingest", str(CORPUS / "mfa"), "--db", str(path), "--no-analyse",
+    # the English pages (461): enough to kill the run past its first index flush and before its end
+    proc = subprocess.Popen([str(PODIUM), "ingest", str(EN), "--db", str(path), "--no-analyse",
                              "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 300
     committed = 0
@@ -202,7 +204,7 @@ def test_ingest_killed_with_sigkill_leaves_a_consistent_database(tmp_path):
                 committed = c.execute("SELECT count(*) FROM briefings").fetchone()[0]
         except sqlite3.Error:
             continue
-        if committed >= 400:  # past the first index commit, before the end
+        if committed >= FLUSH_EVERY + 10:  # past the first index flush, before the end
             break
     assert proc.poll() is None, "ingest finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
@@ -217,15 +219,15 @@ def test_ingest_killed_with_sigkill_leaves_a_consistent_database(tmp_path):
         conn = pod.db.store.conn
         rows = conn.execute("SELECT b.id, b.source, b.n_exchanges, count(e.id) AS stored FROM briefings b "
                             "LEFT JOIN exchanges e ON e.briefing_id = b.id GROUP BY b.id").fetchall()
-        assert 400 <= len(rows) < 1391
+        assert FLUSH_EVERY + 10 <= len(rows) < len(list(pages([EN])))
         for r in rows[::7]:  # every committed briefing is complete: as many exchanges as a re-parse gives
             assert r["stored"] == r["n_exchanges"] == len(parse_file(r["source"]).exchanges), r["source"]
-        report = pod.ingest([CORPUS / "mfa"], analyse=False)
+        report = pod.ingest([EN], analyse=False)
         assert report.count("unchanged") >= len(rows) and report.count("updated") == 0
         keys = conn.execute("SELECT count(*), count(DISTINCT key) FROM briefings").fetchone()
         assert keys[0] == keys[1] == report.count("added") + report.count("unchanged")
         # every page is stored, or skipped as not a briefing, or failed
-        parsed = len(list(pages([CORPUS / "mfa"]))) - report.count("failed") - report.count("skipped")
+        parsed = len(list(pages([EN]))) - report.count("failed") - report.count("skipped")
         assert keys[0] == parsed
         assert pod.db.check()["ok"]
 

@@ -156,14 +156,17 @@ class ClarityModel:
 MODEL_FILE = DATA / "model.npz"
 
 
-def model_file(lang: str = "en") -> Path:
-    """Where the fitted ``lang`` model is shipped."""
-    return MODEL_FILE if lang == "en" else DATA / f"model_{lang}.npz"
+def model_file(lang: str = "en", split: str | None = None) -> Path:
+    """Where the fitted ``lang`` model is shipped: trained on all its labels, or on the labels of ``split`` (the
+    ``train`` model behind the held-out figures of ``evaluate``)."""
+    name = "model" + ("" if lang == "en" else f"_{lang}") + (f"_{split}" if split else "")
+    return DATA / f"{name}.npz"
 
 
-def model_fingerprint(lang: str = "en") -> str:
-    """sha256 of what the shipped ``lang`` model was fitted from: its label files, its settings and VERSION."""
-    h = hashlib.sha256(f"{lang}\0{settings_for(lang)!r}\0{VERSION}".encode())
+def model_fingerprint(lang: str = "en", split: str | None = None) -> str:
+    """sha256 of what the shipped ``lang`` model (of ``split``, None: all labels) was fitted from: its label files,
+    its settings and VERSION."""
+    h = hashlib.sha256(f"{lang}\0{settings_for(lang)!r}\0{VERSION}{f'{chr(0)}{split}' if split else ''}".encode())
     for name in LABEL_FILES[lang]:
         path = DATA / name
         if path.is_file():
@@ -254,13 +257,13 @@ def _model_arrays(m: ClarityModel, prefix: str, n_docs: int, main: ClarityModel 
     return out
 
 
-def save_model(m: ClarityModel, path: Path, n_docs: int, n_amb: int) -> Path:
-    """Write a model fitted on ``n_docs`` exchanges (``n_amb`` of them Ambivalent) of all the labels of its
-    language to ``path``, with the fingerprint of those labels and settings."""
+def save_model(m: ClarityModel, path: Path, n_docs: int, n_amb: int, split: str | None = None) -> Path:
+    """Write a model fitted on ``n_docs`` exchanges (``n_amb`` of them Ambivalent) of the labels of its language
+    (of ``split``; None: all) to ``path``, with the fingerprint of those labels and settings."""
     arrays = _model_arrays(m, "", n_docs)
     if m.amb is not None:
         arrays |= _model_arrays(m.amb, "amb_", n_amb, main=m)
-    arrays["fingerprint"] = _text(model_fingerprint(m.settings.lang))
+    arrays["fingerprint"] = _text(model_fingerprint(m.settings.lang, split))
     with path.open("wb") as fh:
         np.savez_compressed(fh, **arrays)
     return path
@@ -294,15 +297,16 @@ def _model_from_arrays(z: Any, prefix: str, s: Settings, main: ClarityModel | No
     return ClarityModel(s, word, char, _Scaler(z[f"{prefix}scale"]), clf, classes)
 
 
-def load_model(path: Path | None = None, lang: str = "en") -> ClarityModel | None:
-    """The shipped ``lang`` model on all labels, or None (with a log line saying why) when it is missing or stale."""
-    path = path or model_file(lang)
+def load_model(path: Path | None = None, lang: str = "en", split: str | None = None) -> ClarityModel | None:
+    """The shipped ``lang`` model on all labels (or on those of ``split``), or None (with a log line saying why)
+    when it is missing or stale."""
+    path = path or model_file(lang, split)
     if not path.is_file():
         log.info("clarity: no shipped model at %s; training from the labels", path)
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            if _untext(z["fingerprint"]) != model_fingerprint(lang):
+            if _untext(z["fingerprint"]) != model_fingerprint(lang, split):
                 log.warning(
                     "clarity: %s was exported from other labels or settings (fingerprint differs); training from the"
                     " labels instead. Re-export with `python -m podium.analysis.clarity --export-model`.",

@@ -1,7 +1,8 @@
 """Labelling answers with a model: the 3-way class, the fine label, the confidence and the evidence sentence.
 
 The model of a language is built once per process: the shipped arrays when their fingerprint matches the labels and
-settings, else (labels changed without re-export) trained here from the labels. The evidence of an answer is the
+settings (for all labels, and for the train split behind the held-out figures), else (labels changed without
+re-export) trained here from the labels. The evidence of an answer is the
 sentence that decided it: the first sentence carrying a cue for the predicted label, else the sentence the model
 scores highest for it.
 """
@@ -22,18 +23,22 @@ from .training import train
 __all__ = ["ClarityResult", "classify", "classify_pairs", "decide", "method_name", "model", "predict_rows"]
 
 _CACHE: dict[tuple[str, str], ClarityModel] = {}
+
+#: the splits whose model is shipped beside the one on all labels
+SHIPPED_SPLITS = ("train",)
 _LOCK = threading.Lock()
 
 
 def model(split: str | None = None, lang: str = "en") -> ClarityModel:
     """The ``lang`` model trained on the shipped labels of ``split`` (None: all of them), once per process.
 
-    For all labels the fitted parameters shipped in ``model_file(lang)`` are used when their fingerprint matches
-    the labels and settings; otherwise (labels changed without re-export) the model is trained here."""
+    The fitted parameters shipped in ``model_file(lang, split)`` are used when their fingerprint matches the labels
+    and settings; otherwise (labels changed without re-export, or a split that is not shipped) the model is trained
+    here."""
     key = (split or "all", lang)
     with _LOCK:
         if key not in _CACHE:
-            m = load_model(lang=lang) if split is None else None
+            m = load_model(lang=lang, split=split) if split in (None, *SHIPPED_SPLITS) else None
             _CACHE[key] = m if m is not None else train(labelled(lang, split=split), settings_for(lang))
         return _CACHE[key]
 
