@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -268,12 +269,23 @@ def test_answers_carry_an_etag_and_a_repeat_gets_304_until_the_database_changes(
 
 
 def test_slow_request_is_cut_off_with_a_message(mfa_db):
-    slow = AppClient(create_app(mfa_db, query_timeout=1e-6))
-    r = slow.get("/search.json", params={"q": "th* OR an* OR se*"})
-    assert r.status_code == 503
-    assert "limit" in r.json()["message"]
-    r = slow.get("/search", params={"q": "th* OR an* OR se*"})
-    assert r.status_code == 503 and "took longer" in r.text
+    slow = AppClient(create_app(mfa_db, query_timeout=0.2))
+    web, released = slow.app.state.web, threading.Event()
+    search = web.pod.search
+
+    def search_held(*args, **kwargs):  # the real search, held until the test has its answer: past the limit on any
+        released.wait(30)              # machine (a search that finishes first would be answered, as it should)
+        return search(*args, **kwargs)
+
+    web.pod.search = search_held
+    try:
+        r = slow.get("/search.json", params={"q": "th* OR an* OR se*"})
+        assert r.status_code == 503
+        assert "limit" in r.json()["message"]
+        r = slow.get("/search", params={"q": "th* OR an* OR se*"})
+        assert r.status_code == 503 and "took longer" in r.text
+    finally:
+        released.set()
 
 
 # ---- trends -------------------------------------------------------------------------------------------------
