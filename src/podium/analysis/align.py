@@ -546,35 +546,52 @@ _Q_ONLY_DISCOUNT = 0.85
 
 
 def _similarity(u: _Unit, v: _Unit, cross: bool) -> float:
-    parts: list[tuple[float, float]] = []
+    # the weighted mean of the anchors that both sides have (each (weight, score) added in a fixed order; this runs
+    # for every pair of units of two versions, so the sums are kept by hand instead of in lists)
+    total = score = 0.0
+    same_outlet = -1.0  # no outlet on one side
     if u.outlet and v.outlet:
-        parts.append((_W_OUTLET, 1.0 if u.outlet == v.outlet else 0.0))
-    for w, x, y in ((_W_NUMBERS, u.numbers, v.numbers), (_W_NAMES, u.names, v.names)):
-        d = _dice(x, y)
-        if d is not None:
-            parts.append((w * (1 if len(x) + len(y) > 2 else 0.5), d))
+        same_outlet = 1.0 if u.outlet == v.outlet else 0.0
+        total += _W_OUTLET
+        score += _W_OUTLET * same_outlet
+    x, y = u.numbers, v.numbers
+    if x or y:
+        w = _W_NUMBERS * (1 if len(x) + len(y) > 2 else 0.5)
+        total += w
+        score += w * (2 * len(x & y) / (len(x) + len(y)))
+    x, y = u.names, v.names
+    if x or y:
+        w = _W_NAMES * (1 if len(x) + len(y) > 2 else 0.5)
+        total += w
+        score += w * (2 * len(x & y) / (len(x) + len(y)))
     # Latin words a Chinese text keeps: the share of them found in the English text
-    zh_latin, en_words = (u.latin, v.latin) if cross and len(u.latin) <= len(v.latin) else (v.latin, u.latin)
-    if zh_latin and cross:
-        parts.append((_W_LATIN * min(1.0, len(zh_latin) / 2), len(zh_latin & en_words) / len(zh_latin)))
+    if cross:
+        zh_latin, en_words = (u.latin, v.latin) if len(u.latin) <= len(v.latin) else (v.latin, u.latin)
+        if zh_latin:
+            w = _W_LATIN * min(1.0, len(zh_latin) / 2)
+            total += w
+            score += w * (len(zh_latin & en_words) / len(zh_latin))
     q_len = _closeness(u.qlen, v.qlen, 0.6)
-    parts.append((_W_QLEN, q_len))
-    parts.append((_W_ALEN, _closeness(u.alen, v.alen, 0.5)))
-    total = sum(w for w, _ in parts)
-    full = sum(w * s for w, s in parts) / total
+    total += _W_QLEN
+    score += _W_QLEN * q_len
+    total += _W_ALEN
+    score += _W_ALEN * _closeness(u.alen, v.alen, 0.5)
+    full = score / total
     # the questions alone, when they carry anchors: an answer that one version runs on into an announcement (or a
     # reply given after the conference) must not hide that the question is the same
-    q_parts = [(_W_QLEN, q_len)]
+    q_total, q_score, q_parts = _W_QLEN, _W_QLEN * q_len, 1
     for w, x, y in ((_W_NUMBERS, u.qnumbers, v.qnumbers), (_W_NAMES, u.qnames, v.qnames)):
-        d = _dice(x, y)
-        if d is not None:
-            q_parts.append((w, d))
-    if u.outlet and v.outlet:
-        q_parts.append((_W_OUTLET, 1.0 if u.outlet == v.outlet else 0.0))
-    if len(q_parts) < 3:
+        if x or y:
+            q_total += w
+            q_score += w * (2 * len(x & y) / (len(x) + len(y)))
+            q_parts += 1
+    if same_outlet >= 0:
+        q_total += _W_OUTLET
+        q_score += _W_OUTLET * same_outlet
+        q_parts += 1
+    if q_parts < 3:
         return full
-    q_only = sum(w * s for w, s in q_parts) / sum(w for w, _ in q_parts)
-    return max(full, _Q_ONLY_DISCOUNT * q_only)
+    return max(full, _Q_ONLY_DISCOUNT * (q_score / q_total))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -602,11 +619,26 @@ _MAX_MERGE = 3
 _REORDER = 0.55
 
 
+def _runs(units: Sequence[_Unit]) -> list[dict[int, _Unit]]:
+    """For each index i, {k: the units i - k + 1 .. i merged} for k = 2.._MAX_MERGE where there are k of them."""
+    out: list[dict[int, _Unit]] = []
+    for i, unit in enumerate(units):
+        merged, ks = unit, {}
+        for k in range(2, min(_MAX_MERGE, i + 1) + 1):
+            merged = _merge(units[i - k + 1], merged)
+            ks[k] = merged
+        out.append(ks)
+    return out
+
+
 def _dp(xs: Sequence[_Unit], ys: Sequence[_Unit], cross: bool) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Order-preserving alignment of two unit sequences: [(indices in xs, indices in ys, similarity)]."""
     n, m = len(xs), len(ys)
     sim = [[_similarity(x, y, cross) for y in ys] for x in xs]
     band = 3 + abs(n - m)
+    # the unit ending at each index merged with the k - 1 before it (runs[i][k], k = 2.._MAX_MERGE): the same for
+    # every cell of the row or column, so merged once
+    runs_x, runs_y = _runs(xs), _runs(ys)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, float] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     for i in range(n + 1):
@@ -622,21 +654,18 @@ def _dp(xs: Sequence[_Unit], ys: Sequence[_Unit], cross: bool) -> list[tuple[tup
                 s = sim[i - 1][j - 1]
                 cands.append((best[i - 1][j - 1] + s - _THRESHOLD, (1, 1, s)))
                 # k:1 and 1:k links: a turn that one version splits (a talk-back, "一、…二、…")
-                merged_x, merged_y = xs[i - 1], ys[j - 1]
                 # merges only near the diagonal (out-of-order material is for the leftover pass)
                 near = abs(i * m - j * n) <= band * max(n, m)
                 for k in range(2, (_MAX_MERGE if near else 1) + 1):
                     # a merge must leave the pair about as alike as its best member alone: a unit the other
                     # version lacks would only dilute the match
                     if i >= k:
-                        merged_x = _merge(xs[i - k], merged_x)
-                        s2 = _similarity(merged_x, ys[j - 1], cross)
+                        s2 = _similarity(runs_x[i - 1][k], ys[j - 1], cross)
                         if s2 > max(sim[i - q][j - 1] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
                             cands.append((best[i - k][j - 1] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
                                           (k, 1, s2)))
                     if j >= k:
-                        merged_y = _merge(ys[j - k], merged_y)
-                        s2 = _similarity(xs[i - 1], merged_y, cross)
+                        s2 = _similarity(xs[i - 1], runs_y[j - 1][k], cross)
                         if s2 > max(sim[i - 1][j - q] for q in range(1, k + 1)) - _MERGE_TOLERANCE:
                             cands.append((best[i - 1][j - k] + s2 - _THRESHOLD - _MERGE_COST * (k - 1),
                                           (1, k, s2)))
