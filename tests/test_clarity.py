@@ -369,6 +369,25 @@ def test_second_labelling_gives_the_agreement_ceiling():
     assert 0 < a["kappa_clarity"] <= 1 and set(a["kappa_per_class"]) == set(CLARITY_LABELS)
 
 
+def test_white_house_second_labelling_gives_its_own_ceiling_and_the_model_gap(model_scores):
+    from sklearn.metrics import f1_score
+
+    second = clarity.load_labels(clarity.SECOND_LABELS_WH)
+    first = {r["id"]: r for r in clarity.labelled("en", source="wh")}
+    assert len(second) >= 100 and all(r["id"] in first and first[r["id"]]["split"] == "test" for r in second)
+    a = model_scores["parts"]["wh"]["second_labelling"]
+    people = {k: v for k, v in a.items() if not k.startswith("model_")}
+    assert people == clarity.agreement(clarity.SECOND_LABELS_WH)
+    assert a["n"] == len(second)
+    # the model's figure on the same exchanges, recomputed from its predictions against the first labelling
+    rows = [first[r["id"]] for r in second]
+    pred = [FINE_TO_CLARITY[p.fine] for p in clarity.predict_rows(rows, "en", "train")]
+    gold = [r["clarity"] for r in rows]
+    assert a["model_macro_f1_clarity"] == pytest.approx(f1_score(gold, pred, labels=list(CLARITY_LABELS),
+                                                                 average="macro", zero_division=0))
+    assert "gap to the people" in clarity.format_report(model_scores)
+
+
 def test_every_label_file_is_valid_and_split_by_briefing():
     for lang, names in clarity.LABEL_FILES.items():
         for name in names:

@@ -76,7 +76,9 @@ from .labels import (
     DATA,
     LABEL_FILES,
     LABELS,
+    SECOND_LABEL_FILES,
     SECOND_LABELS,
+    SECOND_LABELS_WH,
     SEED_LABELS,
     VERSION,
     labelled,
@@ -88,7 +90,8 @@ from .predict import ClarityResult, classify, classify_pairs, decide, method_nam
 from .training import train
 
 __all__ = ["CLARITY_LABELS", "ClarityModel", "ClarityPass", "ClarityResult", "DATA", "FINE_LABELS", "FINE_TO_CLARITY",
-           "LABELS", "LABEL_FILES", "MODEL_FILE", "SECOND_LABELS", "SEED_LABELS", "Settings", "TEST_PREDICTIONS",
+           "LABELS", "LABEL_FILES", "MODEL_FILE", "SECOND_LABELS", "SECOND_LABELS_WH",
+           "SECOND_LABEL_FILES", "SEED_LABELS", "Settings", "TEST_PREDICTIONS",
            "VERSION", "ZH_SETTINGS", "agreement", "canonical", "class_probs", "classify", "classify_exchanges",
            "classify_pairs", "cohen_kappa", "cue_classify", "decide", "dense_features", "dense_features_zh", "evaluate",
            "export_all", "export_model", "extra_features", "format_report", "guess_lang", "labelled", "load_labels",

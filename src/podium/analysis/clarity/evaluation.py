@@ -23,6 +23,7 @@ from .cues import cue_classify
 from .labels import (
     DATA,
     LABEL_FILES,
+    SECOND_LABEL_FILES,
     SECOND_LABELS,
     VERSION,
     labelled,
@@ -97,7 +98,8 @@ def evaluate(split: str = "test", method: str = "model", lang: str = "en", sourc
     for the model the calibration of its 3-class probabilities (``result["calibration"]``). For the English test
     split with ``parts`` it also holds ``result["parts"]``: the same figures for English MFA, White House and
     Chinese MFA test exchanges, and ``result["agreement"]``: the agreement between two people labelling the same
-    exchanges, the ceiling for any model.
+    exchanges, the ceiling for any model (English MFA; each part with a second labelling carries its own as
+    ``"second_labelling"``, with the model's scores on the same exchanges).
     """
     if split == "zh":
         lang, split = "zh", "test"
@@ -120,6 +122,16 @@ def evaluate(split: str = "test", method: str = "model", lang: str = "en", sourc
         out["parts"] = _parts(rows, results, method, trained_on)
         if SECOND_LABELS.is_file():
             out["agreement"] = agreement()
+        for src, path in SECOND_LABEL_FILES.items():
+            if path.is_file() and src in out["parts"]:
+                a = agreement(path)
+                # the model on the same exchanges the two people labelled, scored against the first labelling
+                ids = {r["id"] for r in load_labels(path)}
+                same = [i for i, r in enumerate(rows) if r["id"] in ids]
+                model_same = score_predictions([rows[i] for i in same], [results[i].fine for i in same])
+                a["model_macro_f1_clarity"] = model_same["clarity"]["macro_f1"]
+                a["model_macro_f1_fine"] = model_same["fine"]["macro_f1"]
+                out["parts"][src]["second_labelling"] = a
     return out
 
 
@@ -184,8 +196,8 @@ def _score_table(r: dict[str, Any], title: str) -> list[str]:
     return lines
 
 
-def _agreement_line(a: dict[str, Any]) -> str:
-    return (f"agreement of two independent labellings (English MFA test exchanges, n={a['n']}): Cohen's kappa "
+def _agreement_line(a: dict[str, Any], what: str = "English MFA test exchanges") -> str:
+    return (f"agreement of two independent labellings ({what}, n={a['n']}): Cohen's kappa "
             f"{a['kappa_clarity']:.3f} (3 classes), {a['kappa_fine']:.3f} (9 labels); per class "
             + ", ".join(f"{c} {k:.2f}" for c, k in a["kappa_per_class"].items())
             + f"; one labelling scored against the other: macro-F1 {a['macro_f1_clarity']:.3f} (3 classes), "
@@ -203,7 +215,14 @@ def format_report(result: dict[str, Any]) -> str:
         lines += ["", format_reliability(result["calibration"], "calibration of the 3-class probabilities")]
     for name, part in result.get("parts", {}).items():
         lines += ["", f"--- {_SOURCE_NAMES.get(name, name)} ---", format_report(part)]
-    if result.get("agreement"):
+        a = part.get("second_labelling")
+        if a:
+            lines += [_agreement_line(a, _SOURCE_NAMES.get(name, name)),
+                      f"the model on the same {a['n']} exchanges: macro-F1 {a['model_macro_f1_clarity']:.3f} "
+                      f"(3 classes), {a['model_macro_f1_fine']:.3f} (9 labels); gap to the people "
+                      f"{a['model_macro_f1_clarity'] - a['macro_f1_clarity']:+.3f} / "
+                      f"{a['model_macro_f1_fine'] - a['macro_f1_fine']:+.3f}"]
+    if result.get("agreement") and not any(p.get("second_labelling") for p in result.get("parts", {}).values()):
         lines += ["", _agreement_line(result["agreement"])]
     return "\n".join(lines)
 

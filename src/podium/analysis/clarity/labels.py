@@ -33,6 +33,10 @@ LABEL_FILES: dict[str, tuple[str, ...]] = {
 }
 #: an independent second labelling of English MFA test exchanges (same ids): the agreement between people
 SECOND_LABELS = DATA / "labels_en_second.jsonl"
+#: the same for White House test exchanges (100 of the 128, drawn at random)
+SECOND_LABELS_WH = DATA / "labels_wh_second.jsonl"
+#: each second labelling by the source it labels again
+SECOND_LABEL_FILES: dict[str, Path] = {"mfa-en": SECOND_LABELS, "wh": SECOND_LABELS_WH}
 
 
 def split_of(file: str) -> str:
