@@ -179,11 +179,13 @@ class _Linear:
 
     def __init__(self, coef: Any, intercept: Any, classes: list[str]) -> None:
         self.coef_, self.intercept_, self.classes_ = coef, intercept, classes
+        # the transpose laid out in rows once: scipy copies a column-major right operand on every product
+        self._coef_t = np.ascontiguousarray(np.asarray(coef).T)
 
     def predict_proba(self, x: Any) -> Any:
         from scipy.special import expit  # ~2 s with scikit-learn: see the note at the top
 
-        p = expit(np.asarray(x @ self.coef_.T) + self.intercept_)
+        p = expit(np.asarray(x @ self._coef_t) + self.intercept_)
         return p / p.sum(axis=1, keepdims=True)
 
 

@@ -214,6 +214,8 @@ _SPACE = re.compile(r"\s+")
 _ZH_GAP = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 
 
+# cached: the model's two stages, the cue rules and the evidence all canonicalise the same texts
+@functools.lru_cache(maxsize=4096)
 def canonical(text: str, lang: str = "en") -> str:
     """The text as the classifier reads it: every run of whitespace (paragraph breaks included) one space, and in
     Chinese none except between two Latin letters or digits. Layout carries no meaning here: an answer printed as

@@ -91,9 +91,12 @@ def dense_features(question: str, answer: str) -> list[float]:
     return feats
 
 
+_HAN_RUN = re.compile("[\u4e00-\u9fff]{2,}")
+
+
 def _zh_chars(text: str) -> set[str]:
-    han = [("\u4e00" <= ch <= "\u9fff") for ch in text]
-    return {text[i : i + 2] for i in range(len(text) - 1) if han[i] and han[i + 1]}
+    """The text's bigrams of two Chinese characters."""
+    return {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
 
 
 def _question_kind_zh(question: str) -> list[float]:
