@@ -1,15 +1,15 @@
 """Snapshot everything an ingest of a corpus stores, to show that a speed-up changed no output.
 
-    .venv/bin/python benchmarks/ingest_snapshot.py --write before.jsonl     # on the old code
-    .venv/bin/python benchmarks/ingest_snapshot.py --compare before.jsonl   # on the new code
+    .venv/bin/python benchmarks/ingest_snapshot.py --write before.json     # on the old code
+    .venv/bin/python benchmarks/ingest_snapshot.py --compare before.json   # on the new code
 
 Ingests the corpus (default: $PODIUM_SHARED/corpus/mfa) into an empty database with analysis and linking, as
 ``podium ingest`` does, then runs ``podium analyse`` (which mines the formulations and tags exchanges with them),
-and records every row of every table, timestamps left out (columns ending in ``_at``): the briefings, exchanges
-and turns, every annotation (clarity labels, fine labels, probabilities, confidences, evidence; countries;
-formulations), the events and exchange links, the mined formulations. ``--compare`` prints, per table, the rows
-compared and the rows that differ (and, for annotations, how many differ per kind and in which field), and exits 1
-on any difference. Prints counts; asserts nothing about time.
+and records every row of every table, timestamps left out (columns ending in ``_at``, times inside ``meta``
+values): the briefings, exchanges and turns, every annotation (clarity labels, fine labels, probabilities,
+confidences, evidence; countries; formulations), the events and exchange links, the mined formulations.
+``--compare`` prints, per table, the rows compared and the rows that differ (and, for annotations, how many differ
+per kind and in which field), and exits 1 on any difference. Prints counts; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from podium import Podium  # noqa: E402
 
 SHARED = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared"))
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 
 
 def _tables(path: Path) -> dict[str, list[list]]:
@@ -43,6 +45,8 @@ def _tables(path: Path) -> dict[str, list[list]]:
             if not cols:
                 continue
             rows = conn.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
+            if name == "meta":  # its values may hold the time something was done
+                rows = [tuple(_TIME.sub("<time>", v) if isinstance(v, str) else v for v in r) for r in rows]
             out[name] = [cols] + sorted((list(r) for r in rows), key=lambda r: json.dumps(r, ensure_ascii=False))
         return out
     finally:
