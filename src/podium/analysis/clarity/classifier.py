@@ -15,6 +15,7 @@ The shipped arrays are the vocabularies, the document frequencies (the idf is re
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -148,6 +149,12 @@ class ClarityModel:
         if hasattr(self.clf, "estimators_"):  # one-vs-rest, as fitted
             return self.clf.estimators_[j].coef_[0][:n]
         return self.clf.coef_[j][:n]
+
+    @functools.cached_property
+    def word_weight_columns(self) -> Any:
+        """``word_weights`` of every label, a column each in ``classes`` order: many sentences scored for their
+        labels in one product (each score the same sum, in the same order, as with one label's weights)."""
+        return np.ascontiguousarray(np.stack([self.word_weights(c) for c in self.classes], axis=1))
 
 
 # ---------------------------------------------------------------------------------------------------------------
