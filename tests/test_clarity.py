@@ -448,7 +448,8 @@ def test_shipped_ngrams_equal_scikit_learn_tfidf_bit_for_bit(lang):
     s = clarity.settings_for(lang)
     rows = clarity.labelled(lang)
     answers = [norm(clarity.canonical(r["answer"], lang)) for r in rows[::3]]
-    answers += ["", "   ", "Ok", "U.S.-China", "İstanbul ＫＥＹ café — naïve", "\x00 nul", "是的。", "A  B\n\nC"]
+    answers += ["", "   ", "Ok", "U.S.-China", "İstanbul ＫＥＹ café — naïve", "\x00 nul", "是的。", "A  B\n\nC",
+                "a lone \ud800 surrogate 𝔘 ＵＳ"]
     sentences = [x for a in answers[:300] for x in clarity.sentences(a)]
     word_kw, char_kw = vectorizer_kwargs(s)
     heads = [a[: s.head_chars] for a in answers]
@@ -463,6 +464,7 @@ def test_shipped_ngrams_equal_scikit_learn_tfidf_bit_for_bit(lang):
             assert got.shape == want.shape and got.nnz == want.nnz > 0
             assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
             assert np.array_equal(got.data, want.data)  # exact, not close
+    assert m.word.transform([]).shape == (0, len(m.word.vocabulary_))
 
 
 def test_case_folded_patterns_match_where_ignorecase_does():

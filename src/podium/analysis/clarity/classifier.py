@@ -9,7 +9,8 @@ Ambivalent mass among Implicit, Dodging, Deflection, Partial and General.
 
 The shipped arrays are the vocabularies, the document frequencies (the idf is recomputed from them), the scaler's
 ``scale_`` and the regressions' weights, with a fingerprint (sha256 of the language's label files, its settings and
-``VERSION``); ``load_model`` rebuilds the model from them only when the fingerprint matches.
+``VERSION``); ``load_model`` rebuilds the model from them only when the fingerprint matches, and applies it without
+scikit-learn (``ngrams``: its TF-IDF bit for bit, each answer counted once for both stages).
 """
 
 from __future__ import annotations

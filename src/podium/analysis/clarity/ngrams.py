@@ -97,13 +97,17 @@ class NGrams:
         else:
             texts = [(_chars_wb if self.analyzer == "char_wb" else _chars)(d) for d in docs]
             lengths = [len(t) + 1 for t in texts]
-            codes = np.frombuffer((_SEP.join(texts) + _SEP).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            # surrogatepass: a lone surrogate (from JSON input) is a character like any other, in no term
+            laid = (_SEP.join(texts) + _SEP).encode("utf-32-le", "surrogatepass")
+            codes = np.frombuffer(laid, dtype=np.uint32).astype(np.int64)
             table = self._char_id
             ids = np.where(codes < len(table), table[np.minimum(codes, len(table) - 1)], 0)
         return ids, np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
 
     def count(self, docs: Sequence[str]) -> tuple[Any, Any]:
         docs = list(docs)
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         last = self._last
         if last is not None and last[0] == docs:
             return last[1]
