@@ -32,7 +32,8 @@ def _cpu() -> float:
 def main() -> None:
     load = os.getloadavg()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "mfa")
+    shared = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared"))
+    ap.add_argument("--corpus", type=Path, default=shared / "corpus" / "mfa")
     ap.add_argument("--no-analyse", action="store_true", help="ingest without the analysis passes")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="podium-bench-ingest-") as tmp:

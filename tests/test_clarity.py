@@ -454,3 +454,56 @@ def test_importing_the_package_leaves_scikit_learn_for_first_use():
             "print(','.join(m for m in ('sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"importing podium.analysis.clarity loads {out}"
+
+
+# --- the shipped model's own n-gram counting (analysis.clarity.ngrams) equals scikit-learn's -----------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_shipped_ngrams_equal_scikit_learn_tfidf_bit_for_bit(lang):
+    # the pass counts each answer once for both stages (ngrams.NGrams) and weighs it per stage (ngrams.Tfidf); the
+    # matrices must be those of TfidfVectorizer.transform to the last bit, or labels could move
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from podium.analysis.clarity.classifier import vectorizer_kwargs
+    from podium.analysis.clarity.cues import norm
+
+    m = clarity.load_model(lang=lang)
+    s = clarity.settings_for(lang)
+    rows = clarity.labelled(lang)
+    answers = [norm(clarity.canonical(r["answer"], lang)) for r in rows[::3]]
+    answers += ["", "   ", "Ok", "U.S.-China", "İstanbul ＫＥＹ café — naïve", "\x00 nul", "是的。", "A  B\n\nC",
+                "a lone \ud800 surrogate 𝔘 ＵＳ"]
+    sentences = [x for a in answers[:300] for x in clarity.sentences(a)]
+    word_kw, char_kw = vectorizer_kwargs(s)
+    heads = [a[: s.head_chars] for a in answers]
+    for stage in (m, m.amb):
+        for mine, kw, docs in ((stage.word, word_kw, answers), (stage.char, char_kw, heads),
+                               (stage.word, word_kw, sentences)):
+            terms = sorted(mine.vocabulary_, key=mine.vocabulary_.__getitem__)
+            ref = TfidfVectorizer(sublinear_tf=True, vocabulary={t: i for i, t in enumerate(terms)}, **kw)
+            ref.idf_ = mine.idf_
+            want, got = ref.transform(docs), mine.transform(docs)
+            want.sort_indices()
+            assert got.shape == want.shape and got.nnz == want.nnz > 0
+            assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+            assert np.array_equal(got.data, want.data)  # exact, not close
+    assert m.word.transform([]).shape == (0, len(m.word.vocabulary_))
+
+
+def test_case_folded_patterns_match_where_ignorecase_does():
+    # cues.Folded searches ASCII text lowercased without IGNORECASE: the same matches at the same places
+    from podium.analysis.clarity.cues import _EN_CUES, Folded
+
+    texts = [r["answer"] for r in clarity.labelled("en")[::5]] + ["I'M NOT AWARE of that.", "Straße İ K ſ Not Sure"]
+    texts += [s.upper() for s in texts[:50]]
+    for pats in _EN_CUES.values():
+        pattern = "|".join(f"(?:{p})" for p in pats)
+        folded, plain = Folded(pattern), re.compile(pattern, re.I)
+        for t in texts:
+            want, got = plain.search(t), folded.search(t)
+            assert (want and want.span()) == (got and got.span())
+            assert len(plain.findall(t)) == len(folded.findall(t))
+    with pytest.raises(ValueError, match="lower case"):
+        Folded(r"\bChina\b")

@@ -143,3 +143,60 @@ def test_a_statement_with_no_question_is_skipped_not_failed(tmp_path):
         assert [r.status for r in report.results] == ["skipped", "added"]
         assert "no question" in report.results[0].error
         assert pod.stats()["briefings"] == 1
+
+
+def test_passes_over_a_batch_of_briefings_say_what_they_say_one_by_one(caplog):
+    """The worker processes annotate briefings a batch at a time (clarity scores all their exchanges in one call):
+    the same annotations, in the same order, as one briefing at a time; a pass that fails on the batch goes over
+    its briefings one by one, and one that fails on a briefing leaves only that one without it."""
+    from podium import pipeline
+
+    pages = sorted((MFA / "en").glob("t*.html"))[:5] + sorted((MFA / "zh").glob("t*.html"))[:4]
+    briefings = [parse_file(p) for p in pages[::2] + pages[1::2]]  # the languages interleaved
+    assert {b.lang for b in briefings} == {"en", "zh"} and sum(len(b.exchanges) for b in briefings) > 40
+    passes = pipeline.analysis_passes()
+    assert any(hasattr(p, "annotate_batch") for p in passes)
+    one_by_one = [pipeline.annotate(b, passes) for b in briefings]
+    assert pipeline.annotate_batch(briefings, passes) == one_by_one
+    assert all(one_by_one) and {a.kind for a in one_by_one[0]} >= {"clarity", "countries"}
+
+    class Fussy:
+        """Fails on any batch, and on the second briefing alone."""
+
+        name, version = "fussy", "1"
+
+        def annotate_batch(self, batch):
+            raise RuntimeError("no batches")
+
+        def annotate(self, b):
+            if b is briefings[1]:
+                raise RuntimeError("not this one")
+            return [Annotation(1, "fussy", "seen")]
+
+    got = pipeline.annotate_batch(briefings, [Fussy()])
+    assert [len(x) for x in got] == [1, 0] + [1] * (len(briefings) - 2)
+    assert "'fussy' failed on" in caplog.text
+
+
+def test_worker_batches_store_what_one_process_stores(tmp_path, monkeypatch):
+    """Ingest sends briefings to the worker processes ``BATCH`` at a time (a partial batch at the end): the same
+    briefings in page order and the same annotations as one process."""
+    import sqlite3
+
+    from podium import pipeline
+
+    pages = sorted((MFA / "en").glob("t*.html"))[:6] + sorted((MFA / "zh").glob("t*.html"))[:5]
+    monkeypatch.setattr(pipeline, "PARALLEL_ANALYSIS_MIN", 2)
+    monkeypatch.setattr(pipeline, "BATCH", 3)  # 4 batches, the last one short; the parent forms them
+    monkeypatch.setattr(pipeline, "IN_FLIGHT_PER_WORKER", 3)
+    kept = {}
+    for workers in (1, 2):
+        with Podium(tmp_path / f"w{workers}.db") as pod:
+            report = pipeline.ingest(pod._db, pages, workers=workers, link=False)
+            assert [r.source for r in report.results] == [str(p) for p in pages]
+        c = sqlite3.connect(tmp_path / f"w{workers}.db")
+        kept[workers] = c.execute("SELECT b.key, e.n, a.kind, a.label, a.value, a.confidence, a.evidence FROM "
+                                  "annotations a JOIN exchanges e ON e.id = a.exchange_id JOIN briefings b ON "
+                                  "b.id = e.briefing_id ORDER BY b.id, e.n, a.kind").fetchall()
+        c.close()
+    assert len(kept[1]) > 80 and kept[1] == kept[2]

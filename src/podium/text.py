@@ -25,6 +25,8 @@ _CLOSERS = "\"'”’)\\]」』）》"
 _EN_END = re.compile(rf"(?P<punct>[.!?]+)[{_CLOSERS}]*\s+(?=[\"'“‘(\[]?(?P<next>[A-Z0-9][\w'’-]*))")
 _ZH_END = re.compile(rf"(?:[。！？]+|(?<=[\u3400-\u9fff])[!?]+)[{_CLOSERS}]*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_LETTERS_DOTS = re.compile(r"[A-Za-z.]+")
+_TAIL = 48
 
 #: titles before a name: the full stop after them never ends a sentence
 _TITLES = frozenset("Mr Mrs Ms Messrs Mmes Dr Prof Gen Lt Col Capt Sgt Adm Rev Hon Sen Rep Gov Amb Pres Fr".split())
@@ -41,7 +43,12 @@ def _ends_sentence(before: str, punct: str, following: str) -> bool:
     the sentence."""
     if punct != ".":
         return True
-    m = _WORD_BEFORE.search(before + ".")
+    # the word before the stop is the run of letters and dots that ends ``before``: read from its last characters
+    # (all of it only when they are all such a run), not from the whole paragraph again at every stop
+    tail = before[-_TAIL:]
+    if len(tail) == _TAIL and _LETTERS_DOTS.fullmatch(tail):
+        tail = before
+    m = _WORD_BEFORE.search(tail + ".")
     if not m:
         return True
     word = m.group(1)

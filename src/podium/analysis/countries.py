@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,28 +106,33 @@ class Gazetteer:
         """Every mention in the text, in order, exceptions already removed."""
         if not text:
             return []
-        cands: list[tuple[int, int, int, tuple, tuple]] = []
+        cands: list[tuple[int, int, int, int, tuple, tuple]] = []
+        n = len(text)
         for end, (key, countries, orgs, prio) in self._en.iter(text):
             start = end - len(key) + 1
-            if start > 0 and _wordchar(text[start - 1]):
+            if start > 0 and text[start - 1] in _WORDCHARS:
                 continue
-            if end + 1 < len(text) and _wordchar(text[end + 1]) and _wordchar(key[-1]):
+            if end + 1 < n and text[end + 1] in _WORDCHARS and key[-1] in _WORDCHARS:
                 continue
-            cands.append((start, end + 1, prio, countries, orgs))
+            # sorted below: longest first, then the higher priority, then the leftmost
+            cands.append((start - end - 1, -prio, start, end + 1, countries, orgs))
         if _HAN.search(text):
             for end, (key, countries, orgs, prio) in self._zh.iter(text):
-                cands.append((end - len(key) + 1, end + 1, prio, countries, orgs))
-        # longest first, then the higher priority, then the leftmost; a position is taken once
-        cands.sort(key=lambda c: (-(c[1] - c[0]), -c[2], c[0]))
-        taken = bytearray(len(text))
+                start = end - len(key) + 1
+                cands.append((start - end - 1, -prio, start, end + 1, countries, orgs))
+        if not cands:
+            return []
+        # a position is taken once
+        cands.sort(key=_RANK)
+        taken = bytearray(n)
         chosen: list[Mention] = []
-        for start, end, prio, countries, orgs in cands:
+        for _, neg_prio, start, end, countries, orgs in cands:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
-            if prio != _EXCEPTION:
+            if neg_prio != -_EXCEPTION:
                 chosen.append(Mention(start, end, text[start:end], countries, orgs))
-        chosen.sort(key=lambda m: m.start)
+        chosen.sort(key=_START)
         return chosen
 
 
@@ -144,8 +150,10 @@ def _english_variants(form: str) -> list[str]:
 _HAN = re.compile("[\u4e00-\u9fff]")
 
 
-def _wordchar(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch == "_")
+#: the characters that continue an English word (ASCII letters, digits, underscore): a name inside a word is none
+_WORDCHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_RANK = operator.itemgetter(0, 1, 2)
+_START = operator.attrgetter("start")
 
 
 def _automaton(table: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]]) -> ahocorasick.Automaton:

@@ -33,6 +33,8 @@ The parts, each a module (a module imports only those above it):
 - ``labels``: the hand-label files, their loading and split (the vocabulary is ``podium.model``'s).
 - ``cues``: canonical text, sentences, cue phrases, the cue-only classifier (the baseline) and cue evidence.
 - ``features``: the hand-made features of an exchange.
+- ``ngrams``: the answer's n-gram features as the shipped model reads them (scikit-learn's TF-IDF, bit for bit, each
+  answer counted once for both stages).
 - ``classifier``: the settings, the fitted model, and its shipped arrays (fingerprint, save, load).
 - ``training``: fitting a model on labelled rows.
 - ``predict``: one model per language and split per process; labels, confidence and evidence for answers.

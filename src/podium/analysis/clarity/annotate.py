@@ -70,11 +70,23 @@ class ClarityPass:
     version = VERSION
 
     def annotate(self, briefing: Briefing) -> list[Annotation]:
-        lang = "zh" if briefing.lang == "zh" else "en"
-        results = classify_pairs([(e.question_text, e.answer_text) for e in briefing.exchanges], lang)
-        return [
+        return self.annotate_batch([briefing])[0]
+
+    def annotate_batch(self, briefings: Sequence[Briefing]) -> list[list[Annotation]]:
+        """``annotate`` over several briefings, with one model call per language for all their exchanges (the
+        same labels: each exchange is scored on its own)."""
+        results: dict[int, list[Any]] = {}
+        for lang in ("en", "zh"):
+            mine = [i for i, b in enumerate(briefings) if ("zh" if b.lang == "zh" else "en") == lang]
+            found = classify_pairs([(e.question_text, e.answer_text) for i in mine for e in briefings[i].exchanges],
+                                   lang) if mine else []
+            k = 0
+            for i in mine:
+                n = len(briefings[i].exchanges)
+                results[i], k = found[k : k + n], k + n
+        return [[
             # an exchange without an answer has no clarity; still recorded so exports show it was looked at
             Annotation(e.n, self.name, r.clarity or None, {"fine": r.fine or None, "probs": r.probs},
                        r.confidence if r.clarity else None, r.evidence, r.method, self.version)
-            for e, r in zip(briefing.exchanges, results, strict=True)
-        ]
+            for e, r in zip(b.exchanges, results[i], strict=True)
+        ] for i, b in enumerate(briefings)]

@@ -9,12 +9,14 @@ Ambivalent mass among Implicit, Dodging, Deflection, Partial and General.
 
 The shipped arrays are the vocabularies, the document frequencies (the idf is recomputed from them), the scaler's
 ``scale_`` and the regressions' weights, with a fingerprint (sha256 of the language's label files, its settings and
-``VERSION``); ``load_model`` rebuilds the model from them only when the fingerprint matches.
+``VERSION``); ``load_model`` rebuilds the model from them only when the fingerprint matches, and applies it without
+scikit-learn (``ngrams``: its TF-IDF bit for bit, each answer counted once for both stages).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -29,6 +31,7 @@ from ...errors import AnalysisError
 from .cues import canonical, norm
 from .features import exchange_features
 from .labels import DATA, LABEL_FILES, VERSION
+from .ngrams import NGrams, Tfidf
 
 __all__ = ["MODEL_FILE", "ZH_SETTINGS", "ClarityModel", "Settings", "ambivalent_settings", "canonical_pairs",
            "load_model", "model_file", "model_fingerprint", "save_model", "settings_for",
@@ -148,6 +151,12 @@ class ClarityModel:
             return self.clf.estimators_[j].coef_[0][:n]
         return self.clf.coef_[j][:n]
 
+    @functools.cached_property
+    def word_weight_columns(self) -> Any:
+        """``word_weights`` of every label, a column each in ``classes`` order: many sentences scored for their
+        labels in one product (each score the same sum, in the same order, as with one label's weights)."""
+        return np.ascontiguousarray(np.stack([self.word_weights(c) for c in self.classes], axis=1))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # The shipped fitted parameters (plain arrays, not pickles: they load under any numpy / scikit-learn version).
@@ -181,11 +190,13 @@ class _Linear:
 
     def __init__(self, coef: Any, intercept: Any, classes: list[str]) -> None:
         self.coef_, self.intercept_, self.classes_ = coef, intercept, classes
+        # the transpose laid out in rows once: scipy copies a column-major right operand on every product
+        self._coef_t = np.ascontiguousarray(np.asarray(coef).T)
 
     def predict_proba(self, x: Any) -> Any:
         from scipy.special import expit  # ~2 s with scikit-learn: see the note at the top
 
-        p = expit(np.asarray(x @ self.coef_.T) + self.intercept_)
+        p = expit(np.asarray(x @ self._coef_t) + self.intercept_)
         return p / p.sum(axis=1, keepdims=True)
 
 
@@ -269,29 +280,33 @@ def save_model(m: ClarityModel, path: Path, n_docs: int, n_amb: int, split: str 
     return path
 
 
-def _vectorizer(z: Any, prefix: str, name: str, main: ClarityModel | None, kw: dict[str, Any]) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer  # ~2 s with scipy: see the note at the top
-
+def _terms(z: Any, prefix: str, name: str, main_terms: list[str] | None) -> list[str]:
+    """One stage's terms of one field, in column order."""
     if f"{prefix}{name}_in_main" in z.files:
-        main_vec = getattr(main, name)
-        main_terms = sorted(main_vec.vocabulary_, key=main_vec.vocabulary_.__getitem__)
-        mask = np.unpackbits(z[f"{prefix}{name}_in_main"], count=len(main_terms)).astype(bool)
-        terms = [t for t, keep in zip(main_terms, mask, strict=True) if keep]
-    else:
-        terms = _untext(z[f"{prefix}{name}_vocab"])
+        mask = np.unpackbits(z[f"{prefix}{name}_in_main"], count=len(main_terms or ())).astype(bool)
+        return [t for t, keep in zip(main_terms or (), mask, strict=True) if keep]
+    return _untext(z[f"{prefix}{name}_vocab"])
+
+
+def _stage_idf(z: Any, prefix: str, name: str) -> Any:
     if f"{prefix}{name}_df" in z.files:
-        idf = _idf(z[f"{prefix}{name}_df"], int(z[f"{prefix}n_docs"]))
-    else:
-        idf = z[f"{prefix}{name}_idf"]
-    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, vocabulary={t: i for i, t in enumerate(terms)}, **kw)
-    vec.idf_ = idf
-    return vec
+        return _idf(z[f"{prefix}{name}_df"], int(z[f"{prefix}n_docs"]))
+    return z[f"{prefix}{name}_idf"]
 
 
-def _model_from_arrays(z: Any, prefix: str, s: Settings, main: ClarityModel | None = None) -> ClarityModel:
-    word_kw, char_kw = vectorizer_kwargs(s)
-    word = _vectorizer(z, prefix, "word", main, word_kw)
-    char = _vectorizer(z, prefix, "char", main, char_kw)
+def _fields(stages: dict[str, Settings]) -> dict[tuple[str, tuple[str, tuple[int, int]]], list[str]]:
+    """(field name, (analyzer, n-gram range)) -> the stages (array prefixes) that read the field that way."""
+    out: dict[tuple[str, tuple[str, tuple[int, int]]], list[str]] = {}
+    for prefix, st in stages.items():
+        for name, kw in zip(("word", "char"), vectorizer_kwargs(st), strict=True):
+            out.setdefault((name, (kw.get("analyzer", "word"), kw["ngram_range"])), []).append(prefix)
+    return out
+
+
+def _model_from_arrays(z: Any, prefix: str, s: Settings, fields: dict[tuple[str, str], NGrams],
+                       terms: dict[str, list[str]]) -> ClarityModel:
+    word = Tfidf(fields[prefix, "word"], terms[f"{prefix}word"], _stage_idf(z, prefix, "word"))
+    char = Tfidf(fields[prefix, "char"], terms[f"{prefix}char"], _stage_idf(z, prefix, "char"))
     classes = _untext(z[f"{prefix}classes"])
     clf = _Linear(z[f"{prefix}coef"], z[f"{prefix}intercept"], classes)
     return ClarityModel(s, word, char, _Scaler(z[f"{prefix}scale"]), clf, classes)
@@ -314,9 +329,21 @@ def load_model(path: Path | None = None, lang: str = "en", split: str | None = N
                 )
                 return None
             s = settings_for(lang)
-            m = _model_from_arrays(z, "", s)
-            if "amb_coef" in z.files:
-                m.amb = _model_from_arrays(z, "amb_", ambivalent_settings(s), main=m)
+            stages = {"": s} | ({"amb_": ambivalent_settings(s)} if "amb_coef" in z.files else {})
+            terms: dict[str, list[str]] = {}
+            for prefix in stages:
+                for name in ("word", "char"):
+                    terms[prefix + name] = _terms(z, prefix, name, terms.get(name))
+            # a field (the answer's words, its opening's characters) read the same way by both stages is counted
+            # once for both, over the union of their terms
+            fields: dict[tuple[str, str], NGrams] = {}
+            for (name, kw), prefixes in _fields(stages).items():
+                union = list(dict.fromkeys(t for p in prefixes for t in terms[p + name]))
+                ngrams = NGrams(kw[0], kw[1], union)
+                fields |= {(p, name): ngrams for p in prefixes}
+            m = _model_from_arrays(z, "", s, fields, terms)
+            if "amb_" in stages:
+                m.amb = _model_from_arrays(z, "amb_", stages["amb_"], fields, terms)
     except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
         log.warning("clarity: cannot read %s (%s); training from the labels instead", path, exc)
         return None

@@ -12,7 +12,7 @@ import functools
 import re
 
 from ...model import FINE_LABELS
-from .cues import CUE_GROUPS, NON_REPLY_GROUPS, cue_classify, cues_of, is_clarification, norm, sentences
+from .cues import CUE_GROUPS, NON_REPLY_GROUPS, Folded, answer_sentences, cue_classify, cues_of, is_clarification, norm
 
 __all__ = ["dense_features", "dense_features_zh", "exchange_features", "extra_features"]
 
@@ -25,14 +25,13 @@ _STOP = frozenset(
     "report reports reported according".split()
 )
 
-_Q_CONFIRM = re.compile(r"\b(confirm|is (it|that|this) true|can you verify)\b", re.I)
-_Q_COMMENT = re.compile(
+_Q_CONFIRM = Folded(r"\b(confirm|is (it|that|this) true|can you verify)\b")
+_Q_COMMENT = Folded(
     r"\b(comment|response|respond|reaction|react|view|think of|take on|position|make of|your opinion|what does china"
-    r" think)\b",
-    re.I,
-)
-_Q_YESNO = re.compile(r"(^|[.?]\s+)(will|did|does|do|is|are|has|have|was|were|can|could|would)\s", re.I)
-_Q_DETAIL = re.compile(r"\b(when|where|who|which|how many|how much|details|more information|specific|why)\b", re.I)
+    r" think)\b")
+_Q_YESNO = Folded(r"(^|[.?]\s+)(will|did|does|do|is|are|has|have|was|were|can|could|would)\s")
+_Q_SEVERAL = Folded(r"\b(first|second)(ly)?\b|two questions|another question")
+_Q_DETAIL = Folded(r"\b(when|where|who|which|how many|how much|details|more information|specific|why)\b")
 
 
 def _content_words(text: str) -> set[str]:
@@ -69,7 +68,7 @@ def _question_kind(question: str) -> list[float]:
         1.0 if _Q_YESNO.search(q) else 0.0,
         1.0 if _Q_DETAIL.search(q) else 0.0,
         min(4, q.count("?")) / 4,
-        1.0 if re.search(r"\b(first|second)(ly)?\b|two questions|another question", q, re.I) else 0.0,
+        1.0 if _Q_SEVERAL.search(q) else 0.0,
     ]
 
 
@@ -77,7 +76,7 @@ def dense_features(question: str, answer: str) -> list[float]:
     """Hand-made features of one English exchange: cue positions, whether it is a counter-question, how much of
     the question's words and names the answer and its opening take up, the kind of question, the share of digits,
     the cue rules' verdict."""
-    sents = sentences(answer) or [answer]
+    sents = answer_sentences(answer) or [answer]
     feats = _cue_features([cues_of(s) for s in sents])
     feats.append(1.0 if is_clarification(answer, "en") else 0.0)
     qw, aw = _content_words(question), _content_words(answer)
@@ -92,9 +91,12 @@ def dense_features(question: str, answer: str) -> list[float]:
     return feats
 
 
+_HAN_RUN = re.compile("[\u4e00-\u9fff]{2,}")
+
+
 def _zh_chars(text: str) -> set[str]:
-    han = [("\u4e00" <= ch <= "\u9fff") for ch in text]
-    return {text[i : i + 2] for i in range(len(text) - 1) if han[i] and han[i + 1]}
+    """The text's bigrams of two Chinese characters."""
+    return {run[i : i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
 
 
 def _question_kind_zh(question: str) -> list[float]:
@@ -110,7 +112,7 @@ def _question_kind_zh(question: str) -> list[float]:
 def dense_features_zh(question: str, answer: str) -> list[float]:
     """Hand-made features of one Chinese exchange: cue positions, the cue rules' verdict, how much of the
     question's wording (character bigrams) the answer and its opening take up, the kind of question."""
-    sents = sentences(answer) or [answer]
+    sents = answer_sentences(answer) or [answer]
     feats = _cue_features([cues_of(s, "zh") for s in sents])
     feats.append(1.0 if is_clarification(answer, "zh") else 0.0)
     qb = _zh_chars(question)
@@ -122,35 +124,30 @@ def dense_features_zh(question: str, answer: str) -> list[float]:
 
 
 # Who the answer talks about, for Deflection: the question asks about China and the answer turns to another actor.
-_OTHER_ACTOR = re.compile(
+_OTHER_ACTOR = Folded(
     r"\b(the us|the u\.s\.|the united states|us side|washington|american politicians|us politicians|us officials"
     r"|certain (countries|country|politicians|people|media|individuals|forces)"
     r"|some (politicians|people|countries|media)"
-    r"|the uk|british side|canada|canadian side|australia|australian side|japan|india|the west|western)\b",
-    re.I,
+    r"|the uk|british side|canada|canadian side|australia|australian side|japan|india|the west|western)\b"
 )
-_CHINA_TARGET = re.compile(r"\b(china|chinese|beijing|xinjiang|tibet|hong kong|wuhan|huawei|the ministry)\b", re.I)
-_COUNTER = re.compile(
+_CHINA_TARGET = Folded(r"\b(china|chinese|beijing|xinjiang|tibet|hong kong|wuhan|huawei|the ministry)\b")
+_COUNTER = Folded(
     r"\b(should first|first (look|reflect)|look at (its|their|your) own|its own (house|problems|record|cyber|affairs)"
     r"|their own|double standards?|smear\w*|so-called|thief|stop (pointing|finger)|reflect (on|upon) (itself|its)"
     r"|ulterior motives?|political (manipulation|motives?)|hyp(e|ing)|fabricat\w+|lies\b|rumou?rs?|stigmati\w+"
-    r"|interfer\w+ in china'?s internal)",
-    re.I,
+    r"|interfer\w+ in china'?s internal)"
 )
-_TO_JOURNALIST = re.compile(
+_TO_JOURNALIST = Folded(
     r"\b(your question|you (should|may|might) (ask|first)|i wonder|don'?t you (think|agree)|"
-    r"what (do|does) (you|they) (really )?want|why (don'?t|not) you)\b",
-    re.I,
+    r"what (do|does) (you|they) (really )?want|why (don'?t|not) you)\b"
 )
-_FORMULA = re.compile(
+_FORMULA = Folded(
     r"\b(consistent|we always|china always|all along|has always|firmly (committed|supports?)|stands? ready"
     r"|we hope|it is our hope|mutual (respect|benefit|trust)|win-win|dialogue and consultation|in close (communication|"
-    r"contact)|peace and stability|properly (handle|resolve)|principled position|positive and constructive)\b",
-    re.I,
+    r"contact)|peace and stability|properly (handle|resolve)|principled position|positive and constructive)\b"
 )
-_PART_MARK = re.compile(
-    r"\b(on|regarding|as (to|for)) (your|the) (first|second|third|last|other)( question| part)?\b", re.I
-)
+_PART_MARK = Folded(
+    r"\b(on|regarding|as (to|for)) (your|the) (first|second|third|last|other)( question| part)?\b")
 _RHETORICAL = re.compile(r"\?\s*$|\? ", re.M)
 
 
@@ -224,7 +221,7 @@ def extra_features(question: str, answer: str) -> list[float]:
     and how much of the question's specifics it takes up (General), how many asks it covers (Partial), and
     answer-side questions (Implicit, Deflection)."""
     a, q = norm(answer), norm(question)
-    sents = sentences(a) or [a]
+    sents = answer_sentences(a) or [a]
     return [
         *_other_actor_features(q, a, sents),
         *_formula_features(a, sents),

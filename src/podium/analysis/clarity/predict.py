@@ -105,11 +105,10 @@ def _evidence(m: ClarityModel, pairs: list[tuple[str, str]], decided: dict[int, 
     if flat:
         # a sentence's score is what its words add to the predicted label in the linear model: cheap, and it
         # points at the words that decided the label
-        xs = m.word.transform([norm(s) for s in flat])
+        scores = m.word.transform([norm(s) for s in flat]) @ m.word_weight_columns
         k = 0
         for i, sents in pending:
-            scores = xs[k : k + len(sents)] @ m.word_weights(decided[i][1])
-            evid[i] = sents[int(scores.argmax())]
+            evid[i] = sents[int(scores[k : k + len(sents), m.classes.index(decided[i][1])].argmax())]
             k += len(sents)
     return evid
 
