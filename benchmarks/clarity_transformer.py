@@ -52,16 +52,17 @@ clarity 2.1's labels; 3-class / 9-label macro-F1; the shipped model's figures ar
 model (trained on the train split)         English MFA     White House     Chinese MFA     exchanges/s
                                            n=887           n=128           n=227           (1 thread)
 =========================================  ==============  ==============  ==============  ============
-shipped TF-IDF + cues                      0.687 / 0.495   0.466 / 0.219   0.751 / 0.475   170-630
-MiniLM-L6 fine-tuned (top 2 of 6 layers)   0.647 / 0.406   0.483 / 0.178   --              9
+shipped TF-IDF + cues                      0.687 / 0.495   0.466 / 0.219   0.751 / 0.475   170-710
+MiniLM-L6 fine-tuned (top 2 of 6 layers)   0.647 / 0.406   0.483 / 0.178   --              9-24
 USE-m3 ported to torch, fine-tuned         0.674 / 0.438   0.569 / 0.330   0.662 / 0.418   58-76
 =========================================  ==============  ==============  ==============  ============
 
 - MiniLM: learning rate 3e-4 chosen over 1e-4 on the validation slice (best mean validation macro-F1 0.537 at
   epoch 2 vs 0.518 at epoch 6; the shipped method fitted on the same rows scores 0.647 / 0.523 there); 1e-4 scores
-  0.620 / 0.352 on English MFA test. Fine-tuning 1,894 s (8 epochs over 1,679 exchanges, 105 s of it computing the
-  4 frozen layers once). Its per-label F1 on English MFA: Dodging 0.22, Deflection 0.19, Implicit 0.28 (shipped:
-  0.20, 0.26, 0.27); Clarification 0.36, Claims ignorance 0.61 (shipped 0.67, 0.75).
+  0.620 / 0.352 on English MFA test. Fine-tuning 780 s with the machine quiet, 1,894 s under load (8 epochs over
+  1,679 exchanges, 89-105 s of it computing the 4 frozen layers once); rerun with this version of the script, the
+  same figures to the last digit (training is seeded). Its per-label F1 on English MFA: Dodging 0.22, Deflection
+  0.19, Implicit 0.28 (shipped: 0.20, 0.26, 0.27); Clarification 0.36, Claims ignorance 0.61 (shipped 0.67, 0.75).
 - USE-m3 (English MFA + White House): kept epoch 3 (validation 0.705 / 0.484); fine-tuning 1,035 s. Chinese
   (490 + 83 validation exchanges): kept epoch 5 (validation 0.731 / 0.485; the shipped method 0.715 / 0.581);
   413 s. The frozen USE embeddings + a linear head (``compare_clarity.py``, C by grouped CV) score English MFA
