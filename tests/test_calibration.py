@@ -87,6 +87,15 @@ def test_outlet_table_shows_corrected_shares_beside_the_raw_ones(held_out):
     )
     table = outlet_table(df)
     assert "test labels" in table.attrs["clarity_trust"]
+    # the calibration of each language's probabilities on its test split travels with the table: what evaluate
+    # measures on the same rows, and the trust paragraph says it
+    for lang, lang_rows, lang_results in (("en", rows, results), ("zh", zh, zh_results)):
+        rel = calibration.reliability(clarity.class_probs(lang_results),
+                                      [FINE_TO_CLARITY[r["fine"]] for r in lang_rows], CLARITY_LABELS)
+        cal = table.attrs["clarity_calibration"][lang]
+        assert cal["n"] == len(lang_rows)
+        assert cal["ece"] == {c: pytest.approx(rel["per_class"][c]["ece"], abs=1e-4) for c in CLARITY_LABELS}
+    assert "expected calibration error Clear Reply" in table.attrs["clarity_trust"]
     everything = table[table["level"] == "outlet_type"].iloc[0]
     assert everything["questions"] == len(rows) + len(zh)
     # over the whole test split, each language corrected with its own confusion gives the gold shares back

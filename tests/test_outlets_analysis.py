@@ -112,6 +112,7 @@ def test_cli_outlets(small_db, tables):
     res = runner.invoke(main, ["outlets", "--min-questions", "3", "--db", str(small_db)])
     assert res.exit_code == 0, res.output
     assert "Reuters" in res.output and "foreign media" in res.output and "Clear Reply" in res.output
+    assert "expected calibration error Clear Reply" in " ".join(res.output.split())  # the calibration, as measured
     res = runner.invoke(main, ["outlets", "--csv", "--db", str(small_db)])
     assert res.exit_code == 0
     import io

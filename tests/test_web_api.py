@@ -358,6 +358,12 @@ def test_outlets_page_shows_clarity_by_spokesperson_and_year_as_the_facade_count
         assert r["clear_reply_corrected"] is not None and r["clear_reply_lo"] <= r["clear_reply_share"]
     html = aclient.get("/outlets").text
     assert 'id="spokespersons-table"' in html and 'id="years-table"' in html
+    # the calibration of the model's probabilities on its held-out labels, as JSON and in the page's trust line
+    from podium.analysis.stats import clarity_calibration
+
+    assert data["counted"]["clarity_calibration"] == clarity_calibration()
+    assert set(data["counted"]["clarity_calibration"]["en"]["ece"]) == {"Clear Reply", "Ambivalent", "Clear Non-Reply"}
+    assert "expected calibration error" in html
     assert all(r["group"] in html for r in data["spokespersons"])
 
 

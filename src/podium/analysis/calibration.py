@@ -177,10 +177,14 @@ def adjusted_shares(predicted: Sequence[int] | dict[str, Sequence[int]],
                           tuple(map(float, hi)), n_test)
 
 
-def trust_statement(n_test: dict[str, int], macro_f1: dict[str, float] | None = None) -> str:
-    """One paragraph on how much to trust corrected shares measured with these test sets."""
-    parts = ", ".join(f"{lang}: {n} exchanges" + (f", 3-class macro-F1 {macro_f1[lang]:.2f}"
+def trust_statement(n_test: dict[str, int], macro_f1: dict[str, float] | None = None,
+                    ece: dict[str, dict[str, float]] | None = None) -> str:
+    """One paragraph on how much to trust corrected shares measured with these test sets (and, given ``ece``, how
+    well calibrated each language's class probabilities are on them)."""
+    parts = "; ".join(f"{lang}: {n} exchanges" + (f", 3-class macro-F1 {macro_f1[lang]:.2f}"
                                                    if macro_f1 and lang in macro_f1 else "")
+                      + (", expected calibration error " + " / ".join(f"{c} {e:.2f}" for c, e in ece[lang].items())
+                         if ece and ece.get(lang) else "")
                       for lang, n in n_test.items())
     return ("Raw shares count the classifier's labels; corrected shares undo its measured confusion between the three "
             f"classes (adjusted classify-and-count with the confusion matrix of the held-out test labels: {parts}). "

@@ -15,8 +15,8 @@ from ..model import CLARITY_LABELS, NO_OUTLET
 from .calibration import Correction, adjusted_shares, trust_statement
 from .clarity import load_test_predictions
 
-__all__ = ["CLARITY_LABELS", "clarity_corrections", "outlet_table", "period_of", "period_range", "trend_table",
-           "wilson"]
+__all__ = ["CLARITY_LABELS", "clarity_calibration", "clarity_corrections", "outlet_table", "period_of", "period_range",
+           "trend_table", "wilson"]
 
 PERIODS = ("month", "quarter", "year")
 _FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -106,6 +106,12 @@ def _top(counter: Counter, k: int) -> str:
     return ", ".join(f"{code} {n}" for code, n in counter.most_common(k))
 
 
+def clarity_calibration() -> dict[str, dict[str, Any]]:
+    """Per language, how well the shipped model's 3-class probabilities are calibrated on its held-out test
+    exchanges: ``{"n": exchanges, "ece": {class: expected calibration error}}``."""
+    return {lang: {"n": d["n"], "ece": d["ece"]} for lang, d in load_test_predictions().items() if d.get("ece")}
+
+
 def clarity_corrections(bootstrap: int = 400):
     """The measured confusion of the shipped clarity models on their held-out test exchanges, per language
     (``calibration.Correction``), and the sentence that says how far corrected shares can be trusted."""
@@ -113,7 +119,8 @@ def clarity_corrections(bootstrap: int = 400):
     corrections = {lang: Correction(d["gold"], d["pred"], len(CLARITY_LABELS), bootstrap=bootstrap)
                    for lang, d in shipped.items()}
     trust = trust_statement({lang: d["n"] for lang, d in shipped.items()},
-                            {lang: d["macro_f1"] for lang, d in shipped.items()}) if shipped else (
+                            {lang: d["macro_f1"] for lang, d in shipped.items()},
+                            {lang: d.get("ece", {}) for lang, d in shipped.items()}) if shipped else (
         "No measured confusion is shipped for the clarity models here: only raw shares can be given.")
     return corrections, trust
 
@@ -167,6 +174,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     out = out.reset_index(drop=True)
     if correct:
         out.attrs["clarity_trust"] = trust
+        out.attrs["clarity_calibration"] = clarity_calibration()
     return out
 
 
@@ -222,6 +230,7 @@ def clarity_table(rows: pd.DataFrame, *, by: str, per: str = "year", min_answers
         out = out.sort_values(["labelled", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
     if correct:
         out.attrs["clarity_trust"] = trust
+        out.attrs["clarity_calibration"] = clarity_calibration()
     return out
 
 

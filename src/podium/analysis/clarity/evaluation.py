@@ -237,13 +237,16 @@ def _abbrev(label: str) -> str:
 
 def test_predictions(lang: str) -> dict[str, Any]:
     """Gold and predicted class indices (in ``CLARITY_LABELS`` order) of the ``lang`` test split, the model
-    trained on the train split, with n and the 3-class macro-F1."""
+    trained on the train split, with n, the 3-class macro-F1 and the expected calibration error of each class's
+    probability (``ece``)."""
     rows = labelled(lang, split="test")
     results = predict_rows(rows, lang, "train")
     gold = [CLARITY_LABELS.index(FINE_TO_CLARITY[r["fine"]]) for r in rows]
     pred = [CLARITY_LABELS.index(r.clarity) for r in results]
     scored = score_predictions(rows, [r.fine for r in results])
+    rel = reliability(class_probs(results), [FINE_TO_CLARITY[r["fine"]] for r in rows], CLARITY_LABELS)
     return {"n": len(rows), "gold": gold, "pred": pred, "macro_f1": round(scored["clarity"]["macro_f1"], 4),
+            "ece": {c: round(rel["per_class"][c]["ece"], 4) for c in CLARITY_LABELS},
             "fingerprint": model_fingerprint(lang)}
 
 
