@@ -18,6 +18,8 @@ from podium.cli import main
 from podium.model import FILTER_SPECS, FilterSpec
 from podium.web import create_app
 
+from conftest import CORPUS
+
 #: filter -> (a value that matches nothing and what the error must suggest). Suggestions are checked against
 #: what the database holds, not hard-coded: see test_unknown_value_errors_with_suggestions.
 UNKNOWN = {"outlet": "Reuter", "spokesperson": "Hua", "clarity": "evasive", "evasion": "Declining",
@@ -203,3 +205,26 @@ def test_unknown_filter_names_are_refused(pod, web):
         body = r.json()
         assert "unknown parameter" in body["message"] and "accepted:" in body["message"], body
     assert web.get("/search.json", params={"q": "China", "per_page": "5"}).status_code == 200
+
+
+def test_filter_values_follow_what_is_ingested(tmp_path):
+    """The values a filter is checked against are cached per data version: an outlet that only a later ingest
+    brings is refused before it and found after it, by the writer and by a reader opened before that ingest."""
+    from podium.parse import parse_file
+
+    pages = sorted((CORPUS / "mfa" / "en").glob("t*.html"))[-40:]
+    first = pages[0]
+    known = {e.outlet for e in parse_file(first).exchanges if e.outlet}
+    later, outlet = next((p, o) for p in pages[1:] for o in sorted({e.outlet for e in parse_file(p).exchanges
+                                                                     if e.outlet}) if o not in known)
+    db = tmp_path / "grow.db"
+    with Podium(db) as writer:
+        writer.ingest([first], analyse=False)
+        with Podium(db, create=False) as reader:
+            for pod in (writer, reader):
+                with pytest.raises(QueryError, match="no outlet"):
+                    pod.search("*", outlet=outlet)
+            writer.ingest([later], analyse=False)
+            n = sum(1 for e in parse_file(later).exchanges if e.outlet == outlet)
+            for pod in (writer, reader):
+                assert pod.search("*", outlet=outlet, limit=0)["total"] == n > 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,6 +173,8 @@ class Podium:
 
         self.path = str(db if db is not None else default_db_path())
         self._db = Database(self.path, create=create, read_only=read_only)
+        #: what filter values are checked against (distinct column values, spokesperson names), per data version
+        self._known: dict[str, tuple[tuple[int, ...], Any]] = {}
 
     @property
     def db(self) -> Database:
@@ -595,7 +597,7 @@ class Podium:
         if "spokesperson" in out:
             from .store import spokesperson_names  # deferred: tantivy (module docstring)
 
-            names = spokesperson_names(store)
+            names = self._once("spokesperson_names", lambda: spokesperson_names(store))
             flat = [n for ns in names.values() for n in ns]
             value = str(out["spokesperson"]).strip()
             key = spokespersons.find(value, flat)
@@ -610,7 +612,7 @@ class Podium:
             out["lang"] = self._known_value("lang", "language", value)
         if "outlet" in out:
             value = str(out["outlet"]).strip()
-            known = store.distinct("outlet")
+            known = self._distinct("outlet")
             if not any(k.casefold() == value.casefold() for k in known):
                 value = lookup_outlet(value)[0] or value
             out["outlet"] = self._known_value("outlet", "outlet", value, known)
@@ -623,14 +625,14 @@ class Podium:
                     raise QueryError(f"clarity {value!r} and evasion {out['evasion']!r} cannot both hold")
                 out["evasion"] = out.pop("clarity")
             else:
-                known = store.distinct("clarity") or list(CLARITY_LABELS)
-                held = store.distinct("evasion")
+                known = self._distinct("clarity") or list(CLARITY_LABELS)
+                held = self._distinct("evasion")
                 if not any(k.casefold() == value.casefold() for k in known):
                     raise QueryError(_unknown("clarity class or label", value, list(known) + held)
                                      + _needs_analysis(known))
                 out["clarity"] = next(k for k in known if k.casefold() == value.casefold())
         if "evasion" in out:
-            known = store.distinct("evasion")
+            known = self._distinct("evasion")
             value = str(out["evasion"]).strip()
             match = next((k for k in known if k.casefold() == value.casefold()), None)
             if match is None:
@@ -647,9 +649,23 @@ class Podium:
             out["country"] = code
         return out
 
+    def _distinct(self, column: str) -> list[str]:
+        """``store.distinct(column)``, computed once per data version: a filtered search would otherwise scan
+        the column on every request (3.5 ms on the MFA corpus for outlet types, growing with the database)."""
+        return self._once(f"distinct:{column}", lambda: self._db.store.distinct(column))
+
+    def _once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` cached until the data version changes (a commit by this or another process)."""
+        version = self._db.data_version()
+        hit = self._known.get(key)
+        if hit is None or hit[0] != version:
+            hit = (version, compute())
+            self._known[key] = hit
+        return hit[1]
+
     def _known_value(self, column: str, what: str, value: str, known: list[str] | None = None) -> str:
         """The stored spelling of a filter value given in any case; QueryError naming the closest ones."""
-        known = self._db.store.distinct(column) if known is None else known
+        known = self._distinct(column) if known is None else known
         match = next((k for k in known if k.casefold() == value.casefold()), None)
         if match is None:
             raise QueryError(_unknown(what, value, known))
