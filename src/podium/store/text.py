@@ -43,6 +43,7 @@ TOKEN_PATTERN_RUST = rf"[{_HAN_RUST}]|[\w--[_{_HAN_RUST}]]+"
 TOKEN_RE = re.compile(rf"[{_HAN_PY}]|[^\W_{_HAN_PY}]+")
 HAN_RE = re.compile(rf"[{_HAN_PY}]")
 HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
+_HAN_RUN_SPLIT = re.compile(rf"([{_HAN_PY}]+)")  # the runs kept in re.split's output
 
 
 def han_bigrams(text: str) -> str:
@@ -63,18 +64,16 @@ def index_text(text: str) -> tuple[str, str, str]:
     text = normalize(text)
     if text.isascii():
         return text, text, ""
-    runs: list[str] = []
-
-    def space_out(m: re.Match[str]) -> str:
-        run = m.group()
-        runs.append(run)
-        return " " + " ".join(run) + " "
-
-    spaced = HAN_RUN_RE.sub(space_out, text)
-    if not runs:
+    parts = _HAN_RUN_SPLIT.split(text)  # text, run, text, run, ..., text
+    if len(parts) == 1:
         return text, text, ""
-    grams = " | ".join(" ".join(map(str.__add__, r[:-1], r[1:])) for r in runs if len(r) > 1)
-    return spaced, HAN_RUN_RE.sub(" ", text), grams
+    runs = parts[1::2]
+    # every run spaced out in one C-level join over all of them ("\x00" is no Han character: it only marks where
+    # one run ends), then " " joins the pieces back: text + " 中 国 " + text, as a replacement per run would give
+    spaced = parts[:]
+    spaced[1::2] = " ".join("\x00".join(runs)).split(" \x00 ")
+    grams = " | ".join([" ".join(map(str.__add__, r[:-1], r[1:])) for r in runs if len(r) > 1])
+    return " ".join(spaced), " ".join(parts[0::2]), grams
 
 
 def bigrams(word: str) -> list[str]:
