@@ -159,11 +159,11 @@ class EmbeddedModel(ClarityModel):
 
     embed_weight: float = 1.0
 
-    def blocks(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
+    def extra_blocks(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
         from scipy.sparse import csr_matrix
 
         vectors = exchange_vectors(pairs, self.settings.lang).astype("float64") * self.embed_weight
-        return [*super().blocks(pairs), csr_matrix(vectors)]
+        return [csr_matrix(vectors)]
 
 
 def train_embedded(rows: Sequence[dict[str, Any]], settings: Settings, embed_weight: float) -> ClarityModel:

@@ -200,3 +200,4 @@ def test_worker_batches_store_what_one_process_stores(tmp_path, monkeypatch):
                                   "b.id = e.briefing_id ORDER BY b.id, e.n, a.kind").fetchall()
         c.close()
     assert len(kept[1]) > 80 and kept[1] == kept[2]
+    assert {kind for _, _, kind, *_ in kept[1]} >= {"clarity", "countries"}

@@ -106,15 +106,18 @@ def _top(counter: Counter, k: int) -> str:
     return ", ".join(f"{code} {n}" for code, n in counter.most_common(k))
 
 
-def clarity_calibration() -> dict[str, dict[str, Any]]:
+def clarity_calibration(shipped: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     """Per language, how well the shipped model's 3-class probabilities are calibrated on its held-out test
-    exchanges: ``{"n": exchanges, "ece": {class: expected calibration error}}``."""
-    return {lang: {"n": d["n"], "ece": d["ece"]} for lang, d in load_test_predictions().items() if d.get("ece")}
+    exchanges: ``{"n": exchanges, "ece": {class: expected calibration error}}`` (from ``shipped``, the test
+    predictions, read here when not given)."""
+    shipped = load_test_predictions() if shipped is None else shipped
+    return {lang: {"n": d["n"], "ece": d["ece"]} for lang, d in shipped.items() if d.get("ece")}
 
 
-def clarity_corrections(bootstrap: int = 400):
+def clarity_corrections(bootstrap: int = 400) -> tuple[dict[str, Correction], dict[str, Any]]:
     """The measured confusion of the shipped clarity models on their held-out test exchanges, per language
-    (``calibration.Correction``), and the sentence that says how far corrected shares can be trusted."""
+    (``calibration.Correction``), and the attrs a table of corrected shares carries: ``clarity_trust`` (how far
+    they can be trusted) and ``clarity_calibration``."""
     shipped = load_test_predictions()
     corrections = {lang: Correction(d["gold"], d["pred"], len(CLARITY_LABELS), bootstrap=bootstrap)
                    for lang, d in shipped.items()}
@@ -122,7 +125,7 @@ def clarity_corrections(bootstrap: int = 400):
                             {lang: d["macro_f1"] for lang, d in shipped.items()},
                             {lang: d.get("ece", {}) for lang, d in shipped.items()}) if shipped else (
         "No measured confusion is shipped for the clarity models here: only raw shares can be given.")
-    return corrections, trust
+    return corrections, {"clarity_trust": trust, "clarity_calibration": clarity_calibration(shipped)}
 
 
 def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: int = 1,
@@ -142,7 +145,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     """
     if rows.empty:
         return pd.DataFrame(columns=["level", "name", "outlet_type", "questions"])
-    corrections, trust = clarity_corrections() if correct else ({}, None)
+    corrections, attrs = clarity_corrections() if correct else ({}, {})
     df = rows.copy()
     df["answer_words"] = [len(a.split()) if lang != "zh" else None
                           for a, lang in zip(df["answer"], df["lang"], strict=True)]
@@ -172,9 +175,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     out = pd.DataFrame(records)
     out = out.sort_values(["level", "questions", "name"], ascending=[False, False, True], kind="stable")
     out = out.reset_index(drop=True)
-    if correct:
-        out.attrs["clarity_trust"] = trust
-        out.attrs["clarity_calibration"] = clarity_calibration()
+    out.attrs.update(attrs)
     return out
 
 
@@ -213,7 +214,7 @@ def clarity_table(rows: pd.DataFrame, *, by: str, per: str = "year", min_answers
     columns = ["group", "answers"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    corrections, trust = clarity_corrections() if correct else ({}, None)
+    corrections, attrs = clarity_corrections() if correct else ({}, {})
     if by == "period":
         keys = period_of(rows["date"], per)
     elif by == "outlet_type":
@@ -228,9 +229,7 @@ def clarity_table(rows: pd.DataFrame, *, by: str, per: str = "year", min_answers
     out = pd.DataFrame(records)
     if not out.empty and by != "period":
         out = out.sort_values(["labelled", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    if correct:
-        out.attrs["clarity_trust"] = trust
-        out.attrs["clarity_calibration"] = clarity_calibration()
+    out.attrs.update(attrs)
     return out
 
 

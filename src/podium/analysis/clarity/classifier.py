@@ -112,21 +112,26 @@ class ClarityModel:
     classes: list[str]
     amb: Any = None
 
-    def blocks(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
-        """The feature blocks of canonical pairs: answer n-grams, opening n-grams, scaled hand-made features."""
-        from scipy.sparse import csr_matrix  # ~2 s with scikit-learn: see the note at the top
+    def extra_blocks(self, pairs: Sequence[tuple[str, str]]) -> list[Any]:
+        """Feature blocks a variant adds after the model's own (none here; ``benchmarks/clarity_variants.py``)."""
+        return []
 
-        s = self.settings
-        answers = [norm(a) for _, a in pairs]
-        dense = self.scaler.transform([list(exchange_features(q, a, s.lang, bool(s.extra))) for q, a in pairs])
-        return [self.word.transform(answers), self.char.transform([a[: s.head_chars] for a in answers]),
-                csr_matrix(dense * s.dense_weight)]
+    def stack(self, pairs: Sequence[tuple[str, str]], word_x: Any, char_x: Any, feats: Any) -> Any:
+        """The model's input rows for canonical pairs from their answer n-grams, opening n-grams and hand-made
+        features (training passes the matrices it fitted on; ``matrix`` computes them)."""
+        from scipy.sparse import csr_matrix, hstack  # ~2 s with scikit-learn: see the note at the top
+
+        dense = csr_matrix(self.scaler.transform(feats) * self.settings.dense_weight)
+        return hstack([word_x, char_x, dense, *self.extra_blocks(pairs)]).tocsr()
 
     def matrix(self, pairs: Sequence[tuple[str, str]]) -> Any:
         """The model's input rows for (question, answer) pairs."""
-        from scipy.sparse import hstack  # ~2 s with scikit-learn: see the note at the top
-
-        return hstack(self.blocks(canonical_pairs(pairs, self.settings.lang))).tocsr()
+        s = self.settings
+        pairs = canonical_pairs(pairs, s.lang)
+        answers = [norm(a) for _, a in pairs]
+        feats = [list(exchange_features(q, a, s.lang, bool(s.extra))) for q, a in pairs]
+        heads = [a[: s.head_chars] for a in answers]
+        return self.stack(pairs, self.word.transform(answers), self.char.transform(heads), feats)
 
     def first_stage(self, pairs: Sequence[tuple[str, str]]) -> Any:
         """(n, labels) probabilities of the first stage alone."""

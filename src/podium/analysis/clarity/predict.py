@@ -22,10 +22,10 @@ from .training import train
 
 __all__ = ["ClarityResult", "classify", "classify_pairs", "decide", "method_name", "model", "predict_rows"]
 
-_CACHE: dict[tuple[str, str], ClarityModel] = {}
-
 #: the splits whose model is shipped beside the one on all labels
 SHIPPED_SPLITS = ("train",)
+
+_CACHE: dict[tuple[str, str], ClarityModel] = {}
 _LOCK = threading.Lock()
 
 

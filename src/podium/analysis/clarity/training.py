@@ -22,7 +22,6 @@ def _fit_first_stage(rows: Sequence[dict[str, Any]], s: Settings,
                      model_type: Callable[..., ClarityModel]) -> ClarityModel:
     """Vectorizers, scaler and one-vs-rest logistic regressions fitted on ``rows``."""
     # scikit-learn and scipy take ~2 s to import (measured): imported where a model is fitted, not with the package
-    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
@@ -39,10 +38,7 @@ def _fit_first_stage(rows: Sequence[dict[str, Any]], s: Settings,
     feats = np.array([list(exchange_features(q, a, s.lang, bool(s.extra))) for q, a in pairs])
     scaler = MaxAbsScaler().fit(feats)
     m = model_type(s, word, char, scaler, None, [])
-    if model_type is ClarityModel:
-        x = hstack([word_x, char_x, csr_matrix(scaler.transform(feats) * s.dense_weight)]).tocsr()
-    else:  # a variant adds blocks of its own (benchmarks/clarity_variants.py)
-        x = m.matrix(pairs)
+    x = m.stack(pairs, word_x, char_x, feats)
     # one binary model per label, solved in the dual (far fewer labels than features): under a second, where the
     # multinomial fit takes ten or more
     clf = OneVsRestClassifier(
