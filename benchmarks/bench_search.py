@@ -11,9 +11,19 @@ words. Every query runs once to warm up, then once timed, through
             index.parse_query + searcher.search(limit=10), count included
   fts5      (with --fts5) a bare SQLite FTS5 table of the same text, ORDER BY bm25 LIMIT 10
 
-Run:  nice -n 10 .venv/bin/python benchmarks/bench_search.py --scale 1000000 [--fts5] [--no-bare] [--workdir DIR]
-(--workdir keeps the built databases: a second run reuses the resampled database and podium index.)
-Prints p50/p95/max per engine and query kind; asserts nothing.
+Index build, printed side by side (each from the same resampled database):
+
+  podium    Database.reindex(): read the exchanges from SQLite, prepare their text (index_texts), add, commit
+  tantivy   the bare index above, fed from SQLite (one field, tantivy's default tokenizer: a run of Han
+            characters between two punctuation marks is ONE term, so Chinese words inside it cannot be found)
+  engine    tantivy alone on podium's prepared documents (made before the clock starts; with --engine, at most
+            300k exchanges: they are held in memory): tantivy's own share of podium's build
+
+Run:  nice -n 10 .venv/bin/python benchmarks/bench_search.py --scale 1000000 [--fts5] [--no-bare] [--engine]
+      [--lang en|zh] [--workdir DIR]
+(--lang resamples the exchanges of one language only; --workdir keeps the built databases: a second run reuses
+the resampled database and rebuilds podium's index.)
+Prints build times and p50/p95/max per engine and query kind; asserts nothing.
 """
 
 from __future__ import annotations
@@ -81,12 +91,13 @@ def make_queries(texts: list[str], n: int = 200, seed: int = 7) -> list[tuple[st
     return out
 
 
-def build_podium(base: Path, path: Path, scale: int, seed: int = 11) -> tuple[float, float]:
+def build_podium(base: Path, path: Path, scale: int, lang: str | None = None, seed: int = 11) -> tuple[float, float]:
     """Resampled database at ``path``; returns (seconds to write SQLite, seconds to build the index)."""
     src = sqlite3.connect(base)
     rows = src.execute("SELECT b.date, b.lang, b.series, COALESCE(e.spokesperson, b.spokesperson), e.asker, "
                        "e.outlet, e.outlet_type, e.follow_up, e.question, e.answer FROM exchanges e "
-                       "JOIN briefings b ON b.id = e.briefing_id").fetchall()
+                       "JOIN briefings b ON b.id = e.briefing_id WHERE ? IS NULL OR b.lang = ?",
+                       (lang, lang)).fetchall()
     src.close()
     rnd = random.Random(seed)
     t0 = time.perf_counter()
@@ -138,6 +149,32 @@ def build_bare_tantivy(path: Path, dbpath: Path):
     return index
 
 
+def build_engine_share(path: Path, dbpath: Path) -> float:
+    """Seconds for tantivy alone to index podium's prepared documents (podium's schema and analyzers)."""
+    import tantivy
+
+    from podium.store.index import FullTextIndex, build_schema
+    from podium.store.text import analyzers
+
+    db = Database(dbpath, create=False)
+    docs = list(db.store.index_docs(None))
+    db.close()
+    prepared = [d for i in range(0, len(docs), FullTextIndex.BATCH)
+                for d in FullTextIndex._documents(docs[i:i + FullTextIndex.BATCH])]
+    del docs
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(build_schema(), path=str(path))
+    for name, analyzer in analyzers().items():
+        index.register_tokenizer(name, analyzer)
+    t0 = time.perf_counter()
+    w = index.writer(heap_size=200_000_000, num_threads=2)  # as Database.reindex
+    for d in prepared:
+        w.add_document(d)
+    w.commit()
+    w.wait_merging_threads()
+    return time.perf_counter() - t0
+
+
 def build_fts5(path: Path, dbpath: Path) -> sqlite3.Connection:
     c = sqlite3.connect(path)
     c.execute("CREATE VIRTUAL TABLE f USING fts5(question, answer, tokenize='porter unicode61')")
@@ -155,6 +192,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--fts5", action="store_true", help="also measure a bare FTS5 table")
     ap.add_argument("--no-bare", action="store_true", help="measure podium only")
+    ap.add_argument("--engine", action="store_true",
+                    help="also time tantivy alone on podium's prepared documents (at most 300k exchanges)")
+    ap.add_argument("--lang", choices=("en", "zh"), default=None, help="resample the exchanges of one language")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the built databases here (default: temp)")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="podium-bench-"))
@@ -165,13 +205,24 @@ def main() -> None:
             sys.exit(f"{CORPUS}: no MFA corpus there; set PODIUM_SHARED to the shared folder")
         with Podium(base) as pod:
             pod.ingest([CORPUS], analyse=False)
-    big = work / f"scaled-{args.scale}.db"
+    big = work / (f"scaled-{args.scale}.db" if args.lang is None else f"scaled-{args.scale}-{args.lang}.db")
     if not big.exists():
         for p in (big, Path(f"{big}.index")):
             if p.is_dir():
                 shutil.rmtree(p)
-        t_sql, t_idx = build_podium(base, big, args.scale)
+        t_sql, t_idx = build_podium(base, big, args.scale, args.lang)
         print(f"built {args.scale:,} exchanges: SQLite {t_sql:.1f} s, podium index {t_idx:.1f} s", flush=True)
+    else:
+        db = Database(big)  # a writer: it rebuilds an index of another version on open, then again here
+        t0 = time.perf_counter()
+        db.reindex()
+        t_idx = time.perf_counter() - t0
+        db.close()
+        print(f"rebuilt podium's index of {args.scale:,} exchanges in {t_idx:.1f} s", flush=True)
+    with sqlite3.connect(big) as c:
+        langs = dict(c.execute("SELECT b.lang, count(*) FROM exchanges e JOIN briefings b ON b.id = e.briefing_id "
+                               "GROUP BY b.lang").fetchall())
+    print("exchanges by language: " + ", ".join(f"{k} {v:,}" for k, v in sorted(langs.items())), flush=True)
     texts = [r[0] + "\n" + r[1] for r in sqlite3.connect(base).execute(
         "SELECT e.question, e.answer FROM exchanges e JOIN briefings b ON b.id = e.briefing_id WHERE b.lang='en'")]
     queries = make_queries(texts, args.queries)
@@ -186,7 +237,20 @@ def main() -> None:
         if bare_path.exists():
             shutil.rmtree(bare_path)
         bare = build_bare_tantivy(bare_path, big)
-        print(f"bare tantivy index built in {time.perf_counter() - t0:.1f} s", flush=True)
+        t_bare = time.perf_counter() - t0
+        print(f"bare tantivy index built in {t_bare:.1f} s", flush=True)
+    engine = None
+    if args.engine and args.scale <= 300_000:
+        epath = work / f"engine-{args.scale}.tantivy"
+        if epath.exists():
+            shutil.rmtree(epath)
+        engine = build_engine_share(epath, big)
+        shutil.rmtree(epath)
+        print(f"tantivy alone on podium's prepared documents: {engine:.1f} s", flush=True)
+    print(f"\nindex build, {args.scale:,} exchanges: podium {t_idx:.1f} s"
+          + (f" | bare tantivy {t_bare:.1f} s (podium {t_idx / t_bare:.1f}x)" if bare is not None else "")
+          + (f" | tantivy alone on podium's documents {engine:.1f} s (podium {t_idx / engine:.2f}x)"
+             if engine else ""), flush=True)
     fts = None
     if args.fts5:
         fpath = work / f"fts5-{args.scale}.db"

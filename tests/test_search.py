@@ -93,6 +93,21 @@ def test_unquoted_words_match_inflections_unless_exact(pod, parsed):
     assert len(stemmed) > len(exact)
 
 
+def test_an_unquoted_word_finds_every_word_of_its_stem(pod, parsed):
+    """The index holds words as written; an unquoted word is looked up as every word of the index with its stem
+    (read from the term dictionary). Against the corpus parsed apart: each exchange with a word of that stem."""
+    from podium.store.text import stem
+
+    words_of = {k: {w.lower() for w in re.findall(rf"{_W}+", q + " " + a)} for k, (q, a, _) in parsed.items()}
+    # common and rare words, words whose stem is no prefix of every form (dying -> die) and a one-letter stem
+    for query in ["relations", "tariffs", "hoping", "die", "lie", "happily", "organizations", "possibility",
+                  "criticized", "a", "5g"]:
+        target = stem(query)
+        expected = {k for k, ws in words_of.items() if any(stem(w) == target for w in ws)}
+        assert expected, query
+        assert {(h["url"], h["n"]) for h in _hits(pod, query)} == expected, query
+
+
 @pytest.mark.parametrize("word", ["美方", "台湾", "香港"])
 def test_chinese_two_character_words_are_found_exactly(pod, parsed, word):
     expected = {k for k, (q, a, _) in parsed.items() if word in q or word in a}
@@ -100,6 +115,36 @@ def test_chinese_two_character_words_are_found_exactly(pod, parsed, word):
     assert len(expected) > 50
     assert {(h["url"], h["n"]) for h in hits} == expected
     assert all(word in _marked(h) for h in hits)
+
+
+@pytest.mark.parametrize("query, word", [
+    ("一带一路", "一带一路"), ("中美关系", "中美关系"), ('"中美 关系"', "中美关系"), ("蓬", "蓬"), ("蓬*", "蓬")])
+def test_chinese_words_of_any_length_are_found_exactly(pod, parsed, query, word):
+    """One character (a regex over the bigrams holding it), three and more (a phrase of bigrams), a phrase whose
+    characters the user spaced: every exchange holding the characters together, and only those."""
+    expected = {k for k, (q, a, _) in parsed.items() if word in q or word in a}
+    hits = _hits(pod, query)
+    assert len(expected) > 20
+    assert {(h["url"], h["n"]) for h in hits} == expected
+    assert all(word in _marked(h) for h in hits)
+
+
+@pytest.mark.parametrize("query, rx", [
+    ("2019年", rf"(?<!{_W})2019[\W_]*年"),  # a word, then a run starting with 年
+    ("年12", rf"年[\W_]*12(?!{_W})"),  # a run ending with 年, then a word
+    ("G20峰会", rf"(?<!{_W})G20[\W_]*峰会"),  # a word, then a run starting with 峰会
+    ('"习近平 主席"', "习近平主席"),  # Han characters next to each other stand together
+])
+def test_chinese_mixed_with_other_words_is_found_exactly(pod, parsed, query, rx):
+    """Han characters beside Latin words and digits: the words in sequence as the text has them, any
+    punctuation between a word and a Han character, none between two Han characters."""
+    pattern = re.compile(rx, re.I)
+    expected = {k for k, (q, a, _) in parsed.items() if pattern.search(q) or pattern.search(a)}
+    hits = _hits(pod, query)
+    assert len(expected) > 5
+    assert {(h["url"], h["n"]) for h in hits} == expected
+    for h in hits:
+        assert any(pattern.fullmatch(m) for m in _marked(h)), _marked(h)
 
 
 def test_boolean_operators_prefix_and_grouping(pod, parsed):
@@ -241,14 +286,16 @@ def test_kwic_window_and_sentence(pod, parsed):
 
 def test_python_tokeniser_agrees_with_the_index_tokeniser(parsed):
     """Highlighting and kwic find matches with a Python copy of the index's tokeniser: the two must agree
-    (the index tokenises the text as ``index_text`` prepares it, Han characters spaced out)."""
-    from podium.store.text import EXACT_ANALYZER, analyzers, index_text, words
+    (the index tokenises the text as ``index_texts`` prepares it, each Han run as its bigrams)."""
+    from podium.store.text import EXACT_ANALYZER, analyzers, index_texts, index_words
 
-    index_words = analyzers()[EXACT_ANALYZER]
+    index_words_of = analyzers()[EXACT_ANALYZER]
     texts = [q + "\n" + a for q, a, _ in list(parsed.values())[::40]]
-    texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß")
-    for text in texts:
-        assert words(text) == index_words.analyze(index_text(text)[0])
+    texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß Путин 中")
+    assert sum(bool(re.search("[\u4e00-\u9fff]", t)) for t in texts) > 50
+    for text, prepared in zip(texts, index_texts(texts), strict=True):
+        assert index_words_of.analyze(prepared) == index_words(text)
+    assert index_words("美方表示，中 G20峰会") == ["美方", "方表", "表示", "中", "g20", "峰会"]
 
 
 @pytest.mark.parametrize("phrase", ["shared future", "one China"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import sys
 import textwrap
 from typing import Any
 
@@ -29,8 +30,8 @@ class _PassProgress:
         if name != self._name:
             self.close()
             self._name, self._done = name, 0
-            self._bar = click.progressbar(length=total, label=f"{name:<13} briefings", file=click.get_text_stream(
-                "stderr"), show_pos=True, show_eta=True)
+            self._bar = click.progressbar(length=total, label=f"{name:<13} briefings", file=sys.stderr,
+                                          show_pos=True, show_eta=True)
             self._bar.__enter__()
         if self._bar is not None and done > self._done:
             self._bar.update(done - self._done)

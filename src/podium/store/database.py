@@ -243,7 +243,7 @@ class Database:
     def compile(self, query: str, *, exact: bool = False, **filters: Any) -> tuple[Any, list[Pattern]]:
         """(tantivy query with filters, the patterns whose matches the spans mark)."""
         tree = parse_query(query)
-        tq = to_tantivy(tree, self.index.schema, exact=exact)
+        tq = to_tantivy(tree, self.index.schema, exact=exact, inflections=self.index.stem_terms)
         fq = self._filter_queries({k: v for k, v in filters.items() if v not in (None, "")})
         if fq:
             tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, tq)] +

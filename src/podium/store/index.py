@@ -8,32 +8,39 @@ rows from SQLite, highlighting) p50 6.9 ms, p95 17.9 ms. A quieter re-run with t
 podium p50 2.2 ms, p95 5.2 ms; bare tantivy p50 0.35 ms, p95 3.8 ms. FTS5 would also need a second table for
 exact vs stemmed words. So: tantivy, with SQLite as the store of record.
 
-The index is derived data: SQLite is the truth. Per exchange the index holds two text fields — ``exact``
-(lowercased, accent-folded words with positions; phrases, quoted words and prefixes run here) and ``stem``
-(the same words Snowball-stemmed, frequencies only; unquoted words run here) — with question and answer as
-two values, so that a phrase never spans the two (tantivy leaves a position gap between values); and the
-filter/facet fields as raw, fast columns. Nothing is stored but ids: hits are read back from SQLite.
+The index is derived data: SQLite is the truth. Per exchange the index holds one text field, ``exact``: the
+words lowercased and accent-folded, each run of Han characters as its overlapping bigrams, with positions
+(phrases, quoted words, prefixes and Chinese words run here), question and answer as two values, so that a
+phrase never spans the two (tantivy leaves a position gap between values); and the filter/facet fields as raw,
+fast columns. Nothing is stored but ids: hits are read back from SQLite. An unquoted word is looked up as every
+word of the term dictionary with its stem (``stem_terms``; index version 5 kept a second, stemmed field, which
+cost a fifth of a rebuild to save a dictionary walk of well under a millisecond per new word).
 
-Tokenising is tantivy's: podium hands it each text once (``text.index_text``: NFC, Han characters spaced out so
-that tantivy's simple tokenizer makes each one a word, Han bigrams for ``han2``, the stemmed field without Han
-characters) in one ``Document`` call, and a rebuild fills the index in one commit with a 200 MB writer heap.
+Tokenising is tantivy's: podium hands it each text once (``text.index_texts``: NFC, each Han run rewritten as
+its bigrams, for many texts at once) in one ``Document`` call, and a rebuild fills the index in one commit with
+a 200 MB writer heap. ``benchmarks/bench_search.py --scale 200000`` prints the build beside a bare tantivy
+index of the raw text and beside tantivy indexing podium's prepared text on its own (the engine's share).
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
 from ..errors import StoreError
-from .text import EXACT_ANALYZER, STEM_ANALYZER, analyzers, index_text
+from .text import EXACT_ANALYZER, analyzers, index_texts, stem, stem_starts, stemmable
 
 #: Bump when the fields or analyzers change: an index of another version is rebuilt from the store.
-INDEX_VERSION = "5"  # 5: simple tokenizer over Han-spaced text; 4: spokesperson field holds the person key
+INDEX_VERSION = "6"  # 6: one word field, Han runs as bigrams; 5: Han-spaced text + stem + han2; 4: person key
+
+#: The one word field: words lowercased and accent-folded, each run of Han characters as its bigrams.
+EXACT_FIELD = "exact"
 
 #: Raw (untokenised) fields used for filters and facets.
 KEYWORD_FIELDS = ("lang", "spokesperson", "outlet", "outlet_type", "year", "clarity", "country")
@@ -41,11 +48,7 @@ KEYWORD_FIELDS = ("lang", "spokesperson", "outlet", "outlet_type", "year", "clar
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("exact", tokenizer_name=EXACT_ANALYZER, index_option="position")
-    # no positions: phrases always run on the exact field, so stemmed terms need only frequencies
-    sb.add_text_field("stem", tokenizer_name=STEM_ANALYZER, index_option="freq")
-    # Han character bigrams (see podium.store.text): Chinese words of 2+ characters run here
-    sb.add_text_field("han2", tokenizer_name="whitespace", index_option="position")
+    sb.add_text_field(EXACT_FIELD, tokenizer_name=EXACT_ANALYZER, index_option="position")
     sb.add_integer_field("exchange_id", indexed=True, fast=True)
     sb.add_integer_field("briefing_id", indexed=True, fast=True)
     sb.add_integer_field("date", indexed=True, fast=True)  # YYYYMMDD
@@ -83,6 +86,7 @@ class FullTextIndex:
         self.schema = build_schema()
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
+        self._stems: dict[str, list[str]] = {}  # stem -> the index's words with it, until the index changes
 
     # ---- opening ----------------------------------------------------------------------------------------
 
@@ -118,6 +122,7 @@ class FullTextIndex:
                 pass
             self._writer = None
         self._index = None
+        self._stems.clear()
 
     # ---- writing ----------------------------------------------------------------------------------------
 
@@ -130,40 +135,44 @@ class FullTextIndex:
                                 f"or analyse still running?); try again when it has finished ({exc})") from exc
         return self._writer
 
+    #: Documents prepared per call of ``index_texts`` (its numpy work pays per batch, not per text).
+    BATCH = 2048
+
     @staticmethod
-    def _document(d: IndexDoc) -> tantivy.Document:
+    def _documents(docs: list[IndexDoc]) -> Iterator[tantivy.Document]:
         # one call into tantivy per document, tokenising left to its analyzers (in its indexing threads)
-        q, q_stem, q_han = index_text(d.question)
-        a, a_stem, a_han = index_text(d.answer)
-        fields: dict[str, Any] = {"exact": [q, a], "stem": [q_stem, a_stem], "exchange_id": d.exchange_id,
-                                  "briefing_id": d.briefing_id, "date": int(d.date.replace("-", "")),
-                                  "year": d.date[:4]}
-        han = [t for t in (q_han, a_han) if t]
-        if han:
-            fields["han2"] = han
-        for name in ("lang", "spokesperson", "outlet", "outlet_type", "clarity"):
-            value = getattr(d, name)
-            if value:
-                fields[name] = value
-        if d.countries:
-            fields["country"] = list(d.countries)
-        return tantivy.Document(**fields)
+        texts = index_texts([t for d in docs for t in (d.question, d.answer)])
+        for i, d in enumerate(docs):
+            words = texts[2 * i:2 * i + 2]
+            fields: dict[str, Any] = {"exact": words, "exchange_id": d.exchange_id,
+                                      "briefing_id": d.briefing_id, "date": int(d.date.replace("-", "")),
+                                      "year": d.date[:4]}
+            for name in ("lang", "spokesperson", "outlet", "outlet_type", "clarity"):
+                value = getattr(d, name)
+                if value:
+                    fields[name] = value
+            if d.countries:
+                fields["country"] = list(d.countries)
+            yield tantivy.Document(**fields)
+
+    def _add(self, w: tantivy.IndexWriter, docs: Iterable[IndexDoc]) -> int:
+        n = 0
+        it = iter(docs)
+        while batch := list(islice(it, self.BATCH)):
+            for doc in self._documents(batch):
+                w.add_document(doc)
+            n += len(batch)
+        return n
 
     def replace_briefings(self, briefing_ids: Iterable[int], docs: Iterable[IndexDoc]) -> None:
         """Remove these briefings' exchanges and add ``docs`` (not committed yet)."""
         w = self.writer()
         for bid in briefing_ids:
             w.delete_documents_by_term("briefing_id", int(bid))
-        for d in docs:
-            w.add_document(self._document(d))
+        self._add(w, docs)
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
-        w = self.writer()
-        n = 0
-        for d in docs:
-            w.add_document(self._document(d))
-            n += 1
-        return n
+        return self._add(self.writer(), docs)
 
     def clear(self) -> None:
         self.writer().delete_all_documents()
@@ -173,7 +182,7 @@ class FullTextIndex:
             self._writer.commit()
             self._writer.wait_merging_threads()
             self._writer = None  # releases the lock so that other processes may write
-            self.open().reload()
+            self.reload()
 
     def rollback(self) -> None:
         if self._writer is not None:
@@ -189,6 +198,20 @@ class FullTextIndex:
     def reload(self) -> None:
         if self._index is not None:
             self._index.reload()
+        self._stems.clear()
+
+    def stem_terms(self, stemmed: str) -> list[str]:
+        """The words of the index with this stem (an unquoted word's inflections: tariff, tariffs), read from the
+        term dictionary by the letters they must start with; kept until the index changes."""
+        terms = self._stems.get(stemmed)
+        if terms is None:
+            s = self.searcher()
+            terms = sorted({t for start in stem_starts(stemmed) for t, _ in s.terms_with_prefix(EXACT_FIELD, start)
+                            if stemmable(t) and stem(t) == stemmed})
+            if len(self._stems) > 10_000:
+                self._stems.clear()
+            self._stems[stemmed] = terms
+        return terms
 
     def num_docs(self) -> int:
         return self.searcher().num_docs

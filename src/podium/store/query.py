@@ -21,12 +21,13 @@ prefix* terms (each expands over the index's vocabulary), and ``MAX_DEPTH`` leve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import tantivy
 
 from ..errors import QueryError
-from .text import HAN_RE, TOKEN_RE, Pattern, bigrams, fold, normalize, stem
+from .text import HAN_RE, TOKEN_RE, Pattern, bigrams, fold, normalize, stem, stemmable
 
 #: Longest query accepted, in characters.
 MAX_QUERY_CHARS = 2000
@@ -38,8 +39,6 @@ MAX_PREFIXES = 10
 MAX_DEPTH = 32
 
 EXACT_FIELD = "exact"
-STEM_FIELD = "stem"
-HAN_FIELD = "han2"
 
 
 @dataclass(frozen=True)
@@ -226,49 +225,111 @@ def parse(query: str) -> Node:
 # ---- tree -> tantivy --------------------------------------------------------------------------------------------
 
 def _leaf_spec(term: Term, exact: bool) -> tuple[str, tuple[str, ...]]:
-    """(kind, terms) of a leaf: "seq" over the exact field, "stem", or "prefix"."""
+    """(kind, terms) of a leaf: "seq" (folded words in sequence over the exact field), "stem", "prefix", or "han"
+    (Han characters standing together in one run)."""
     text = normalize(term.text)
     if term.kind == "prefix":
+        if HAN_RE.fullmatch(text):
+            return "han", (text,)  # 中*: every run holding 中 (a run is not cut into words)
         return "prefix", (fold(text),)
     raw = TOKEN_RE.findall(text)
-    if term.kind == "word" and not exact and len(raw) == 1 and not HAN_RE.fullmatch(raw[0]):
-        return "stem", (stem(raw[0]),)
-    if len(raw) > 1 and all(HAN_RE.fullmatch(w) for w in raw):
+    if all(HAN_RE.fullmatch(w) for w in raw):
         return "han", ("".join(raw),)  # a Chinese word: its characters in sequence
-    # phrases, exact words, and words that split (one-China) are exact word sequences: a stemmed
-    # phrase would let "one China" match "on China"
+    if term.kind == "word" and not exact and len(raw) == 1 and stemmable(fold(raw[0])):
+        return "stem", (stem(raw[0]),)
+    # phrases, exact words, words of scripts the stemmer does not know and words that split (one-China, G20峰会)
+    # are exact word sequences: a stemmed phrase would let "one China" match "on China"
     return "seq", tuple(fold(w) for w in raw)
 
 
-def to_tantivy(node: Node, schema: tantivy.Schema, *, exact: bool = False) -> tantivy.Query:
-    """The tantivy query for a tree (ranked by BM25 over the matching fields)."""
+def _han_one(char: str) -> str:
+    """A regex for the exact field's terms holding one Han character: a run of it alone, or a bigram."""
+    c = re.escape(char)
+    return f"{c}|{c}.|.{c}"
+
+
+def _seq_slots(terms: tuple[str, ...]) -> list[tuple[bool, str]]:
+    """The exact field's terms, position by position, that a sequence of words is: (is_regex, term or regex).
+
+    The field holds words, and each run of Han characters as its bigrams, so the Han characters standing
+    together in a sequence are one run's bigrams (G20峰会 -> g20 峰会): the run starts right after a word before
+    it and ends right before a word after it, which the positions already say. A single Han character between
+    two words is a run of its own; at an end of the sequence it is the first character of a run (last place) or
+    its last (first place)."""
+    groups: list[str | list[str]] = []  # a word, or Han characters in sequence
+    for t in terms:
+        if HAN_RE.fullmatch(t):
+            if groups and isinstance(groups[-1], list):
+                groups[-1].append(t)
+            else:
+                groups.append([t])
+        else:
+            groups.append(t)
+    slots: list[tuple[bool, str]] = []
+    for i, g in enumerate(groups):
+        if isinstance(g, str):
+            slots.append((False, g))
+        elif len(g) > 1:
+            slots.extend((False, b) for b in bigrams("".join(g)))
+        elif 0 < i < len(groups) - 1:
+            slots.append((False, g[0]))
+        else:
+            c = re.escape(g[0])
+            slots.append((True, f"{c}|.{c}" if i == 0 else f"{c}|{c}."))
+    return slots
+
+
+def _han_query(schema: tantivy.Schema, word: str) -> tantivy.Query:
+    if len(word) == 1:
+        return tantivy.Query.regex_query(schema, EXACT_FIELD, _han_one(word))
+    grams = bigrams(word)
+    if len(grams) == 1:
+        return tantivy.Query.term_query(schema, EXACT_FIELD, grams[0])
+    return tantivy.Query.phrase_query(schema, EXACT_FIELD, grams)
+
+
+def to_tantivy(node: Node, schema: tantivy.Schema, *, exact: bool = False,
+               inflections: Callable[[str], list[str]] | None = None) -> tantivy.Query:
+    """The tantivy query for a tree (ranked by BM25). ``inflections(stem)``: the index's words with that stem,
+    which an unquoted word finds (``FullTextIndex.stem_terms``; without it, the word's own form only)."""
     if isinstance(node, All):
         return tantivy.Query.all_query()
     if isinstance(node, Term):
         kind, terms = _leaf_spec(node, exact)
         if kind == "stem":
-            return tantivy.Query.term_query(schema, STEM_FIELD, terms[0])
+            forms = inflections(terms[0]) if inflections is not None else [fold(node.text)]
+            if not forms:
+                return tantivy.Query.empty_query()
+            if len(forms) == 1:
+                return tantivy.Query.term_query(schema, EXACT_FIELD, forms[0])
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, EXACT_FIELD, f))
+                                                for f in forms])
         if kind == "prefix":
             return tantivy.Query.regex_query(schema, EXACT_FIELD, re.escape(terms[0]) + ".*")
         if kind == "han":
-            grams = bigrams(terms[0])
-            if len(grams) == 1:
-                return tantivy.Query.term_query(schema, HAN_FIELD, grams[0])
-            return tantivy.Query.phrase_query(schema, HAN_FIELD, grams)
-        if len(terms) == 1:
-            return tantivy.Query.term_query(schema, EXACT_FIELD, terms[0])
-        return tantivy.Query.phrase_query(schema, EXACT_FIELD, list(terms))
+            return _han_query(schema, terms[0])
+        slots = _seq_slots(terms)
+        if any(is_regex for is_regex, _ in slots):
+            return tantivy.Query.regex_phrase_query(schema, EXACT_FIELD, [t if is_regex else re.escape(t)
+                                                                          for is_regex, t in slots])
+        if len(slots) == 1:
+            return tantivy.Query.term_query(schema, EXACT_FIELD, slots[0][1])
+        return tantivy.Query.phrase_query(schema, EXACT_FIELD, [t for _, t in slots])
+
+    def sub(part: Node) -> tantivy.Query:
+        return to_tantivy(part, schema, exact=exact, inflections=inflections)
+
     if isinstance(node, Not):
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
-                                            (tantivy.Occur.MustNot, to_tantivy(node.part, schema, exact=exact))])
+                                            (tantivy.Occur.MustNot, sub(node.part))])
     occur = tantivy.Occur.Must if isinstance(node, And) else tantivy.Occur.Should
     subs: list[tuple[tantivy.Occur, tantivy.Query]] = []
     positives = 0
     for part in node.parts:
         if isinstance(part, Not) and isinstance(node, And):
-            subs.append((tantivy.Occur.MustNot, to_tantivy(part.part, schema, exact=exact)))
+            subs.append((tantivy.Occur.MustNot, sub(part.part)))
         else:
-            subs.append((occur, to_tantivy(part, schema, exact=exact)))
+            subs.append((occur, sub(part)))
             positives += 1
     if not positives:
         subs.append((tantivy.Occur.Must, tantivy.Query.all_query()))

@@ -4,20 +4,23 @@ One rule, used everywhere so that what the index finds is what the spans mark:
 
 * a word is a run of letters/digits (Unicode ``\\w`` minus ``_``), except that every Han character is a word
   of its own;
-* words are compared lowercased and accent-folded (``Café`` = ``cafe``) in the *exact* field, and
-  additionally Porter/Snowball-stemmed (``relations`` = ``relat``) in the *stemmed* field.
+* words are compared lowercased and accent-folded (``Café`` = ``cafe``); an unquoted word also finds the other
+  words of its Porter/Snowball stem (``relations`` finds ``relation``, ``relations``: the index's words with
+  that stem, looked up in its term dictionary at query time).
 
 Chinese is not segmented into words: a query such as 美方 or 一带一路 finds every place where those characters
 stand in sequence (inside one run of Han characters) — never missed because a segmenter cut a sentence
 differently from the query (segmenters disagree on 美方表示 vs 中美方面, and none ships offline with podium's
 dependencies). The cost is the occasional match across a word boundary (美方 inside 欧美方面), which a reader of
-the marked hit sees at once. The index holds Han text twice: as single characters (``exact`` field; for
-one-character queries) and as overlapping character bigrams (``han2`` field: 美方表示 -> 美方 方表 表示), so a
-two-character word is ONE term lookup and a longer one a phrase of bigrams. Measured at 1M resampled exchanges
-(two thirds Chinese), 10 common words (美方 台湾 香港 美国 疫情 一带一路 南海 主权 贸易 日方): as phrases of single
-characters p50 43 ms / p95 179 ms (load ~7), because characters such as 美 and 国 occur in nearly every Chinese
-exchange; with bigrams p50 3.2 ms / p95 15 ms under the same load, 0.9 / 5.3 ms on a quieter machine
-(benchmarks/bench_search.py).
+the marked hit sees at once. The index holds each run of Han characters as its overlapping bigrams (美方表示 ->
+美方 方表 表示; a run of one character as itself), in the same field and position sequence as the other words:
+a two-character word is ONE term lookup, a longer one a phrase of bigrams, one character a lookup of the
+bigrams holding it, and G20峰会 the word g20 followed by the run that starts 峰会. Measured at 1M resampled
+exchanges (two thirds Chinese), 10 common words (美方 台湾 香港 美国 疫情 一带一路 南海 主权 贸易 日方): as phrases
+of single characters p50 43 ms / p95 179 ms (load ~7), because characters such as 美 and 国 occur in nearly
+every Chinese exchange; with bigrams p50 3.2 ms / p95 15 ms under the same load, 0.9 / 5.3 ms on a quieter
+machine (benchmarks/bench_search.py). Holding the characters once more one by one (as index version 5 did)
+doubled the index's work for Chinese and served only one-character queries.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,54 +37,74 @@ import tantivy
 from ..text import sentence_spans as sentences  # the one splitter (kwic --sentence)
 
 _HAN_RANGES = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF)]
-_HAN_RUST = "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _HAN_RANGES)
 _HAN_PY = "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES)
 
-#: The tokeniser as a Rust regex (for reference: the index runs tantivy's simple tokenizer on ``index_text``,
-#: which cuts the same words, faster) ...
-TOKEN_PATTERN_RUST = rf"[{_HAN_RUST}]|[\w--[_{_HAN_RUST}]]+"
-#: ... and the same rule as a Python regex (match spans, kwic, query words).
+#: The tokeniser (match spans, kwic, query words): what tantivy's simple tokenizer cuts, every Han character apart.
 TOKEN_RE = re.compile(rf"[{_HAN_PY}]|[^\W_{_HAN_PY}]+")
 HAN_RE = re.compile(rf"[{_HAN_PY}]")
 HAN_RUN_RE = re.compile(rf"[{_HAN_PY}]+")
-_HAN_RUN_SPLIT = re.compile(rf"([{_HAN_PY}]+)")  # the runs kept in re.split's output
+_WORD_OR_RUN = re.compile(rf"[{_HAN_PY}]+|[^\W_{_HAN_PY}]+")  # a run of Han characters, or a word
 
 
-def han_bigrams(text: str) -> str:
-    """The ``han2`` field's text: overlapping bigrams of each run of Han characters, runs kept apart by a
-    separator token so that no phrase of bigrams spans two runs."""
-    return index_text(text)[2]
+def index_texts(texts: Sequence[str]) -> list[str]:
+    """Each question's or answer's text as podium hands it to tantivy, which tokenises (simple tokenizer,
+    lowercase, ASCII folding): NFC, and every run of Han characters replaced by its overlapping bigrams, spaced
+    (美方表示 -> " 美方 方表 表示 "; a run of one character stands as itself). Words of other scripts are left
+    to tantivy.
+
+    One call for many texts: the texts with Han characters are rewritten together, as arrays of code points
+    (numpy), instead of a Python loop over each run of each text — the Python cost of a rebuild was half its
+    time when the index held Han characters one by one and as bigrams besides."""
+    out = [normalize(t) for t in texts]
+    han = [i for i, t in enumerate(out) if not t.isascii() and HAN_RE.search(t) is not None]
+    if not han:
+        return out
+    import numpy as np  # only writers get here: a search never imports numpy
+
+    # "\x00" ends each text (no word character: replacing one inside a text changes no token)
+    joined = "\x00".join(out[i].replace("\x00", " ") for i in han)
+    c = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    h = np.zeros(len(c), dtype=bool)
+    for a, b in _HAN_RANGES:
+        h |= (c >= a) & (c <= b)
+    prev = np.zeros_like(h)
+    prev[1:] = h[:-1]
+    nxt = np.zeros_like(h)
+    nxt[:-1] = h[1:]
+    # up to four code points per input character: [space at a run's start] the character [the next one, when both
+    # are Han: a bigram] [space after a bigram or a lone character]; a run's last character was said by its bigram
+    none = np.uint32(0xFFFFFFFF)
+    grid = np.full((len(c), 4), none, dtype="<u4")
+    grid[h & ~prev, 0] = 32
+    says = ~h | nxt | ~prev
+    grid[says, 1] = c[says]
+    pair = h & nxt
+    grid[pair, 2] = c[1:][pair[:-1]]
+    grid[h & (nxt | ~prev), 3] = 32
+    flat = grid.ravel()
+    text = flat[flat != none].tobytes().decode("utf-32-le", "surrogatepass")
+    for i, t in zip(han, text.split("\x00"), strict=True):
+        out[i] = t
+    return out
 
 
-def index_text(text: str) -> tuple[str, str, str]:
-    """(words text, stemmed-words text, ``han2`` text) of one question or answer as podium hands them to tantivy,
-    which tokenises. The stemmed field gets the text without its Han characters (no query looks for Chinese
-    there: a third of the tokens of a Chinese answer less to index).
-
-    The word fields run tantivy's simple tokenizer (runs of alphanumeric characters, in Rust — four times faster
-    than its regex tokenizer, measured on MFA answers); the only thing it cannot do, cutting a run of Han
-    characters into one word per character, is done here by spacing the characters out (Chinese text only).
-    """
-    text = normalize(text)
-    if text.isascii():
-        return text, text, ""
-    parts = _HAN_RUN_SPLIT.split(text)  # text, run, text, run, ..., text
-    if len(parts) == 1:
-        return text, text, ""
-    runs = parts[1::2]
-    # every run spaced out in one C-level join over all of them ("\x00" is no Han character: it only marks where
-    # one run ends), then " " joins the pieces back: text + " 中 国 " + text, as a replacement per run would give
-    spaced = parts[:]
-    spaced[1::2] = " ".join("\x00".join(runs)).split(" \x00 ")
-    grams = " | ".join([" ".join(map(str.__add__, r[:-1], r[1:])) for r in runs if len(r) > 1])
-    return " ".join(spaced), " ".join(parts[0::2]), grams
+def index_words(text: str) -> list[str]:
+    """The words the exact field holds for a text, in order (a Python statement of ``index_texts`` followed by
+    tantivy's tokenizer: words folded, each run of Han characters as its bigrams)."""
+    out: list[str] = []
+    for m in _WORD_OR_RUN.finditer(normalize(text)):
+        w = m.group()
+        if HAN_RE.match(w):
+            out.extend(bigrams(w) if len(w) > 1 else [w])
+        else:
+            out.append(fold(w))
+    return out
 
 
 def bigrams(word: str) -> list[str]:
     return [word[i:i + 2] for i in range(len(word) - 1)]
 
 EXACT_ANALYZER = "podium_exact"
-STEM_ANALYZER = "podium_stem"
 
 
 def _builder() -> tantivy.TextAnalyzerBuilder:
@@ -90,12 +114,11 @@ def _builder() -> tantivy.TextAnalyzerBuilder:
 
 def analyzers() -> dict[str, tantivy.TextAnalyzer]:
     """The analyzers to register on every tantivy index podium opens (tantivy does not persist them)."""
-    return {EXACT_ANALYZER: _builder().build(),
-            STEM_ANALYZER: _builder().filter(tantivy.Filter.stemmer("english")).build()}
+    return {EXACT_ANALYZER: _builder().build()}
 
 
 _EXACT = analyzers()[EXACT_ANALYZER]
-_STEM = analyzers()[STEM_ANALYZER]
+_STEM = _builder().filter(tantivy.Filter.stemmer("english")).build()
 
 
 def normalize(text: str) -> str:
@@ -112,14 +135,15 @@ def fold(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A word as the stemmed field stores it."""
+    """A word's Snowball stem (what an unquoted word is looked up by)."""
     toks = _STEM.analyze(word)
     return toks[0] if len(toks) == 1 else "".join(toks)
 
 
-def words(text: str) -> list[str]:
-    """The folded words of a text, in order (what the exact field indexes)."""
-    return [fold(m.group()) for m in TOKEN_RE.finditer(normalize(text))]
+def stemmable(folded: str) -> bool:
+    """Whether an unquoted word is looked up by its stem: a folded word of ASCII letters and digits (the English
+    stemmer has nothing to do with other scripts, which are looked up as written)."""
+    return folded.isascii() and folded.isalnum()
 
 
 # ---- matching: the spans of a query's matches ---------------------------------------------------------------
@@ -138,7 +162,16 @@ class Pattern:
 
 
 _NON_ASCII_WORD = re.compile(r"[^\W_\x00-\x7f]")
-_STEM_EXCEPTIONS = {"die": "dy", "lie": "ly", "tie": "ty"}  # dying -> die: Snowball's only stems not a prefix
+
+
+def stem_starts(stemmed: str) -> tuple[str, ...]:
+    """How every word with this stem starts: the stem's first three letters (Snowball changes a word's end, never
+    its first three letters; a stem of two or three letters: all but its last), and for a stem in -ie also the
+    -y form (dying -> die, vying -> vie). Checked on every ASCII word of the MFA and White House corpora."""
+    starts = (stemmed[:max(1, min(3, len(stemmed) - 1))],)  # never empty: a one-letter word starts with itself
+    if stemmed.endswith("ie") and len(stemmed) > 2:
+        starts += (stemmed[:-2] + "y",)
+    return starts
 
 
 @lru_cache(maxsize=4096)
@@ -157,10 +190,7 @@ def _ascii_regex(p: Pattern) -> re.Pattern[str] | None:
     if p.kind == "prefix":
         return re.compile(re.escape(word) + "[a-z0-9]*")
     if p.kind == "stem":
-        starts = [word[:max(1, min(3, len(word) - 1))]]  # never empty: a one-letter word starts with itself
-        if word in _STEM_EXCEPTIONS:
-            starts.append(_STEM_EXCEPTIONS[word])
-        return re.compile("(?:" + "|".join(re.escape(x) for x in starts) + ")[a-z0-9]*")
+        return re.compile("(?:" + "|".join(re.escape(x) for x in stem_starts(word)) + ")[a-z0-9]*")
     return None
 
 
@@ -192,8 +222,12 @@ def _find_words(text: str, patterns: list[Pattern], spans: list[tuple[int, int]]
         if p.kind == "seq":
             k = len(p.terms)
             first = p.terms[0]
+            # Han characters next to each other in the sequence stand together in the text (one run: the index
+            # holds a run as its bigrams), not across punctuation as words may
+            joined = [j for j in range(1, k) if HAN_RE.match(p.terms[j - 1]) and HAN_RE.match(p.terms[j])]
             for i, f in enumerate(folded):
-                if f == first and tuple(folded[i:i + k]) == p.terms:
+                if f == first and tuple(folded[i:i + k]) == p.terms and \
+                        all(toks[i + j - 1][1] == toks[i + j][0] for j in joined):
                     spans.append((toks[i][0], toks[i + k - 1][1]))
         elif p.kind == "stem":
             if stems is None:
