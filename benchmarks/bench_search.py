@@ -1,9 +1,9 @@
 """Search latency at scale: podium's own ranked top-10 search vs a bare index of the same text, same run.
 
 Real MFA exchanges (from ../shared/corpus/mfa, ingested first) are resampled to --scale exchanges (default 1M),
-grouped into synthetic briefings of 10 with real dates, written to a podium database and indexed by podium.
-200 real queries are drawn from the text (seeded): 70 quoted 2-3 word phrases, 70 single words, 60 ANDs of two
-words. Every query runs once to warm up, then once timed, through
+grouped into synthetic briefings of 10 of one language with real dates, written to a podium database and
+indexed by podium. 200 real queries are drawn from the text (seeded): 70 quoted 2-3 word phrases, 70 single
+words, 60 ANDs of two words. Every query runs once to warm up, then once timed, through
 
   podium    Database.search(query, limit=10): parse, BM25 top 10 with total count, rows from SQLite,
             the spans of the matches in question and answer, the snippet's bounds
@@ -100,6 +100,9 @@ def build_podium(base: Path, path: Path, scale: int, lang: str | None = None, se
                        (lang, lang)).fetchall()
     src.close()
     rnd = random.Random(seed)
+    by_lang: dict[str, list[tuple]] = {}
+    for r in rows:
+        by_lang.setdefault(r[1], []).append(r)
     t0 = time.perf_counter()
     with Podium(path):  # creates the schema
         pass
@@ -109,7 +112,9 @@ def build_podium(base: Path, path: Path, scale: int, lang: str | None = None, se
     c.execute("BEGIN")
     per = 10
     for bi in range(0, scale, per):
-        picks = [rows[rnd.randrange(len(rows))] for _ in range(min(per, scale - bi))]
+        first = rows[rnd.randrange(len(rows))]  # a briefing's language as often as its exchanges', then its others
+        same = by_lang[first[1]]
+        picks = [first] + [same[rnd.randrange(len(same))] for _ in range(min(per, scale - bi) - 1)]
         d, lang, series, sp = picks[0][0], picks[0][1], picks[0][2], picks[0][3]
         bid = c.execute("INSERT INTO briefings(key, series, lang, date, title, spokesperson, url, source, format, "
                         "n_exchanges, page_sha256, content_sha256, ingested_at, updated_at) VALUES "
@@ -154,13 +159,24 @@ def build_engine_share(path: Path, dbpath: Path) -> float:
     import tantivy
 
     from podium.store.index import FullTextIndex, build_schema
-    from podium.store.text import analyzers
+    from podium.store.text import analyzers, index_texts
 
     db = Database(dbpath, create=False)
     docs = list(db.store.index_docs(None))
     db.close()
     prepared = [d for i in range(0, len(docs), FullTextIndex.BATCH)
                 for d in FullTextIndex._documents(docs[i:i + FullTextIndex.BATCH])]
+    # the terms each index takes in (word occurrences, with positions): podium's from its prepared text, the bare
+    # index's from the raw text through tantivy's default tokenizer
+    ours = analyzers()["podium_exact"]
+    default = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+               .filter(tantivy.Filter.lowercase()).build())
+    n_ours = n_bare = 0
+    for i in range(0, len(docs), FullTextIndex.BATCH):
+        texts = [t for d in docs[i:i + FullTextIndex.BATCH] for t in (d.question, d.answer)]
+        n_ours += sum(len(ours.analyze(t)) for t in index_texts(texts))
+        n_bare += sum(len(default.analyze(t)) for t in texts)
+    print(f"terms indexed: podium {n_ours:,}, bare tantivy {n_bare:,} ({n_ours / n_bare:.2f}x)", flush=True)
     del docs
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(build_schema(), path=str(path))

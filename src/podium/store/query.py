@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import tantivy
 
 from ..errors import QueryError
+from .index import EXACT_FIELD
 from .text import HAN_RE, TOKEN_RE, Pattern, bigrams, fold, normalize, stem, stemmable
 
 #: Longest query accepted, in characters.
@@ -37,8 +38,6 @@ MAX_TERMS = 100
 MAX_PREFIXES = 10
 #: Deepest nesting of parentheses and NOT.
 MAX_DEPTH = 32
-
-EXACT_FIELD = "exact"
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ def _leaf_spec(term: Term, exact: bool) -> tuple[str, tuple[str, ...]]:
             return "han", (text,)  # 中*: every run holding 中 (a run is not cut into words)
         return "prefix", (fold(text),)
     raw = TOKEN_RE.findall(text)
-    if all(HAN_RE.fullmatch(w) for w in raw):
+    if raw and all(HAN_RE.fullmatch(w) for w in raw):
         return "han", ("".join(raw),)  # a Chinese word: its characters in sequence
     if term.kind == "word" and not exact and len(raw) == 1 and stemmable(fold(raw[0])):
         return "stem", (stem(raw[0]),)
