@@ -98,14 +98,50 @@ def test_an_unquoted_word_finds_every_word_of_its_stem(pod, parsed):
     (read from the term dictionary). Against the corpus parsed apart: each exchange with a word of that stem."""
     from podium.store.text import stem
 
-    words_of = {k: {w.lower() for w in re.findall(rf"{_W}+", q + " " + a)} for k, (q, a, _) in parsed.items()}
+    stems_of = {k: {stem(w) for w in {w.lower() for w in re.findall(rf"{_W}+", q + " " + a)}}
+                for k, (q, a, _) in parsed.items()}
     # common and rare words, words whose stem is no prefix of every form (dying -> die) and a one-letter stem
     for query in ["relations", "tariffs", "hoping", "die", "lie", "happily", "organizations", "possibility",
                   "criticized", "a", "5g"]:
         target = stem(query)
-        expected = {k for k, ws in words_of.items() if any(stem(w) == target for w in ws)}
+        expected = {k for k, stems in stems_of.items() if target in stems}
         assert expected, query
         assert {(h["url"], h["n"]) for h in _hits(pod, query)} == expected, query
+
+
+def test_an_unquoted_word_finds_the_inflections_a_later_ingest_brings(tmp_path):
+    """The words of a stem are read from the index and kept until it changes: a form that only a later ingest
+    brings is found by the writer and by a reader opened before that ingest, which had looked the stem up."""
+    from podium.store.text import stem
+
+    def stems(page) -> dict[str, set[str]]:  # stem -> the forms a page's exchanges use
+        out: dict[str, set[str]] = {}
+        for e in parse_file(page).exchanges:
+            for w in re.findall(rf"{_W}+", f"{e.question_text} {e.answer_text}".lower()):
+                if w.isascii():
+                    out.setdefault(stem(w), set()).add(w)
+        return out
+
+    pages = sorted((CORPUS / "mfa" / "en").glob("t*.html"))[-20:]
+    first = stems(pages[0])
+    later, target, new_form = next((p, st, sorted(forms - first[st])[0]) for p in pages[1:]
+                                   for st, forms in sorted(stems(p).items()) if st in first and forms - first[st])
+    query = sorted(first[target])[0]
+
+    def expected(*ps) -> int:
+        return sum(1 for p in ps for e in parse_file(p).exchanges
+                   if target in {stem(w) for w in re.findall(rf"{_W}+", f"{e.question_text} {e.answer_text}".lower())})
+
+    db = tmp_path / "grow.db"
+    with Podium(db) as writer:
+        writer.ingest([pages[0]], analyse=False)
+        with Podium(db, create=False) as reader:
+            for pod in (writer, reader):
+                assert pod.search(query, limit=0)["total"] == expected(pages[0])
+            writer.ingest([later], analyse=False)
+            for pod in (writer, reader):
+                res = pod.search(new_form, limit=1000)
+                assert res["total"] == expected(pages[0], later) > expected(pages[0]), (query, new_form)
 
 
 @pytest.mark.parametrize("word", ["美方", "台湾", "香港"])

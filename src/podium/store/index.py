@@ -24,6 +24,7 @@ index of the raw text and beside tantivy indexing podium's prepared text on its 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class FullTextIndex:
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._stems: dict[str, list[str]] = {}  # stem -> the index's words with it, until the index changes
+        self._stems_mark: tuple[int, int] | None = None
 
     # ---- opening ----------------------------------------------------------------------------------------
 
@@ -202,7 +204,16 @@ class FullTextIndex:
 
     def stem_terms(self, stemmed: str) -> list[str]:
         """The words of the index with this stem (an unquoted word's inflections: tariff, tariffs), read from the
-        term dictionary by the letters they must start with; kept until the index changes."""
+        term dictionary by the letters they must start with; kept until the index has a new commit (of this or
+        another process: one stat of its meta.json tells, and the searcher is moved to it before reading)."""
+        try:
+            st = os.stat(self.path / "meta.json")
+            mark: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            mark = None
+        if mark != self._stems_mark:
+            self.reload()  # empties the cache
+            self._stems_mark = mark
         terms = self._stems.get(stemmed)
         if terms is None:
             s = self.searcher()
