@@ -327,11 +327,14 @@ def test_python_tokeniser_agrees_with_the_index_tokeniser(parsed):
 
     index_words_of = analyzers()[EXACT_ANALYZER]
     texts = [q + "\n" + a for q, a, _ in list(parsed.values())[::40]]
-    texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß Путин 中")
+    texts.append("Café «Zürich» naïve co-operation U.S.-China 2019年5月 美方表示 Ｆｕｌｌｗｉｄｔｈ x_y ß Путин 中 "
+                 "İSTANBUL ΟΔΥΣΣΕΥΣ Ǆ ẞ")
     assert sum(bool(re.search("[\u4e00-\u9fff]", t)) for t in texts) > 50
     for text, prepared in zip(texts, index_texts(texts), strict=True):
         assert index_words_of.analyze(prepared) == index_words(text)
     assert index_words("美方表示，中 G20峰会") == ["美方", "方表", "表示", "中", "g20", "峰会"]
+    # one word each, lowercased as a query word is
+    assert index_words("İstanbul ΟΔΥΣΣΕΥΣ Café") == ["istanbul", "οδυσσευσ", "cafe"]
 
 
 @pytest.mark.parametrize("phrase", ["shared future", "one China"])
