@@ -14,12 +14,13 @@ words lowercased and accent-folded, each run of Han characters as its overlappin
 phrase never spans the two (tantivy leaves a position gap between values); and the filter/facet fields as raw,
 fast columns. Nothing is stored but ids: hits are read back from SQLite. An unquoted word is looked up as every
 word of the term dictionary with its stem (``stem_terms``; index version 5 kept a second, stemmed field, which
-cost a fifth of a rebuild to save a dictionary walk of well under a millisecond per new word).
+cost about a tenth of a rebuild to save a dictionary walk of 0.05-2 ms per new word at 1M exchanges).
 
-Tokenising is tantivy's: podium hands it each text once (``text.index_texts``: NFC, each Han run rewritten as
-its bigrams, for many texts at once) in one ``Document`` call, and a rebuild fills the index in one commit with
-a 200 MB writer heap. ``benchmarks/bench_search.py --scale 200000`` prints the build beside a bare tantivy
-index of the raw text and beside tantivy indexing podium's prepared text on its own (the engine's share).
+Tokenising is tantivy's: podium hands it each text once (``text.index_texts``: NFC, lowercased, each Han run
+rewritten as its bigrams, for many texts at once) in one ``Document`` call, and a rebuild fills the index in one
+commit with a 200 MB writer heap. ``benchmarks/bench_search.py --scale 200000 --engine`` prints the build beside
+a bare tantivy index of the raw text and beside tantivy indexing podium's prepared text on its own (the
+engine's share).
 """
 
 from __future__ import annotations
