@@ -159,7 +159,7 @@ def build_engine_share(path: Path, dbpath: Path) -> float:
     import tantivy
 
     from podium.store.index import FullTextIndex, build_schema
-    from podium.store.text import analyzers, index_texts
+    from podium.store.text import EXACT_ANALYZER, analyzers, index_texts
 
     db = Database(dbpath, create=False)
     docs = list(db.store.index_docs(None))
@@ -168,7 +168,7 @@ def build_engine_share(path: Path, dbpath: Path) -> float:
                 for d in FullTextIndex._documents(docs[i:i + FullTextIndex.BATCH])]
     # the terms each index takes in (word occurrences, with positions): podium's from its prepared text, the bare
     # index's from the raw text through tantivy's default tokenizer
-    ours = analyzers()["podium_exact"]
+    ours = analyzers()[EXACT_ANALYZER]
     default = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
                .filter(tantivy.Filter.lowercase()).build())
     n_ours = n_bare = 0

@@ -115,16 +115,13 @@ class Database:
         searcher is moved to it first (its own reload lags by up to a second), so that answers computed after
         this call are at least as new as the token: a cache keyed by it never keeps a stale search."""
         out: list[int] = []
-        for name in (self.path, f"{self.path}-wal", str(self.index.path / "meta.json")):
+        for name in (self.path, f"{self.path}-wal"):
             try:
                 st = os.stat(name)
                 out += [st.st_mtime_ns, st.st_size]
             except OSError:
                 out += [0, 0]
-        if tuple(out[4:]) != getattr(self, "_index_seen", None):
-            self.index.reload()
-            self._index_seen = tuple(out[4:])
-        return tuple(out)
+        return (*out, *self.index.fresh())
 
     # ---- consistency ----------------------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ class FullTextIndex:
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._stems: dict[str, list[str]] = {}  # stem -> the index's words with it, until the index changes
-        self._stems_mark: tuple[int, int] | None = None
+        self._seen: tuple[int, int] | None = None  # the commit the searcher was last moved to (``fresh``)
 
     # ---- opening ----------------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ class FullTextIndex:
         texts = index_texts([t for d in docs for t in (d.question, d.answer)])
         for i, d in enumerate(docs):
             words = texts[2 * i:2 * i + 2]
-            fields: dict[str, Any] = {"exact": words, "exchange_id": d.exchange_id,
+            fields: dict[str, Any] = {EXACT_FIELD: words, "exchange_id": d.exchange_id,
                                       "briefing_id": d.briefing_id, "date": int(d.date.replace("-", "")),
                                       "year": d.date[:4]}
             for name in ("lang", "spokesperson", "outlet", "outlet_type", "clarity"):
@@ -203,18 +203,24 @@ class FullTextIndex:
             self._index.reload()
         self._stems.clear()
 
-    def stem_terms(self, stemmed: str) -> list[str]:
-        """The words of the index with this stem (an unquoted word's inflections: tariff, tariffs), read from the
-        term dictionary by the letters they must start with; kept until the index has a new commit (of this or
-        another process: one stat of its meta.json tells, and the searcher is moved to it before reading)."""
+    def fresh(self) -> tuple[int, int]:
+        """The index's commit as a stamp (modification time and size of its meta.json, which every commit of any
+        process rewrites: one stat). When it is new, the searcher is moved to that commit first (tantivy's own
+        reload lags by up to a second) and what was kept of the old one is forgotten."""
         try:
             st = os.stat(self.path / "meta.json")
-            mark: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            stamp = (st.st_mtime_ns, st.st_size)
         except OSError:
-            mark = None
-        if mark != self._stems_mark:
-            self.reload()  # empties the cache
-            self._stems_mark = mark
+            stamp = (0, 0)
+        if stamp != self._seen:
+            self.reload()
+            self._seen = stamp
+        return stamp
+
+    def stem_terms(self, stemmed: str) -> list[str]:
+        """The words of the index with this stem (an unquoted word's inflections: tariff, tariffs), read from the
+        term dictionary by the letters they must start with; kept until the index has a new commit (``fresh``)."""
+        self.fresh()
         terms = self._stems.get(stemmed)
         if terms is None:
             s = self.searcher()
