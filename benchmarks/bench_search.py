@@ -11,7 +11,8 @@ words, 60 ANDs of two words. Every query runs once to warm up, then once timed, 
             index.parse_query + searcher.search(limit=10), count included
   fts5      (with --fts5) a bare SQLite FTS5 table of the same text, ORDER BY bm25 LIMIT 10
 
-Index build, printed side by side (each from the same resampled database):
+Index build, printed side by side (each from the same resampled database, each with the writer threads and heap
+of podium's rebuild: one thread per core, at most 8, 100 MB of heap each):
 
   podium    Database.reindex(): read the exchanges from SQLite, prepare their text (index_texts), add, commit
   tantivy   the bare index above, fed from SQLite (one field, tantivy's default tokenizer: a run of Han
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from podium import Podium  # noqa: E402
 from podium.store import Database  # noqa: E402
+from podium.store.index import BUILD_HEAP_PER_THREAD, build_threads  # noqa: E402
 
 CORPUS = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared")) / "corpus" / "mfa"
 STOP = set("""a an the of to in and or for on at by with from as is are was were be been it its this that these those
@@ -143,7 +145,7 @@ def build_bare_tantivy(path: Path, dbpath: Path):
     schema = sb.build()
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(schema, path=str(path))
-    w = index.writer(heap_size=200_000_000, num_threads=2)
+    w = index.writer(heap_size=BUILD_HEAP_PER_THREAD * build_threads(), num_threads=build_threads())  # as podium's
     c = sqlite3.connect(dbpath)
     for eid, q, a in c.execute("SELECT id, question, answer FROM exchanges"):
         w.add_document(tantivy.Document(body=[q, a], id=eid))
@@ -183,7 +185,7 @@ def build_engine_share(path: Path, dbpath: Path) -> float:
     for name, analyzer in analyzers().items():
         index.register_tokenizer(name, analyzer)
     t0 = time.perf_counter()
-    w = index.writer(heap_size=200_000_000, num_threads=2)  # as Database.reindex
+    w = index.writer(heap_size=BUILD_HEAP_PER_THREAD * build_threads(), num_threads=build_threads())  # as reindex
     for d in prepared:
         w.add_document(d)
     w.commit()

@@ -20,6 +20,7 @@ from podium.parse import parse_file
 from podium.pipeline import FLUSH_EVERY
 from podium.sources.files import pages
 from podium.store import Database, Store, analytics, index_path
+from podium.store.index import build_threads
 from podium.store.migrations import SCHEMA_VERSION
 
 from conftest import CORPUS
@@ -180,11 +181,20 @@ def test_a_read_only_reader_sees_what_writers_commit_and_writes_nothing(tmp_path
         Store(path, create=False, read_only=True)
 
 
-def test_reindex_rebuilds_the_same_index(tmp_path):
+@pytest.mark.parametrize("one_core", [False, True])
+def test_reindex_rebuilds_the_same_index(tmp_path, one_core):
+    """Also on one core: a rebuild takes one indexing thread per core it may run on (``build_threads``)."""
+    cores = os.sched_getaffinity(0)
     with Podium(tmp_path / "x.db") as pod:
         pod.ingest(_pages(EN, 5), analyse=False)
         before = pod.search('"South China Sea" OR Taiwan', limit=1000)
-        assert pod.reindex() == pod.stats()["exchanges"]
+        if one_core:
+            os.sched_setaffinity(0, {min(cores)})
+        try:
+            assert build_threads() == (1 if one_core else min(8, len(cores)))
+            assert pod.reindex() == pod.stats()["exchanges"]
+        finally:
+            os.sched_setaffinity(0, cores)
         after = pod.search('"South China Sea" OR Taiwan', limit=1000)
     assert [h["exchange_id"] for h in before["hits"]] == [h["exchange_id"] for h in after["hits"]]
 

@@ -32,7 +32,7 @@ import tantivy
 from ..errors import QueryError, StoreError
 from ..model import FILTERS, SORTS, Concordance, KwicLine, SearchHit, SearchResult, Snippet, excerpt
 from .base import check_date
-from .index import INDEX_VERSION, FullTextIndex, IndexBusy
+from .index import BUILD_HEAP_PER_THREAD, INDEX_VERSION, FullTextIndex, IndexBusy, build_threads
 from .query import Pattern, patterns, to_tantivy
 from .query import parse as parse_query
 from .sqlite import Store
@@ -163,9 +163,10 @@ class Database:
         self.store.clear_pending(pending)
         return len(pending)
 
-    def reindex(self, *, threads: int = 2, heap: int = 200_000_000) -> int:
+    def reindex(self, *, threads: int | None = None, heap: int | None = None) -> int:
         """Rebuild the index from the store; returns exchanges indexed. IndexBusy while another process
-        writes the index.
+        writes the index. Indexing threads: one per core, at most 8 (``build_threads``), with 100 MB of writer
+        heap each, unless given.
 
         The old index is emptied and refilled in one index commit, under the writer lock, so readers see the
         old or the new index, never a half-built one. An index of another version (or one that cannot be
@@ -173,6 +174,8 @@ class Database:
         """
         if self.store.meta("index_version") != INDEX_VERSION and self.index.exists():
             self.index.destroy()
+        threads = threads or build_threads()
+        heap = heap or BUILD_HEAP_PER_THREAD * threads
         try:
             writer = self.index.writer(threads=threads, heap=heap)
         except IndexBusy:
