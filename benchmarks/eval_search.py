@@ -1,17 +1,18 @@
-"""How good podium's ranking is: judged relevance of the top 10 for 36 topical English queries on the MFA corpus.
+"""How good podium's ranking is: judged relevance of the top 10 for topical queries on the MFA corpus, in English
+(36 queries) and in Chinese (30).
 
     .venv/bin/python benchmarks/eval_search.py [--db DB] [--write run.json] [--against run.json] [-v]
     PODIUM_SRC=../old/src .venv/bin/python benchmarks/eval_search.py --write old.json   # another checkout's ranking
 
 The judgments (benchmarks/data/search_relevance.json, with how they were made and their limits) grade the
-exchanges that three rankings put in their top 10: 2 substantially about the query's need, 1 in part, 0 not. Each
-query runs as a user types it (unquoted words, English exchanges only, top 10 by relevance) over --db, or over the
-whole shared MFA corpus ingested afresh. Printed per query and on average over the queries with a relevant
-exchange: nDCG@10 (gain 2^grade - 1, ideal order from all of the query's judged exchanges; an unjudged exchange
-counts 0) and P@10 (share of the top 10 graded 1 or 2), with the top-10 places held by unjudged exchanges: a
-ranking that brings many needs new judgments before its figure means anything. ``--against`` compares with a run
-written by ``--write`` (another checkout's, or another ranking's): the mean paired difference in nDCG@10 with a
-bootstrap 95% interval over queries. Asserts nothing (tests/test_search.py holds a floor).
+exchanges that earlier rankings put in their top 10: 2 substantially about the query's need, 1 in part, 0 not.
+Each query runs as a user types it (unquoted words, the exchanges of the query's language only, top 10 by
+relevance) over --db, or over the whole shared MFA corpus ingested afresh. Printed per language, per query and on
+average over the queries with a relevant exchange: nDCG@10 (gain 2^grade - 1, ideal order from all of the query's
+judged exchanges; an unjudged exchange counts 0) and P@10 (share of the top 10 graded 1 or 2), with the top-10
+places held by unjudged exchanges: a ranking that brings many needs new judgments before its figure means anything.
+``--against`` compares with a run written by ``--write`` (another checkout's, or another ranking's): the mean paired
+difference in nDCG@10 with a bootstrap 95% interval over queries. Asserts nothing (tests/test_search.py holds a floor).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def key(hit) -> str:
 
 
 def run(pod) -> dict[str, list[str]]:
-    """Each judged query's top 10, as keys (English exchanges, ranked by relevance)."""
-    return {q["query"]: [key(h) for h in pod.search(q["query"], lang="en", limit=10)["hits"]] for q in load()}
+    """Each judged query's top 10, as keys (the exchanges of its language, ranked by relevance)."""
+    return {q["query"]: [key(h) for h in pod.search(q["query"], lang=q["lang"], limit=10)["hits"]] for q in load()}
 
 
 def ndcg(ranked: list[str], grades: dict[str, int], k: int = 10) -> float | None:
@@ -56,19 +57,25 @@ def ndcg(ranked: list[str], grades: dict[str, int], k: int = 10) -> float | None
 
 
 def score(tops: dict[str, list[str]]) -> dict[str, dict]:
-    """Per query: nDCG@10, P@10 and the unjudged places of its top 10 (queries without a relevant exchange left out)."""
+    """Per query: its language, nDCG@10, P@10 and the unjudged places of its top 10 (queries without a relevant
+    exchange left out)."""
     out = {}
     for q in load():
+        if q["query"] not in tops:
+            continue
         top, grades = tops[q["query"]][:10], q["grades"]
         n = ndcg(top, grades)
         if n is None:
             continue
-        out[q["query"]] = {"ndcg": n, "p10": sum(grades.get(d, 0) >= 1 for d in top) / max(1, len(top)),
+        out[q["query"]] = {"lang": q["lang"], "ndcg": n,
+                           "p10": sum(grades.get(d, 0) >= 1 for d in top) / max(1, len(top)),
                            "unjudged": sum(d not in grades for d in top), "places": len(top)}
     return out
 
 
-def summary(scores: dict[str, dict]) -> dict[str, float]:
+def summary(scores: dict[str, dict], lang: str | None = None) -> dict[str, float]:
+    """Means over the queries (of one language when given)."""
+    scores = {q: s for q, s in scores.items() if lang is None or s["lang"] == lang}
     n = len(scores)
     return {"queries": n, "ndcg": sum(s["ndcg"] for s in scores.values()) / n,
             "p10": sum(s["p10"] for s in scores.values()) / n,
@@ -76,9 +83,9 @@ def summary(scores: dict[str, dict]) -> dict[str, float]:
             "places": sum(s["places"] for s in scores.values())}
 
 
-def agreement() -> dict[str, float]:
+def agreement(lang: str) -> dict[str, float]:
     """How two assessors agreed on the queries graded twice (exact, Cohen's kappa, relevant-or-not)."""
-    pairs = [(q["grades"][k], g) for q in load() if "second" in q for k, g in q["second"].items()]
+    pairs = [(q["grades"][k], g) for q in load() if "second" in q and q["lang"] == lang for k, g in q["second"].items()]
     exact = sum(a == b for a, b in pairs) / len(pairs)
     chance = sum(sum(a == x for a, _ in pairs) * sum(b == x for _, b in pairs) for x in (0, 1, 2)) / len(pairs) ** 2
     return {"exchanges": len(pairs), "exact": exact, "kappa": (exact - chance) / (1 - chance),
@@ -104,25 +111,29 @@ def main() -> None:
     if args.write:
         args.write.write_text(json.dumps(tops, ensure_ascii=False, indent=0), encoding="utf-8")
     scores = score(tops)
-    s, a = summary(scores), agreement()
-    print(f"judged relevance of the top 10, English exchanges of {db.name}: {s['queries']} queries with a relevant "
-          f"exchange (of {len(load())})")
-    print(f"  nDCG@10 {s['ndcg']:.3f}   P@10 {s['p10']:.3f}   unjudged {s['unjudged']} of {s['places']} top-10 places")
-    print(f"  assessors agreed on {a['exchanges']} exchanges graded twice: exact {a['exact']:.2f}, "
-          f"kappa {a['kappa']:.2f}, relevant-or-not {a['binary']:.2f}")
-    if args.verbose:
-        for q, x in scores.items():
-            print(f"  {q:32} nDCG@10 {x['ndcg']:.2f}  P@10 {x['p10']:.2f}  unjudged {x['unjudged']}")
-    if args.against:
-        other = score(json.loads(args.against.read_text(encoding="utf-8")))
-        common = [q for q in scores if q in other]
-        diff = [scores[q]["ndcg"] - other[q]["ndcg"] for q in common]
-        rnd = random.Random(1)
-        boots = sorted(sum(rnd.choice(diff) for _ in diff) / len(diff) for _ in range(5000))
-        print(f"\nthis run - {args.against.name}: nDCG@10 {summary(other)['ndcg']:.3f} -> {s['ndcg']:.3f}, mean paired "
-              f"difference {sum(diff) / len(diff):+.3f} (95% bootstrap interval {boots[125]:+.3f} .. "
-              f"{boots[4874]:+.3f}) over {len(common)} queries; better on {sum(d > 1e-9 for d in diff)}, worse on "
-              f"{sum(d < -1e-9 for d in diff)}")
+    other = score(json.loads(args.against.read_text(encoding="utf-8"))) if args.against else None
+    for lang, name in (("en", "English"), ("zh", "Chinese")):
+        s, a = summary(scores, lang), agreement(lang)
+        print(f"judged relevance of the top 10, {name} exchanges of {db.name}: {s['queries']} queries with a relevant "
+              f"exchange (of {sum(q['lang'] == lang for q in load())})")
+        print(f"  nDCG@10 {s['ndcg']:.3f}   P@10 {s['p10']:.3f}   unjudged {s['unjudged']} of {s['places']} "
+              "top-10 places")
+        print(f"  assessors agreed on {a['exchanges']} exchanges graded twice: exact {a['exact']:.2f}, "
+              f"kappa {a['kappa']:.2f}, relevant-or-not {a['binary']:.2f}")
+        if args.verbose:
+            for q, x in scores.items():
+                if x["lang"] == lang:
+                    print(f"  {q:32} nDCG@10 {x['ndcg']:.2f}  P@10 {x['p10']:.2f}  unjudged {x['unjudged']}")
+        if other is not None:
+            common = [q for q in scores if q in other and scores[q]["lang"] == lang]
+            diff = [scores[q]["ndcg"] - other[q]["ndcg"] for q in common]
+            rnd = random.Random(1)
+            boots = sorted(sum(rnd.choice(diff) for _ in diff) / len(diff) for _ in range(5000))
+            print(f"  this run - {args.against.name}: nDCG@10 {summary(other, lang)['ndcg']:.3f} -> {s['ndcg']:.3f}, "
+                  f"mean paired difference {sum(diff) / len(diff):+.3f} (95% bootstrap interval {boots[125]:+.3f} .. "
+                  f"{boots[4874]:+.3f}) over {len(common)} queries; better on {sum(d > 1e-9 for d in diff)}, worse "
+                  f"on {sum(d < -1e-9 for d in diff)}")
+        print()
 
 
 if __name__ == "__main__":
