@@ -1,7 +1,13 @@
 """Mine the official formulations of the whole shared MFA corpus and print timings and the top phrases.
 
     .venv/bin/python benchmarks/bench_formulations.py [--corpus ../shared/corpus] [--top 25]
+    .venv/bin/python benchmarks/bench_formulations.py --db DB   # a podium database's briefings: time and memory
+    PODIUM_SRC=../old/src .venv/bin/python benchmarks/bench_formulations.py --db DB   # another checkout's code
     .venv/bin/python benchmarks/bench_formulations.py --build-background   # rebuild the shipped White House table
+
+With --db (e.g. the resampled databases that ``bench_search.py --workdir`` keeps) it mines every stored briefing
+as ``podium analyse`` does and prints the time, the tokens counted per language and the process's peak resident
+memory after loading the briefings and after mining (Linux).
 
 Parsing is timed apart from mining; mining is the whole of ``podium.analysis.formulations.mine`` (n-gram
 counting, cohesion, maximal-phrase merging and the per-briefing scan for first/last use and monthly use).
@@ -10,12 +16,14 @@ counting, cohesion, maximal-phrase merging and the per-briefing scan for first/l
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, os.environ.get("PODIUM_SRC", str(ROOT / "src")))  # PODIUM_SRC: another checkout
 
 from podium.analysis.formulations import BACKGROUND_EN, build_background, mine  # noqa: E402
 from podium.errors import PodiumError  # noqa: E402
@@ -63,15 +71,44 @@ def write_background(corpus: Path) -> None:
           f"in {time.perf_counter() - t:.1f} s")
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def mine_database(db: Path) -> None:
+    """Mine a podium database's briefings as ``podium analyse`` does; print time and peak memory."""
+    from podium.analysis.formulations import _segments, _spoken
+    from podium.store import Database, analytics
+
+    t = time.perf_counter()
+    store = Database(db, create=False)
+    briefings = [b for _, b in store.store.load_briefings(analytics.briefing_ids(store.store))]
+    store.close()
+    loaded = _peak_mb()
+    print(f"loaded {len(briefings):,} briefings of {db.name} in {time.perf_counter() - t:.1f} s; peak resident "
+          f"memory {loaded:,.0f} MB")
+    zh = [b for b in briefings if b.lang == "zh"]
+    chars = sum(len(seg) + 1 for b in zh for _, text in _spoken(b) for seg in _segments(text, "zh", None))
+    print(f"  {len(zh):,} Chinese briefings: {chars / 1e6:.1f}M characters of answers and openings to count")
+    t = time.perf_counter()
+    found = mine(briefings)
+    print(f"mined {len(found):,} formulations in {time.perf_counter() - t:.1f} s; peak resident memory "
+          f"{_peak_mb():,.0f} MB (+{_peak_mb() - loaded:,.0f} MB over the loaded briefings)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--db", type=Path, help="mine this podium database's briefings (time and memory)")
     ap.add_argument("--build-background", action="store_true",
                     help="rebuild src/podium/data/formulations_background_en.tsv.gz from the White House pages")
     args = ap.parse_args()
     if args.build_background:
         write_background(args.corpus)
+        return
+    if args.db:
+        mine_database(args.db)
         return
     t0 = time.perf_counter()
     briefings = []

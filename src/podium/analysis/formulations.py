@@ -625,57 +625,72 @@ def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[di
     """Document frequency and count of every n-gram (n <= max_n) found in at least min_df documents.
 
     Level by level (Apriori: the n-gram at i is counted only where the (n-1)-grams at i and i+1 were frequent),
-    vectorised with numpy: the corpus is one array of token codes (0 between segments), an n-gram is a 64-bit
+    vectorised with numpy: the corpus is one array of token codes (0 after each segment), an n-gram is a 64-bit
     rolling hash of its codes, and counting is sorting. The n-gram text is read back from one position per hash.
+
+    Memory: about 50 bytes per token at the first levels (the codes, their documents, the hashes, and one sort of
+    the positions still alive), where a Python list of the codes and three sorts per level took 140.
     """
-    codes: list[int] = []
-    doc_of: list[int] = []
-    for d, doc in enumerate(docs):
-        for seg in doc:
-            codes.extend(map(ord, seg))
-            codes.append(0)
-            doc_of.extend([d] * (len(seg) + 1))
-    x = np.asarray(codes, dtype=np.uint64)
-    doc_arr = np.asarray(doc_of, dtype=np.uint64)
+    # the corpus as one string: every segment followed by "\x00" (no token is 0), the documents one after another
+    lens = np.fromiter((sum(len(seg) + 1 for seg in doc) for doc in docs), dtype=np.int64, count=len(docs))
+    text = "".join(seg + "\x00" for doc in docs for seg in doc)
+    x = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.uint32), lens)
     total = int(np.count_nonzero(x))
     df: dict[str, int] = {}
     tf: dict[str, int] = {}
     if not total:
         return df, tf, total
     mult = np.uint64(0x9E3779B97F4A7C15)
-    doc_salt = doc_arr * np.uint64(0xC2B2AE3D27D4EB4F)
-    h = x.copy()
+    h = x.astype(np.uint64)
     alive = x != 0
+    size = len(x)
     with np.errstate(over="ignore"):
         for n in range(1, max_n + 1):
             if n > 1:
-                shifted = np.zeros_like(x)
-                shifted[:len(x) - n + 1] = x[n - 1:]
-                h = h * mult + shifted
-                nxt = np.zeros_like(alive)
-                nxt[:-1] = alive[:-1] & alive[1:]
-                alive = nxt & (shifted != 0)
+                # the hash at i takes in the code at i+n-1; alive where the (n-1)-grams at i and i+1 were frequent
+                # and the n-gram stays inside its segment (positions past the end hold no n-gram)
+                m = size - n + 1
+                if m <= 0:
+                    break
+                h[:m] *= mult
+                h[:m] += x[n - 1:]
+                alive[:-1] &= alive[1:]
+                alive[m:] = False
+                alive[:m] &= x[n - 1:] != 0
             pos = np.flatnonzero(alive)
             if not len(pos):
                 break
-            hp = h[pos]
-            uniq, first, counts = np.unique(hp, return_index=True, return_counts=True)
-            # document frequency: distinct (document, n-gram) pairs per n-gram, a pair keyed by a second hash
-            _, pair_first = np.unique(hp ^ doc_salt[pos], return_index=True)
-            d_uniq, d_counts = np.unique(hp[pair_first], return_counts=True)
+            # one stable sort of the n-grams' hashes: equal hashes stand together, each group in text order, so
+            # that its first member is the n-gram's first occurrence and its documents come in order (a
+            # document's tokens are contiguous): the documents of a group are counted where the document changes
+            order = np.argsort(h[pos], kind="stable")
+            at = pos[order]
+            del pos, order
+            sh = h[at]
+            new = np.empty(len(sh), dtype=bool)
+            new[0] = True
+            np.not_equal(sh[1:], sh[:-1], out=new[1:])
+            del sh
+            group = np.flatnonzero(new)  # where each distinct n-gram's group starts
+            sd = doc_of[at]
+            new[1:] |= sd[1:] != sd[:-1]
+            del sd
+            d_counts = np.add.reduceat(new, group, dtype=np.int64)
+            del new
             frequent = d_counts >= min_df
             if not frequent.any():
                 break
-            fh = d_uniq[frequent]
-            idx = np.searchsorted(uniq, fh)
-            starts = pos[first[idx]].tolist()
-            for start, d, c in zip(starts, d_counts[frequent].tolist(), counts[idx].tolist(), strict=True):
-                gram = "".join(map(chr, codes[start:start + n]))
+            counts = np.diff(group, append=len(at))
+            starts = at[group[frequent]].tolist()
+            for start, d, c in zip(starts, d_counts[frequent].tolist(), counts[frequent].tolist(), strict=True):
+                gram = text[start:start + n]
                 df[gram] = d
                 tf[gram] = c
             # the next level starts where this level's n-gram is frequent (only alive positions can be)
-            alive = np.zeros_like(alive)
-            alive[pos[np.isin(hp, fh)]] = True
+            alive[:] = False
+            alive[at[np.repeat(frequent, counts)]] = True
+            del at, group, counts, frequent, d_counts
     return df, tf, total
 
 
