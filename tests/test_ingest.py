@@ -201,3 +201,41 @@ def test_worker_batches_store_what_one_process_stores(tmp_path, monkeypatch):
         c.close()
     assert len(kept[1]) > 80 and kept[1] == kept[2]
     assert {kind for _, _, kind, *_ in kept[1]} >= {"clarity", "countries"}
+
+
+def test_analyse_in_worker_processes_writes_what_one_process_writes(tmp_path, monkeypatch, caplog):
+    """``analyse`` sends the stored briefings through each pass in worker processes (the formulations tagger with
+    the list just mined): the same annotations as one process, batch by batch."""
+    import shutil
+    import sqlite3
+
+    from podium import pipeline
+
+    pages = sorted((MFA / "en").glob("t*.html"))[:6] + sorted((MFA / "zh").glob("t*.html"))[:5]
+    with Podium(tmp_path / "w1.db") as pod:
+        assert pod.ingest(pages, analyse=False).ok
+        n = pod.stats().exchanges
+    shutil.copy(tmp_path / "w1.db", tmp_path / "w2.db")
+    shutil.copytree(tmp_path / "w1.db.index", tmp_path / "w2.db.index")
+    monkeypatch.setattr(pipeline, "PARALLEL_ANALYSIS_MIN", 2)
+    monkeypatch.setattr(pipeline, "PARALLEL_PASS_COST", 0.0)  # however cheap the pass
+    monkeypatch.setattr(pipeline, "BATCH", 2)  # 2 batches here, then 7 briefings to the workers in 4 batches
+    pools = []
+    real = pipeline._AnalysisPool
+    monkeypatch.setattr(pipeline, "_AnalysisPool", lambda *a, **k: pools.append(a[1]) or real(*a, **k))
+    kept = {}
+    for workers in (1, 2):
+        with Podium(tmp_path / f"w{workers}.db") as pod:
+            written = pod.analyse(workers=workers).written
+        c = sqlite3.connect(tmp_path / f"w{workers}.db")
+        kept[workers] = (written, c.execute(
+            "SELECT b.key, e.n, a.kind, a.label, a.value, a.confidence, a.evidence FROM annotations a JOIN "
+            "exchanges e ON e.id = a.exchange_id JOIN briefings b ON b.id = e.briefing_id "
+            "ORDER BY b.id, e.n, a.kind").fetchall())
+        c.close()
+    assert kept[1] == kept[2]
+    written, rows = kept[1]
+    assert written["countries"] == n > 60 and written["clarity"] > 30 and written["formulations"] > 0
+    assert pools == [["clarity"], ["countries"], ["formulations"]]  # with 2 workers, each pass
+    assert "worker processes failed" not in caplog.text  # the workers did the work: no fallback to this process
+    assert {kind for _, _, kind, *_ in rows} == {"clarity", "countries", "formulations"}

@@ -317,7 +317,7 @@ class Podium:
     # ---- analysis area ------------------------------------------------------------------------------------
 
     def analyse(self, *, redo: bool = False, passes: Iterable[str] | None = None,
-                progress: Progress | None = None) -> AnalyseResult:
+                progress: Progress | None = None, workers: int | None = None) -> AnalyseResult:
         """Run analysis passes over stored exchanges (``podium.pipeline.analyse``); returns annotations written per
         pass, phrases in the re-mined formulation list and clarity labels carried across language versions.
 
@@ -326,10 +326,13 @@ class Podium:
 
         Each pass runs on the briefings that lack its annotations at its current version (all with redo=True);
         "formulations" first re-mines the formulation list (when the stored briefings changed, or with redo) and
-        then tags exchanges with it. The search index is brought up to date with what changed."""
+        then tags exchanges with it. The search index is brought up to date with what changed.
+
+        ``workers``: processes for a pass over many briefings (default: the CPU count, at most 4; 1 runs every pass
+        in this process). Results are the same either way."""
         from .pipeline import analyse  # deferred: tantivy (module docstring)
 
-        return analyse(self._db, redo=redo, passes=passes, progress=progress)
+        return analyse(self._db, redo=redo, passes=passes, progress=progress, workers=workers)
 
     def formulations(self, *, new_since: str | None = None, limit: int = 100, lang: str | None = None,
                      min_briefings: int = 1, exclude: Iterable[str] | None = None) -> pd.DataFrame:

@@ -23,10 +23,12 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +103,31 @@ def annotate(briefing: Briefing, passes: Iterable[AnalysisPass]) -> list[Annotat
     return [a for p in passes for a in _run_one(p, briefing, briefing.source) or ()]
 
 
+def _run_each(p: AnalysisPass, briefings: list[Briefing],
+              where: list[str] | None = None) -> list[list[Annotation] | None]:
+    """One pass over several briefings, each one's annotations in order, None where the pass failed (logged, with
+    ``where`` the briefing is, default its source): a pass with an ``annotate_batch`` method (clarity: one model
+    call for all their exchanges) takes them at once, and one that raises on the batch goes over them one by
+    one."""
+    batch = getattr(p, "annotate_batch", None)
+    if batch is not None and len(briefings) > 1:
+        try:
+            found = [list(a) for a in batch(briefings)]
+            if len(found) == len(briefings):
+                return found
+            log.debug("analysis pass %r answered %d briefings of %d; one at a time", getattr(p, "name", p),
+                      len(found), len(briefings))
+        except Exception:  # noqa: BLE001 - one by one, so that the failure is logged with its briefing
+            log.debug("analysis pass %r failed on a batch; one briefing at a time", getattr(p, "name", p))
+    return [_run_one(p, b, where[i] if where else b.source) for i, b in enumerate(briefings)]
+
+
 def annotate_batch(briefings: list[Briefing], passes: Iterable[AnalysisPass]) -> list[list[Annotation]]:
-    """``annotate`` over several briefings, the same annotations in the same order: a pass with an
-    ``annotate_batch`` method (clarity: one model call for all their exchanges) takes them at once, and one that
-    raises on the batch goes over them one by one."""
+    """``annotate`` over several briefings, the same annotations in the same order (``_run_each`` per pass)."""
     out: list[list[Annotation]] = [[] for _ in briefings]
     for p in passes:
-        batch = getattr(p, "annotate_batch", None)
-        if batch is not None and len(briefings) > 1:
-            try:
-                for mine, found in zip(out, batch(briefings), strict=True):
-                    mine += found
-                continue
-            except Exception:  # noqa: BLE001 - one by one, so that the failure is logged with its briefing
-                log.debug("analysis pass %r failed on a batch; one briefing at a time", getattr(p, "name", p))
-        for mine, b in zip(out, briefings, strict=True):
-            mine += _run_one(p, b, b.source) or ()
+        for mine, found in zip(out, _run_each(p, briefings), strict=True):
+            mine += found or ()
     return out
 
 
@@ -125,6 +136,11 @@ def annotate_batch(briefings: list[Briefing], passes: Iterable[AnalysisPass]) ->
 #: On the shared 2-core development machine (load ~7) 2 workers gained nothing: 120 White House pages 48.9 s vs
 #: 49.6 s in one process, 30 pages 13.3 s vs 9.9 s; they pay where cores are free.
 PARALLEL_ANALYSIS_MIN = 64
+#: Least CPU a pass must cost per briefing for ``run_pass`` to hand the rest of its briefings to worker
+#: processes (sending a briefing to a worker and its annotations back costs the parent about 1.4 ms of CPU).
+#: Measured on resampled MFA briefings with 2 processes (benchmarks/bench_analysis.py --db): clarity (4-8 ms a
+#: briefing) 13.0 -> 9.8 s for 2,000 briefings; countries (0.5 ms) 2.6 -> 2.8 s.
+PARALLEL_PASS_COST = 0.002
 #: Briefings sent to a worker at once: the clarity model scores their exchanges in one call (per-call costs: 16
 #: briefings a call took 15% less CPU than one).
 BATCH = 16
@@ -134,13 +150,17 @@ IN_FLIGHT_PER_WORKER = 2 * BATCH
 _worker_passes: list[Any] = []
 
 
-def _init_analysis_worker(names: list[str] | None) -> None:
+def _init_analysis_worker(names: list[str] | None, options: dict[str, Any]) -> None:
     global _worker_passes
-    _worker_passes = analysis_passes(names)
+    _worker_passes = list(default_passes(names, **options)) if options else analysis_passes(names)
 
 
 def _annotate_in_worker(briefings: list[Briefing]) -> list[list[Annotation]]:
     return annotate_batch(briefings, _worker_passes)
+
+
+def _pass_in_worker(briefings: list[Briefing]) -> list[list[Annotation] | None]:
+    return _run_each(_worker_passes[0], briefings)
 
 
 class _AnalysisPool:
@@ -149,18 +169,22 @@ class _AnalysisPool:
     ``submit`` a briefing with a payload; briefings go to the workers ``BATCH`` at a time. ``drain`` yields
     (payload, briefing, annotations) in submission order, waiting only when more than ``limit`` are in flight
     (``final``: all). A pool that breaks (a worker killed, a __main__ a spawned worker cannot import) is abandoned
-    with a warning and the passes run here instead.
+    with a warning and the passes run here instead. The workers build the passes by name (``options`` as
+    ``default_passes`` takes them); ``each``: one pass, whose annotations are None for a briefing it failed on
+    (``_run_each``), instead of all passes' annotations together.
     """
 
-    def __init__(self, workers: int, names: list[str] | None, passes: list[Any]) -> None:
+    def __init__(self, workers: int, names: list[str] | None, passes: list[Any], *,
+                 options: dict[str, Any] | None = None, each: bool = False) -> None:
         self.passes = passes
+        self.each = each
         self.limit = workers * IN_FLIGHT_PER_WORKER
         # (payload, briefing, (future of its batch, its place in the batch) once sent)
         self.pending: deque[tuple[Any, Briefing, list[Any]]] = deque()
         self.unsent: list[tuple[Briefing, list[Any]]] = []
         # spawn, not fork: the parent holds SQLite connections and the index's threads
         self.pool: Any = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_analysis_worker, initargs=(names,))
+                                             initializer=_init_analysis_worker, initargs=(names, options or {}))
 
     def submit(self, briefing: Briefing, payload: Any) -> None:
         slot: list[Any] = []
@@ -174,28 +198,31 @@ class _AnalysisPool:
         if self.pool is None or not batch:
             return
         try:
-            future = self.pool.submit(_annotate_in_worker, [b for b, _ in batch])
+            future = self.pool.submit(_pass_in_worker if self.each else _annotate_in_worker, [b for b, _ in batch])
         except Exception as exc:  # BrokenProcessPool, RuntimeError after a break
             self._abandon(exc)
             return
         for i, (_, slot) in enumerate(batch):
             slot[:] = [future, i]
 
-    def drain(self, *, final: bool = False) -> Iterable[tuple[Any, Briefing, list[Annotation]]]:
+    def drain(self, *, final: bool = False) -> Iterable[tuple[Any, Briefing, list[Annotation] | None]]:
         if final:
             self._send()
         while self.pending and (final or len(self.pending) > self.limit):
             payload, briefing, slot = self.pending.popleft()
             if not slot:  # not sent yet: the batch it is in goes now
                 self._send()
+            done = False
             annotations = None
             if slot and self.pool is not None:
                 try:
                     annotations = slot[0].result()[slot[1]]
+                    done = True
                 except Exception as exc:
                     self._abandon(exc)
-            if annotations is None:
-                annotations = annotate(briefing, self.passes)
+            if not done:
+                annotations = (_run_one(self.passes[0], briefing, briefing.source) if self.each
+                               else annotate(briefing, self.passes))
             yield payload, briefing, annotations
 
     def _abandon(self, exc: BaseException) -> None:
@@ -580,22 +607,64 @@ def ingest(db: Database, paths: Iterable[str | Path], *, format: str | None = No
 Progress = Callable[[str, int, int], None]
 
 
-def run_pass(db: Database, p: AnalysisPass, *, redo: bool = False, progress: Progress | None = None) -> int:
+def run_pass(db: Database, p: AnalysisPass, *, redo: bool = False, progress: Progress | None = None,
+             workers: int | None = 1, options: dict[str, Any] | None = None) -> int:
     """Run one pass over the stored briefings that lack its annotations at its version (all with ``redo``),
     replacing what the pass wrote before; returns annotations written. A briefing the pass fails on keeps its old
-    annotations (logged). Kinds the index carries (``INDEXED_KINDS``) queue the briefing for re-indexing."""
+    annotations (logged). Kinds the index carries (``INDEXED_KINDS``) queue the briefing for re-indexing.
+
+    Briefings go through the pass ``BATCH`` at a time (clarity scores a batch's exchanges in one model call).
+    ``workers``: processes (None: the CPU count, at most 4) for the rest of the briefings when at least
+    ``PARALLEL_ANALYSIS_MIN`` remain after two batches and the second cost ``PARALLEL_PASS_COST`` CPU seconds a
+    briefing or more. The workers build the pass by its name with ``options`` (``default_passes``), so only a
+    pass podium builds so can run there: the default is 1, here. Briefings are read and annotations written
+    here, in order; a bounded number of briefings is in flight."""
     store = db.store
     ids = analytics.briefing_ids(store) if redo else analytics.stale_briefings(store, p.name, p.version)
-    written = 0
+    written = done = 0
     if progress is not None:
         progress(p.name, 0, len(ids))
-    for done, (bid, briefing) in enumerate(store.load_briefings(ids), 1):
-        annotations = _run_one(p, briefing, f"b{bid}")
+
+    def write(bid: int, annotations: list[Annotation] | None) -> None:
+        nonlocal written, done
         if annotations is not None:
             written += store.write_annotations(bid, annotations, replace_kinds=[p.name],
                                                reindex=p.name in INDEXED_KINDS)
+        done += 1
         if progress is not None:
             progress(p.name, done, len(ids))
+
+    def here(chunk: list[tuple[int, Briefing]]) -> float:
+        """Annotate and write a batch here; returns the pass's CPU seconds per briefing."""
+        cpu = time.process_time()
+        found = _run_each(p, [b for _, b in chunk], [f"b{bid}" for bid, _ in chunk])
+        cost = (time.process_time() - cpu) / max(1, len(chunk))
+        for (bid, _), annotations in zip(chunk, found, strict=True):
+            write(bid, annotations)
+        return cost
+
+    # two batches here: the second's cost (the first one warms the pass up) decides whether workers pay
+    it = iter(store.load_briefings(ids))
+    here(list(islice(it, BATCH)))
+    cost = here(list(islice(it, BATCH)))
+    n_workers = _workers(workers)
+    pool = (_AnalysisPool(n_workers, [p.name], [p], options=options, each=True)
+            if n_workers > 1 and len(ids) - done >= PARALLEL_ANALYSIS_MIN and cost >= PARALLEL_PASS_COST
+            else None)
+    try:
+        if pool is None:
+            while chunk := list(islice(it, BATCH)):
+                here(chunk)
+        else:
+            for bid, briefing in it:
+                pool.submit(briefing, bid)
+                for bid_, _, annotations in pool.drain():
+                    write(bid_, annotations)
+            for bid_, _, annotations in pool.drain(final=True):
+                write(bid_, annotations)
+    finally:
+        if pool is not None:
+            pool.close()
     return written
 
 
@@ -625,19 +694,23 @@ def mine_formulations(db: Database, *, redo: bool = False) -> int:
 
 
 def analyse(db: Database, *, redo: bool = False, passes: Iterable[str] | None = None,
-            progress: Progress | None = None) -> AnalyseResult:
+            progress: Progress | None = None, workers: int | None = None) -> AnalyseResult:
     """Run the analysis passes over the stored briefings (``run_pass``; the named ones, default all), then link
     events so that clarity is carried from each English exchange to its counterparts. "formulations" first
     re-mines the formulation list (``mine_formulations``) and then tags answers with it. The search index is
-    brought up to date with what changed."""
+    brought up to date with what changed. ``workers``: processes for the passes over many briefings (None: the
+    CPU count, at most 4; ``run_pass``)."""
     names = list(passes) if passes is not None else list(pass_names())
     result = AnalyseResult()
+    # the passes are built by name, so that worker processes can build them too (run_pass)
     for p in default_passes([n for n in names if n != "formulations"]):
-        result.written[p.name] = run_pass(db, p, redo=redo, progress=progress)
+        result.written[p.name] = run_pass(db, p, redo=redo, progress=progress, workers=workers)
     if "formulations" in names:
         result.formulations_mined = mine_formulations(db, redo=redo)
-        tagger = formulation_mining.FormulationsPass(analytics.read_formulations(db.store))
-        result.written[tagger.name] = run_pass(db, tagger, redo=redo, progress=progress)
+        mined = {"formulations": analytics.read_formulations(db.store)}
+        tagger = default_passes(["formulations"], **mined)[0]
+        result.written[tagger.name] = run_pass(db, tagger, redo=redo, progress=progress, workers=workers,
+                                               options=mined)
     db.flush()
     result.clarity_carried = link_events(db).carried  # last: carries the clarity just written
     db.flush()
