@@ -18,6 +18,7 @@ difference in nDCG@10 with a bootstrap 95% interval over queries. Asserts nothin
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -33,8 +34,16 @@ JUDGMENTS = ROOT / "benchmarks" / "data" / "search_relevance.json"
 SHARED = Path(os.environ.get("PODIUM_SHARED", ROOT.parent / "shared"))
 
 
+@functools.cache
 def load() -> list[dict]:
+    """The judged queries (read once)."""
     return json.loads(JUDGMENTS.read_text(encoding="utf-8"))["queries"]
+
+
+def dates(lang: str) -> str:
+    """The dates of the judged exchanges of one language, first..last."""
+    days = sorted(k.split("|")[2].split("#")[0] for q in load() if q["lang"] == lang for k in q["grades"])
+    return f"{days[0]}..{days[-1]}"
 
 
 def key(hit) -> str:
@@ -115,7 +124,7 @@ def main() -> None:
     for lang, name in (("en", "English"), ("zh", "Chinese")):
         s, a = summary(scores, lang), agreement(lang)
         print(f"judged relevance of the top 10, {name} exchanges of {db.name}: {s['queries']} queries with a relevant "
-              f"exchange (of {sum(q['lang'] == lang for q in load())})")
+              f"exchange (of {sum(q['lang'] == lang for q in load())}); judged exchanges dated {dates(lang)}")
         print(f"  nDCG@10 {s['ndcg']:.3f}   P@10 {s['p10']:.3f}   unjudged {s['unjudged']} of {s['places']} "
               "top-10 places")
         print(f"  assessors agreed on {a['exchanges']} exchanges graded twice: exact {a['exact']:.2f}, "

@@ -75,11 +75,11 @@ FLUSH_EVERY = 250
 INDEXED_KINDS = ("clarity", "countries")
 
 
-def analysis_passes(names: Iterable[str] | None = None) -> list[AnalysisPass]:
-    """The analysis passes podium runs on ingest (``podium.analysis.default_passes``), or none if they cannot be
-    built here (a pass that cannot start must not stop ingest)."""
+def analysis_passes(names: Iterable[str] | None = None, **options: Any) -> list[AnalysisPass]:
+    """The analysis passes podium runs on ingest (``podium.analysis.default_passes``, ``options`` as it takes
+    them), or none if they cannot be built here (a pass that cannot start must not stop ingest)."""
     try:
-        return list(default_passes(list(names)) if names is not None else default_passes())
+        return list(default_passes(list(names) if names is not None else None, **options))
     except PodiumError:
         raise
     except Exception as exc:  # an analysis area that cannot start must not stop ingest
@@ -152,7 +152,7 @@ _worker_passes: list[Any] = []
 
 def _init_analysis_worker(names: list[str] | None, options: dict[str, Any]) -> None:
     global _worker_passes
-    _worker_passes = list(default_passes(names, **options)) if options else analysis_passes(names)
+    _worker_passes = analysis_passes(names, **options)
 
 
 def _annotate_in_worker(briefings: list[Briefing]) -> list[list[Annotation]]:

@@ -628,7 +628,7 @@ def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[di
     vectorised with numpy: the corpus is one array of token codes (0 after each segment), an n-gram is a 64-bit
     rolling hash of its codes, and counting is sorting. The n-gram text is read back from one position per hash.
 
-    Memory: about 50 bytes per token at the first levels (the codes, their documents, the hashes, and one sort of
+    Memory: about 45 bytes per token at the first levels (the codes, their documents, the hashes, and one sort of
     the positions still alive), where a Python list of the codes and three sorts per level took 140.
     """
     # the corpus as one string: every segment followed by "\x00" (no token is 0), the documents one after another
