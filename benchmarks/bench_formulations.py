@@ -6,8 +6,8 @@
     .venv/bin/python benchmarks/bench_formulations.py --build-background   # rebuild the shipped White House table
 
 With --db (e.g. the resampled databases that ``bench_search.py --workdir`` keeps) it mines every stored briefing
-as ``podium analyse`` does and prints the time, the tokens counted per language and the process's peak resident
-memory after loading the briefings and after mining (Linux).
+as ``podium analyse`` does and prints the time, the Chinese characters counted and the process's peak resident
+memory (Linux), time and memory including the reading of the briefings.
 
 Parsing is timed apart from mining; mining is the whole of ``podium.analysis.formulations.mine`` (n-gram
 counting, cohesion, maximal-phrase merging and the per-briefing scan for first/last use and monthly use).
@@ -16,6 +16,7 @@ counting, cohesion, maximal-phrase merging and the per-briefing scan for first/l
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import sys
@@ -76,24 +77,36 @@ def _peak_mb() -> float:
 
 
 def mine_database(db: Path) -> None:
-    """Mine a podium database's briefings as ``podium analyse`` does; print time and peak memory."""
+    """Mine a podium database's briefings as ``podium analyse`` does (each group read from the store when the miner
+    needs it; a checkout without ``mine_groups`` loads them all first, as it did); print time and peak memory."""
+    from podium.analysis import formulations
     from podium.analysis.formulations import _segments, _spoken
     from podium.store import Database, analytics
 
-    t = time.perf_counter()
     store = Database(db, create=False)
-    briefings = [b for _, b in store.store.load_briefings(analytics.briefing_ids(store.store))]
-    store.close()
     loaded = _peak_mb()
-    print(f"loaded {len(briefings):,} briefings of {db.name} in {time.perf_counter() - t:.1f} s; peak resident "
-          f"memory {loaded:,.0f} MB")
-    zh = [b for b in briefings if b.lang == "zh"]
-    chars = sum(len(seg) + 1 for b in zh for _, text in _spoken(b) for seg in _segments(text, "zh", None))
-    print(f"  {len(zh):,} Chinese briefings: {chars / 1e6:.1f}M characters of answers and openings to count")
     t = time.perf_counter()
-    found = mine(briefings)
-    print(f"mined {len(found):,} formulations in {time.perf_counter() - t:.1f} s; peak resident memory "
-          f"{_peak_mb():,.0f} MB (+{_peak_mb() - loaded:,.0f} MB over the loaded briefings)")
+    chars = 0
+    for _, b in store.store.load_briefings(analytics.briefing_ids(store.store, lang="zh")):
+        chars += sum(len(seg) + 1 for _, text in _spoken(b) for seg in _segments(text, "zh", None))
+    print(f"{db.name}: {chars / 1e6:.1f}M Chinese characters of answers and openings to count "
+          f"(read in {time.perf_counter() - t:.1f} s)")
+    t = time.perf_counter()
+    if hasattr(formulations, "mine_groups"):
+        def read(ids: list[int]):
+            return (b for _, b in store.store.load_briefings(ids))
+
+        groups = [formulations.BriefingGroup(series, lang, functools.partial(read, ids))
+                  for (series, lang), ids in analytics.briefing_groups(store.store).items()]
+        found = formulations.mine_groups(groups)
+        how = "read from the store per pass"
+    else:
+        briefings = [b for _, b in store.store.load_briefings(analytics.briefing_ids(store.store))]
+        found = mine(briefings)
+        how = "all loaded first"
+    store.close()
+    print(f"mined {len(found):,} formulations in {time.perf_counter() - t:.1f} s (briefings {how}); peak resident "
+          f"memory {_peak_mb():,.0f} MB (+{_peak_mb() - loaded:,.0f} MB over the opened database)")
 
 
 def main() -> None:

@@ -212,3 +212,86 @@ def test_first_use_is_stated_against_coverage_and_a_list_can_be_curated(analysed
     r = CliRunner().invoke(main, ["formulations", "--db", str(analysed_db), "--exclude-file", str(ex),
                                   "--limit", "5"])
     assert r.exit_code == 0 and f"] {top['text'].iloc[1]}\n" not in r.output and "1 phrase(s) excluded" in r.output
+
+
+# ---- counting in bounded memory ----------------------------------------------------------------------------------
+
+def _zh_docs(briefings, limit=None):
+    from podium.analysis.formulations import _segments, _spoken
+
+    group = sorted((b for b in briefings if b.lang == "zh"), key=lambda b: (b.date, b.key))[:limit]
+    return [[seg for _, text in _spoken(b) for seg in _segments(text, "zh", None)] for b in group]
+
+
+def test_ngram_counts_match_a_plain_count_whatever_the_chunk(briefings, tmp_path, monkeypatch):
+    """The chunked counter (documents a chunk at a time, chunks waiting on disk) against a plain Counter over the
+    same Chinese answers, for chunks far smaller than the corpus and for one chunk holding it all; no temporary
+    folder is left behind."""
+    import tempfile
+
+    from podium.analysis.ngrams import frequent_ngrams
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    docs = _zh_docs(briefings, 150) + [[], []]  # documents without text still count towards min_df
+    plain_df: Counter = Counter()
+    plain_tf: Counter = Counter()
+    for doc in docs:
+        grams = [seg[i:i + n] for seg in doc for n in (1, 2, 3) for i in range(len(seg) - n + 1)]
+        plain_tf.update(grams)
+        plain_df.update(set(grams))
+    seen = []
+    min_df = lambda n_docs: seen.append(n_docs) or 8  # noqa: E731
+    results = [frequent_ngrams(iter(docs), 3, min_df, chunk_tokens=size) for size in (10**9, 40_000, 1_500)]
+    assert seen == [len(docs)] * 3
+    one = results[0]
+    assert one[2] == sum(len(seg) for doc in docs for seg in doc)
+    assert 5_000 < len(one[0]) < len(plain_df)
+    # Apriori: an n-gram in 8 documents has both (n-1)-grams in 8 documents, so nothing frequent is missed
+    assert one[0] == {g: d for g, d in plain_df.items() if d >= 8}
+    assert one[1] == {g: plain_tf[g] for g in one[0]}
+    for other in results[1:]:
+        assert list(other[0].items()) == list(one[0].items()) and other[1] == one[1] and other[2] == one[2]
+    assert list(tmp_path.iterdir()) == []
+
+    def broken():
+        yield from docs[:100]
+        raise OSError("the store went away")
+
+    with pytest.raises(OSError):
+        frequent_ngrams(broken(), 3, 8, chunk_tokens=1_500)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mining_from_the_store_equals_mining_in_memory(mined, analysed_db):
+    """``podium analyse`` reads each group's briefings from the store three times rather than holding them; the
+    list it stored is the list ``mine`` gives on the same briefings held in memory."""
+    from podium.analysis.formulations import mine
+    from podium.store import Database, analytics
+
+    db = Database(analysed_db, create=False)
+    try:
+        held = [b for _, b in db.store.load_briefings(analytics.briefing_ids(db.store))]
+    finally:
+        db.close()
+    again = mine(held)
+    stored = mined["en"] + mined["zh"]
+    key = lambda f: (f.series, f.lang, f.text)  # noqa: E731
+    assert len(again) == len(stored) > 1000
+    assert sorted(map(key, again)) == sorted(map(key, stored))
+    by_key = {key(f): f for f in stored}
+    for f in again:
+        s = by_key[key(f)]
+        assert (f.briefings, f.occurrences, f.first_briefing, f.last_briefing, f.months, f.spokespersons) == (
+            s.briefings, s.occurrences, s.first_briefing, s.last_briefing, s.months, s.spokespersons), f.text
+
+
+def test_normalised_length_is_counted_without_normalising(briefings):
+    """The first pass counts the characters of the normalised answers (the rate the answers-against-questions
+    test divides by) from the segments it cuts anyway; it must equal the length of the normalised text."""
+    from podium.analysis.formulations import _CJK_RUN, _en_parts, _normalised_length, _spoken, normalise
+
+    texts = [(b.lang, t) for b in briefings[::5] for _, t in _spoken(b)] + [("en", ""), ("zh", ""), ("en", "—")]
+    assert len(texts) > 2000
+    for lang, text in texts:
+        parts = _CJK_RUN.findall(text) if lang == "zh" else _en_parts(text)
+        assert _normalised_length(parts, lang) == len(normalise(text, lang)), text[:80]

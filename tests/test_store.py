@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,23 @@ def test_analyse_reports_its_progress_per_pass(tmp_path):
     n = len(paths)
     assert calls[0] == ("countries", 0, n) and calls[-1] == ("countries", n, n)
     assert [done for _, done, _ in calls] == list(range(n + 1))
+
+
+def test_mining_reports_its_progress_per_group(tmp_path):
+    """Mining reads each (series, language) group's briefings from the store up to three times and says so: one
+    bar per group, ending at three reads of each of its briefings, never past it."""
+    paths = _pages(EN, 40) + _pages(ZH, 40)
+    with Podium(tmp_path / "m.db") as pod:
+        assert pod.ingest(paths, analyse=False).ok
+        groups = Counter((b.series, b.lang) for _, b in pod.db.store.load_briefings(
+            [r[0] for r in pod.db.store.conn.execute("SELECT id FROM briefings")]))
+    calls = []
+    with Podium(tmp_path / "m.db") as pod:
+        pod.analyse(redo=True, passes=["formulations"], progress=lambda *a: calls.append(a))
+    mining = [c for c in calls if c[0].startswith("mine ")]
+    names = list(dict.fromkeys(name for name, _, _ in mining))
+    assert len(names) == len(groups) >= 2 and names[0].endswith(f"1/{len(groups)}")
+    for (series, lang), name in zip(sorted(groups), names, strict=True):
+        mine = [(done, total) for n, done, total in mining if n == name]
+        assert name.startswith(f"mine {lang} ") and {t for _, t in mine} == {3 * groups[(series, lang)]}
+        assert [d for d, _ in mine] == sorted(d for d, _ in mine) and mine[-1][0] == mine[-1][1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ import re
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
@@ -63,6 +64,7 @@ from .sources.mfa import DEFAULT_BASE_URL, LAYOUT_NAMES, LAYOUTS
 from .sources.tables import is_table, read_rows
 from .store import Database, analytics, check_date, content_hash
 from .store import events as store_events
+from .store.base import StoreBackend
 
 log = logging.getLogger(__name__)
 
@@ -677,16 +679,28 @@ def formulations_stale(db: Database) -> bool:
     return db.store.meta("formulations_mined_from") != _formulations_state(db)
 
 
-def mine_formulations(db: Database, *, redo: bool = False) -> int:
+def _stored_briefings(store: StoreBackend, ids: list[int]) -> Iterator[Briefing]:
+    return (b for _, b in store.load_briefings(ids))
+
+
+def mine_formulations(db: Database, *, redo: bool = False, progress: Progress | None = None) -> int:
     """The formulations corpus pass: mine the official phrases from every stored briefing and replace the stored
-    list (only when the briefings changed since the last mining, or with ``redo``); returns phrases in the list."""
+    list (only when the briefings changed since the last mining, or with ``redo``); returns phrases in the list.
+    ``progress`` hears ("mine LANG K/N", briefings read, of three times the group's) for each series and
+    language."""
     store = db.store
     state = _formulations_state(db)
     have = analytics.formulation_count(store)
     if not redo and have and store.meta("formulations_mined_from") == state:
         return have
-    briefings = [b for _, b in store.load_briefings(analytics.briefing_ids(store))]
-    mined = [f.to_dict() for f in formulation_mining.mine(briefings)]
+    # each group's briefings are read from the store when the miner needs them (three passes), never held all
+    id_groups = sorted((key, ids) for key, ids in analytics.briefing_groups(store).items()
+                       if key[1] in formulation_mining.LANGS)  # the miner's order
+    groups = [formulation_mining.BriefingGroup(
+        series, lang, functools.partial(_stored_briefings, store, ids), count=len(ids),
+        progress=functools.partial(progress, f"mine {lang} {k}/{len(id_groups)}") if progress else None)
+        for k, ((series, lang), ids) in enumerate(id_groups, 1)]
+    mined = [f.to_dict() for f in formulation_mining.mine_groups(groups)]
     n = analytics.replace_formulations(store, mined, method=formulation_mining.METHOD,
                                        version=formulation_mining.VERSION)
     store.set_meta("formulations_mined_from", state)
@@ -706,7 +720,7 @@ def analyse(db: Database, *, redo: bool = False, passes: Iterable[str] | None = 
     for p in default_passes([n for n in names if n != "formulations"]):
         result.written[p.name] = run_pass(db, p, redo=redo, progress=progress, workers=workers)
     if "formulations" in names:
-        result.formulations_mined = mine_formulations(db, redo=redo)
+        result.formulations_mined = mine_formulations(db, redo=redo, progress=progress)
         mined = {"formulations": analytics.read_formulations(db.store)}
         tagger = default_passes(["formulations"], **mined)[0]
         result.written[tagger.name] = run_pass(db, tagger, redo=redo, progress=progress, workers=workers,

@@ -9,7 +9,7 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
    lower-cased words for English, CJK characters for Chinese;
 2. n-grams are counted by *document frequency over briefings* level by level (Apriori: an n-gram is counted only
    where both its (n-1)-gram prefix and suffix are frequent), English 2..10 words, Chinese 4..12 characters
-   (``MiningOptions``);
+   (``MiningOptions``), a chunk of briefings at a time (``ngrams.frequent_ngrams``: memory bounded by the chunk);
 3. a candidate holds together and says something of its own (no list of formulations anywhere):
    - cohesion: the lowest pointwise mutual information over its split points (``log c(ab) N / c(a) c(b)``) is above
      a threshold;
@@ -37,6 +37,10 @@ are left out, so reporters' formulas such as "Do you have any comment" never cou
 5. for each accepted phrase, one pass of an Aho-Corasick automaton over every briefing gives its first and last use,
    the briefings using it per month next to the briefings held that month (explicit zeros), the spokespersons using
    it, and its left/right branching entropy (how freely it combines at its edges, recorded for auditing).
+
+The miner reads a group's briefings three times (steps 1-2, the answers-against-questions test, step 5) and holds
+none of them (``mine_groups``; ``podium analyse`` reads them from the store), so that its memory is the chunk, the
+frequent n-grams and the candidates, whatever the size of the corpus.
 """
 
 from __future__ import annotations
@@ -48,17 +52,20 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import numpy as np
 
 from ..model import Annotation, Briefing
+from .ngrams import frequent_ngrams
 
-__all__ = ["Formulation", "FormulationsPass", "MiningOptions", "mine", "normalise"]
+__all__ = ["BriefingGroup", "Formulation", "FormulationsPass", "MiningOptions", "mine", "mine_groups", "normalise"]
+
+#: The languages mined (other languages' briefings are left out).
+LANGS = ("en", "zh")
 
 METHOD = "ngram-df+min-pmi+edge-entropy+generic-filter+keyness-vs-whitehouse+maximal"
 VERSION = "4"
@@ -188,21 +195,37 @@ class _Vocab:
     """English words as single characters, so that n-grams are plain string slices (fast to hash)."""
 
     def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.surface: list[Counter] = []
+        self.ids: dict[str, str] = {}  # lower-cased word -> its character, in order of first use
+        self._of: dict[str, str] = {}  # each form as written -> its word's character
+        self._seen: Counter = Counter()  # each form as written, counted, in order of first use
+        self._surface: list[Counter] | None = None
 
     def encode(self, words: list[str]) -> str:
-        out = []
-        for w in words:
-            low = w.lower().replace("’", "'")
-            ch = self.ids.get(low)
-            if ch is None:
-                ch = chr(0x10000 + len(self.surface))
-                self.ids[low] = ch
-                self.surface.append(Counter())
-            self.surface[ord(ch) - 0x10000][w.replace("’", "'")] += 1
-            out.append(ch)
-        return "".join(out)
+        chars = list(map(self._of.get, words))
+        if None in chars:
+            for i, w in enumerate(words):
+                if chars[i] is None:
+                    ch = self._of.get(w)
+                    if ch is None:
+                        low = w.lower().replace("’", "'")
+                        ch = self.ids.get(low)
+                        if ch is None:
+                            ch = self.ids[low] = chr(0x10000 + len(self.ids))
+                        self._of[w] = ch
+                    chars[i] = ch
+        self._seen.update(words)
+        self._surface = None
+        return "".join(chars)  # type: ignore[arg-type]
+
+    @property
+    def surface(self) -> list[Counter]:
+        """Per word, its forms as written (curly apostrophes made straight) with their counts, in order of first
+        use."""
+        if self._surface is None:
+            self._surface = [Counter() for _ in self.ids]
+            for w, c in self._seen.items():
+                self._surface[ord(self._of[w]) - 0x10000][w.replace("’", "'")] += c
+        return self._surface
 
     def lower(self, ch: str) -> str:
         return next(iter(self.surface[ord(ch) - 0x10000])).lower()
@@ -211,15 +234,15 @@ class _Vocab:
         return " ".join(self.surface[ord(c) - 0x10000].most_common(1)[0][0] for c in gram)
 
 
+def _en_parts(text: str) -> list[list[str]]:
+    """English text cut at punctuation into segments of words (segments without a word left out)."""
+    return [words for part in _EN_SEGMENT.split(text) if (words := _WORD.findall(part))]
+
+
 def _segments(text: str, lang: str, vocab: _Vocab | None) -> list[str]:
     if lang == "zh":
         return _CJK_RUN.findall(text)
-    out = []
-    for part in _EN_SEGMENT.split(text):
-        words = _WORD.findall(part)
-        if words and vocab is not None:
-            out.append(vocab.encode(words))
-    return out
+    return [vocab.encode(words) for words in _en_parts(text)] if vocab is not None else []
 
 
 def normalise(text: str, lang: str) -> str:
@@ -227,12 +250,16 @@ def normalise(text: str, lang: str) -> str:
     (cut at punctuation) separated by ' | ' (Chinese: CJK runs separated by '|')."""
     if lang == "zh":
         return "|" + "|".join(_CJK_RUN.findall(text)) + "|"
-    segs = []
-    for part in _EN_SEGMENT.split(text):
-        words = _WORD.findall(part)
-        if words:
-            segs.append(" ".join(w.lower().replace("’", "'") for w in words))
-    return " | " + " | ".join(segs) + " | "
+    # the words are ASCII letters, digits, hyphens and apostrophes: lower-casing the whole is lower-casing each
+    return (" | " + " | ".join(" ".join(words) for words in _en_parts(text)) + " | ").lower().replace("’", "'")
+
+
+def _normalised_length(parts: list[str] | list[list[str]], lang: str) -> int:
+    """``len(normalise(text, lang))`` from the text's CJK runs (Chinese) or ``_en_parts`` (English)."""
+    if lang == "zh":
+        return 1 + sum(len(run) + 1 for run in parts) if parts else 2
+    seps = 3 * (len(parts) + 1)  # " | " before, between and after the segments
+    return seps + sum(sum(map(len, words)) + len(words) - 1 for words in parts) if parts else 6
 
 
 def _spoken(b: Briefing) -> list[tuple[str | None, str]]:
@@ -349,7 +376,7 @@ def build_background(texts: Iterable[str], *, max_n: int = 4, min_df_words: int 
     general political English, one text per briefing, tokenised as mining tokenises: (documents, table)."""
     vocab = _Vocab()
     docs = [_segments(t, "en", vocab) for t in texts]
-    df, _, _ = _frequent_ngrams(docs, max_n, min(min_df_words, min_df_ngrams))
+    df, _, _ = frequent_ngrams(docs, max_n, min(min_df_words, min_df_ngrams))
     table = {}
     for gram, d in df.items():
         if d >= (min_df_words if len(gram) == 1 else min_df_ngrams):
@@ -369,49 +396,70 @@ def _branching_entropy(counts: list[int], total: int) -> float:
 
 # ---- mining ---------------------------------------------------------------------------------------------------
 
+@dataclass
+class BriefingGroup:
+    """The briefings of one series in one language, read afresh for each pass of the miner (``read``: an iterable of
+    them in (date, key) order), so that a miner over a large store need not hold them all."""
+
+    series: str
+    lang: str
+    read: Callable[[], Iterable[Briefing]]
+    #: how many briefings ``read`` gives, and what to tell of the progress: (briefings read, 3 x count)
+    count: int = 0
+    progress: Callable[[int, int], None] | None = None
+
+
 def mine(briefings: Iterable[Briefing], *, lang: str | None = None,
          options: MiningOptions | None = None) -> list[Formulation]:
     """Mine the recurring formulations of the briefings, per series and language (every language present, or only
     ``lang``), most widely used first."""
-    opts = options or MiningOptions()
     groups: dict[tuple[str, str], list[Briefing]] = defaultdict(list)
     for b in briefings:
         if lang is None or b.lang == lang:
             groups[(b.series, b.lang)].append(b)
+    return mine_groups([BriefingGroup(series, code, functools.partial(sorted, group, key=lambda b: (b.date, b.key)),
+                                      count=len(group))
+                        for (series, code), group in groups.items()], options=options)
+
+
+def mine_groups(groups: Iterable[BriefingGroup], *, options: MiningOptions | None = None) -> list[Formulation]:
+    """``mine`` over groups of briefings that are read when needed (``podium analyse`` reads them from the store,
+    three times per group: to count n-grams, to compare answers with questions, to find the uses)."""
+    opts = options or MiningOptions()
     out: list[Formulation] = []
-    for (series, code), group in sorted(groups.items()):
-        if code not in ("en", "zh"):
+    for group in sorted(groups, key=lambda g: (g.series, g.lang)):
+        if group.lang not in LANGS:
             continue
-        for f in _mine_lang(group, code, opts):
-            f.series = series
+        miner = _Miner(group, opts)
+        for f in miner.formulations(miner.maximal(miner.spokespersons_own(miner.candidates()))):
+            f.series = group.series
             out.append(f)
     out.sort(key=lambda f: (-f.briefings, f.text))
     return out
-
-
-def _mine_lang(briefings: list[Briefing], lang: str, opts: MiningOptions) -> list[Formulation]:
-    miner = _Miner(briefings, lang, opts)
-    return miner.formulations(miner.maximal(miner.spokespersons_own(miner.candidates())))
 
 
 class _Miner:
     """Mining one series in one language: the n-gram counts, the tests a candidate must pass (module docstring,
     step 3), the maximal phrases (step 4) and their uses (step 5)."""
 
-    def __init__(self, briefings: list[Briefing], lang: str, opts: MiningOptions) -> None:
-        self.briefings = sorted(briefings, key=lambda b: (b.date, b.key))
-        self.lang, self.opts, self.limits = lang, opts, opts.of(lang)
-        self.vocab = _Vocab() if lang == "en" else None
-        docs = [[seg for _, text in _spoken(b) for seg in _segments(text, lang, self.vocab)]
-                for b in self.briefings]
-        self.min_df = max(opts.min_briefings, math.ceil(opts.min_share * len(self.briefings)))
+    def __init__(self, group: BriefingGroup, opts: MiningOptions) -> None:
+        self.group, self.lang, self.opts, self.limits = group, group.lang, opts, opts.of(group.lang)
+        self.vocab = _Vocab() if self.lang == "en" else None
+        self.n_briefings = 0
+        #: characters of the normalised text of the spokesperson's side (``normalise``), counted in the first pass
+        self.spoken_chars = 0
+        #: briefings held per month (YYYY-MM)
+        self.held: Counter = Counter()
+        self.min_df = 0
+        self._done, self._total = 0, 3 * group.count
         # one level beyond the longest phrase, so that a phrase cut by the length cap shows as a fragment
-        self.df, self.tf, self.total = _frequent_ngrams(docs, self.limits.lengths[1] + 1, self.min_df)
+        self.df, self.tf, self.total = frequent_ngrams(self._documents(), self.limits.lengths[1] + 1, self._min_df)
+        self._passed(1)
         self.en_places, zh_places = _place_words()
         self.zh_known = _ZH_GENERIC | zh_places
         # the background is White House English: contrasting White House briefings with it would remove everything
-        self.background = (load_background() if lang == "en" and not any(b.series.startswith("White House")
-                                                                         for b in self.briefings) else None)
+        self.background = (load_background() if self.lang == "en" and not group.series.startswith("White House")
+                           else None)
         # the frequent one-token extensions on each side (from the counts: no second pass over the text)
         self.left_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.right_ext: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -419,6 +467,44 @@ class _Miner:
             if len(gram) > 1:
                 self.right_ext[gram[:-1]].append((c, gram[-1]))
                 self.left_ext[gram[1:]].append((c, gram[0]))
+
+    def _documents(self) -> Iterator[list[str]]:
+        """The first pass: each briefing's segments of spoken text (tokens: Chinese characters, English words as
+        one character each), counting the briefings held per month on the way."""
+        zh = self.lang == "zh"
+        for b in self._read():
+            self.n_briefings += 1
+            self.held[b.date.strftime("%Y-%m")] += 1
+            doc: list[str] = []
+            for _, text in _spoken(b):
+                if zh:
+                    runs = _CJK_RUN.findall(text)
+                    doc += runs
+                    self.spoken_chars += _normalised_length(runs, "zh")
+                else:
+                    parts = _en_parts(text)
+                    doc += map(self.vocab.encode, parts)  # type: ignore[union-attr]
+                    self.spoken_chars += _normalised_length(parts, "en")
+            yield doc
+
+    def _read(self) -> Iterator[Briefing]:
+        """The group's briefings, read afresh, telling the progress every 32."""
+        tell = self.group.progress
+        for b in self.group.read():
+            yield b
+            self._done += 1
+            if tell is not None and self._done % 32 == 0:
+                tell(min(self._done, self._total), self._total)
+
+    def _passed(self, k: int) -> None:
+        """Pass k of 3 is over (whether it read the briefings or had nothing to look for)."""
+        self._done = max(self._done, k * self.group.count)
+        if self.group.progress is not None:
+            self.group.progress(min(self._done, self._total), self._total)
+
+    def _min_df(self, n_briefings: int) -> int:
+        self.min_df = max(self.opts.min_briefings, math.ceil(self.opts.min_share * n_briefings))
+        return self.min_df
 
     # ---- the tests of step 3 -------------------------------------------------------------------------------------
 
@@ -475,7 +561,7 @@ class _Miner:
     def _log_ratio(self, here_df: int, there_df: float) -> float:
         # log ratio of a briefing share here over the share in general political English (White House briefings)
         assert self.background is not None
-        here = (here_df + 0.5) / (len(self.briefings) + 1)
+        here = (here_df + 0.5) / (self.n_briefings + 1)
         return math.log(here / ((there_df + 0.5) / (self.background.documents + 1)))
 
     def word_keyness(self, tok: str) -> float:
@@ -554,9 +640,9 @@ class _Miner:
         """The candidates markedly more frequent in answers than in the reporters' questions."""
         if self.limits.min_answer_keyness == -math.inf:
             return cands
-        asked = _question_rates(self.briefings, self.lang, [g for g, _ in cands], self.vocab)
-        spoken_chars = sum(len(normalise(t, self.lang)) for b in self.briefings for _, t in _spoken(b)) or 1
-        q_chars = asked.pop("", 0) or 1
+        asked, q_chars = _question_rates(self._read(), self.lang, [g for g, _ in cands], self.vocab)
+        self._passed(2)
+        q_chars, spoken_chars = q_chars or 1, self.spoken_chars or 1
         keep = []
         for gram, coh in cands:
             here = (self.tf[gram] + 0.5) / spoken_chars
@@ -585,11 +671,9 @@ class _Miner:
     def formulations(self, accepted: list[tuple[str, float]]) -> list[Formulation]:
         """The accepted phrases with their uses over time (one automaton pass over the briefings)."""
         lang = self.lang
-        uses = _scan(self.briefings, lang, [g for g, _ in accepted], self.vocab)
-        if lang == "en":
-            for u in uses.values():
-                u.text = _surface(u.text, u.briefings[0])
-        held: Counter = Counter(b.date.strftime("%Y-%m") for b in self.briefings)
+        uses = _scan(self._read(), lang, [g for g, _ in accepted], self.vocab)
+        self._passed(3)
+        held = self.held
         out = []
         for gram, coh in accepted:
             u = uses.get(gram)
@@ -598,13 +682,12 @@ class _Miner:
             if lang == "en" and any(w in _EN_INSTITUTIONS and s[:1].isupper()
                                     for s, w in zip(u.text.split(), u.text.lower().split(), strict=True)):
                 continue  # printed as a name ("Foreign Affairs" of "Ministry of Foreign Affairs")
-            per_month = Counter(b.date.strftime("%Y-%m") for b in u.briefings)
             out.append(Formulation(
-                text=u.text, lang=lang, n_tokens=len(gram), briefings=len(u.briefings), occurrences=u.occurrences,
-                cohesion=coh, first_date=u.briefings[0].date.isoformat(), first_briefing=u.briefings[0].key,
-                last_date=u.briefings[-1].date.isoformat(), last_briefing=u.briefings[-1].key,
+                text=u.text, lang=lang, n_tokens=len(gram), briefings=u.briefings, occurrences=u.occurrences,
+                cohesion=coh, first_date=u.first_date, first_briefing=u.first_key,
+                last_date=u.last_date, last_briefing=u.last_key,
                 spokespersons=dict(u.speakers.most_common()),
-                months={m: [per_month.get(m, 0), held[m]] for m in sorted(held)},
+                months={m: [u.months.get(m, 0), held[m]] for m in sorted(held)},
                 left_entropy=_entropy(u.left, u.boundaries), right_entropy=_entropy(u.right, u.boundaries)))
         return out
 
@@ -621,83 +704,16 @@ def _surface(text: str, briefing: Briefing) -> str:
     return text
 
 
-def _frequent_ngrams(docs: list[list[str]], max_n: int, min_df: int) -> tuple[dict[str, int], dict[str, int], int]:
-    """Document frequency and count of every n-gram (n <= max_n) found in at least min_df documents.
-
-    Level by level (Apriori: the n-gram at i is counted only where the (n-1)-grams at i and i+1 were frequent),
-    vectorised with numpy: the corpus is one array of token codes (0 after each segment), an n-gram is a 64-bit
-    rolling hash of its codes, and counting is sorting. The n-gram text is read back from one position per hash.
-
-    Memory: about 45 bytes per token at the first levels (the codes, their documents, the hashes, and one sort of
-    the positions still alive), where a Python list of the codes and three sorts per level took 140.
-    """
-    # the corpus as one string: every segment followed by "\x00" (no token is 0), the documents one after another
-    lens = np.fromiter((sum(len(seg) + 1 for seg in doc) for doc in docs), dtype=np.int64, count=len(docs))
-    text = "".join(seg + "\x00" for doc in docs for seg in doc)
-    x = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    doc_of = np.repeat(np.arange(len(docs), dtype=np.uint32), lens)
-    total = int(np.count_nonzero(x))
-    df: dict[str, int] = {}
-    tf: dict[str, int] = {}
-    if not total:
-        return df, tf, total
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    h = x.astype(np.uint64)
-    alive = x != 0
-    size = len(x)
-    with np.errstate(over="ignore"):
-        for n in range(1, max_n + 1):
-            if n > 1:
-                # the hash at i takes in the code at i+n-1; alive where the (n-1)-grams at i and i+1 were frequent
-                # and the n-gram stays inside its segment (positions past the end hold no n-gram)
-                m = size - n + 1
-                if m <= 0:
-                    break
-                h[:m] *= mult
-                h[:m] += x[n - 1:]
-                alive[:-1] &= alive[1:]
-                alive[m:] = False
-                alive[:m] &= x[n - 1:] != 0
-            pos = np.flatnonzero(alive)
-            if not len(pos):
-                break
-            # one stable sort of the n-grams' hashes: equal hashes stand together, each group in text order, so
-            # that its first member is the n-gram's first occurrence and its documents come in order (a
-            # document's tokens are contiguous): the documents of a group are counted where the document changes
-            order = np.argsort(h[pos], kind="stable")
-            at = pos[order]
-            del pos, order
-            sh = h[at]
-            new = np.empty(len(sh), dtype=bool)
-            new[0] = True
-            np.not_equal(sh[1:], sh[:-1], out=new[1:])
-            del sh
-            group = np.flatnonzero(new)  # where each distinct n-gram's group starts
-            sd = doc_of[at]
-            new[1:] |= sd[1:] != sd[:-1]
-            del sd
-            d_counts = np.add.reduceat(new, group, dtype=np.int64)
-            del new
-            frequent = d_counts >= min_df
-            if not frequent.any():
-                break
-            counts = np.diff(group, append=len(at))
-            starts = at[group[frequent]].tolist()
-            for start, d, c in zip(starts, d_counts[frequent].tolist(), counts[frequent].tolist(), strict=True):
-                gram = text[start:start + n]
-                df[gram] = d
-                tf[gram] = c
-            # the next level starts where this level's n-gram is frequent (only alive positions can be)
-            alive[:] = False
-            alive[at[np.repeat(frequent, counts)]] = True
-            del at, group, counts, frequent, d_counts
-    return df, tf, total
-
-
-@dataclass
+@dataclass(eq=False)  # one object per phrase, hashed by identity
 class _Uses:
     text: str
-    briefings: list[Briefing] = field(default_factory=list)
+    #: the briefings using it: how many, the first and last (date and key), how many each month (YYYY-MM)
+    briefings: int = 0
+    first_date: str = ""
+    first_key: str = ""
+    last_date: str = ""
+    last_key: str = ""
+    months: Counter = field(default_factory=Counter)
     occurrences: int = 0
     speakers: Counter = field(default_factory=Counter)
     left: Counter = field(default_factory=Counter)
@@ -706,8 +722,9 @@ class _Uses:
     boundaries: int = 0
 
 
-def _scan(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab | None) -> dict[str, _Uses]:
-    """Every use of the candidate phrases, found with one automaton pass over the briefings (in date order)."""
+def _scan(briefings: Iterable[Briefing], lang: str, grams: list[str], vocab: _Vocab | None) -> dict[str, _Uses]:
+    """Every use of the candidate phrases, found with one automaton pass over the briefings (in date order); an
+    English phrase's text as first printed."""
     uses: dict[str, _Uses] = {}
     if not grams:
         return uses
@@ -715,54 +732,71 @@ def _scan(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab 
     for gram in grams:
         text = vocab.display(gram) if vocab else gram
         key = " " + text.lower() + " " if lang == "en" else text
-        auto.add_word(key, (gram, key))
-        uses[gram] = _Uses(text)
+        u = uses[gram] = _Uses(text)
+        auto.add_word(key, (u, len(key) - 1))
     auto.make_automaton()
+    en = lang == "en"
     for b in briefings:
-        found: dict[str, set[str]] = defaultdict(set)
+        found: dict[_Uses, set[str]] = defaultdict(set)
         for speaker, text in _spoken(b):
             norm = normalise(text, lang)
-            for end, (gram, key) in auto.iter(norm):
-                u = uses[gram]
-                start = end - len(key) + 1
+            who = speaker or ""
+            for end, (u, span) in auto.iter(norm):
+                start = end - span
                 u.occurrences += 1
-                found[gram].add(speaker or "")
-                if lang == "en":
-                    lw = norm[:start].rsplit(" ", 1)[-1]
-                    rw = norm[end + 1:].split(" ", 1)[0]
+                found[u].add(who)
+                if en:  # the words either side (or "|")
+                    lw = norm[norm.rfind(" ", 0, start) + 1:start]
+                    after = norm.find(" ", end + 1)
+                    rw = norm[end + 1:after] if after >= 0 else norm[end + 1:]
                 else:
                     lw = norm[start - 1]
                     rw = norm[end + 1]
-                for side, w in ((u.left, lw), (u.right, rw)):
-                    if w in ("|", ""):
-                        u.boundaries += 1
-                    else:
-                        side[w] += 1
-        for gram, who in found.items():
-            u = uses[gram]
-            u.briefings.append(b)
-            u.speakers.update(s for s in sorted(who) if s)  # sorted: ties keep one order, whatever the hash seed
+                if lw == "|" or not lw:
+                    u.boundaries += 1
+                else:
+                    u.left[lw] += 1
+                if rw == "|" or not rw:
+                    u.boundaries += 1
+                else:
+                    u.right[rw] += 1
+        if not found:
+            continue
+        key, date, month = b.key, b.date.isoformat(), b.date.strftime("%Y-%m")
+        for u, who in found.items():
+            if not u.briefings:
+                u.first_key, u.first_date = key, date
+                if lang == "en":
+                    u.text = _surface(u.text, b)
+            u.briefings += 1
+            u.last_key, u.last_date = key, date
+            u.months[month] += 1
+            for s in sorted(who):  # sorted: ties keep one order, whatever the hash seed
+                if s:
+                    u.speakers[s] += 1
     return {g: u for g, u in uses.items() if u.briefings}
 
 
-def _question_rates(briefings: list[Briefing], lang: str, grams: list[str], vocab: _Vocab | None) -> dict[str, int]:
-    """How often each candidate occurs in the reporters' questions (one automaton pass); key "" holds the
-    characters of normalised question text scanned."""
+def _question_rates(briefings: Iterable[Briefing], lang: str, grams: list[str],
+                    vocab: _Vocab | None) -> tuple[dict[str, int], int]:
+    """How often each candidate occurs in the reporters' questions (one automaton pass), and the characters of
+    normalised question text scanned."""
     counts: dict[str, int] = defaultdict(int)
+    if not grams:
+        return counts, 0
     auto = ahocorasick.Automaton()
     for gram in grams:
         text = vocab.display(gram) if vocab else gram
         auto.add_word(" " + text.lower() + " " if lang == "en" else text, gram)
-    if not grams:
-        return counts
     auto.make_automaton()
+    q_chars = 0
     for b in briefings:
         for ex in b.exchanges:
             norm = normalise(ex.question_text, lang)
-            counts[""] += len(norm)
+            q_chars += len(norm)
             for _, gram in auto.iter(norm):
                 counts[gram] += 1
-    return counts
+    return counts, q_chars
 
 
 def _entropy(counts: Counter, singletons: int = 0) -> float:

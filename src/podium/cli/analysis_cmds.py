@@ -30,7 +30,8 @@ class _PassProgress:
         if name != self._name:
             self.close()
             self._name, self._done = name, 0
-            self._bar = click.progressbar(length=total, label=f"{name:<13} briefings", file=sys.stderr,
+            unit = "briefings read" if name.startswith("mine ") else "briefings"  # mining reads each 3 times
+            self._bar = click.progressbar(length=total, label=f"{name:<13} {unit}", file=sys.stderr,
                                           show_pos=True, show_eta=True)
             self._bar.__enter__()
         if self._bar is not None and done > self._done:

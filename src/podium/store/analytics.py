@@ -77,6 +77,16 @@ def briefing_ids(store: Store, *, lang: str | None = None) -> list[int]:
     return [r[0] for r in store.conn.execute(sql, (lang,) if lang else ())]
 
 
+def briefing_groups(store: Store) -> dict[tuple[str, str], list[int]]:
+    """Briefing ids per (series, language), each list in (date, key) order: the formulation miner's groups."""
+    rows = sorted(store.conn.execute("SELECT id, series, lang, date, key FROM briefings").fetchall(),
+                  key=lambda r: (r[3], r[4]))
+    out: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        out.setdefault((r[1], r[2]), []).append(r[0])
+    return out
+
+
 def stale_briefings(store: Store, kind: str, version: str) -> list[int]:
     """Briefings with an exchange that has no annotation of this kind at this version."""
     sql = ("SELECT DISTINCT e.briefing_id FROM exchanges e LEFT JOIN annotations a "
