@@ -253,6 +253,11 @@ def test_ngram_counts_match_a_plain_count_whatever_the_chunk(briefings, tmp_path
         assert list(other[0].items()) == list(one[0].items()) and other[1] == one[1] and other[2] == one[2]
     assert list(tmp_path.iterdir()) == []
 
+    # more documents than a chunk numbers (2**16): the first and the last are still two documents
+    many = [["甲乙"]] + [["丙"]] * (2**16 - 1) + [["甲乙"]]
+    assert frequent_ngrams(iter(many), 2, 2)[0] == {"甲": 2, "乙": 2, "丙": 2**16 - 1, "甲乙": 2}
+    assert list(tmp_path.iterdir()) == []
+
     def broken():
         yield from docs[:100]
         raise OSError("the store went away")

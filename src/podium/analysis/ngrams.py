@@ -12,12 +12,14 @@ the hashes, so that each n-gram's occurrences stand together in text order and i
 the document changes.
 
 Memory is bounded by the chunk, not by the corpus: documents are taken ``chunk_tokens`` at a time (whole documents
-only, so that document frequencies add up across chunks); when there is more than one chunk, each chunk's codes
-and the positions and hashes still alive at the current level wait on disk in a temporary folder. Each level
-counts chunk by chunk and merges the per-chunk counts (hash, documents, occurrences, first position) by hash,
-every few chunks, so that what is held at once is one chunk's arrays (about 45 bytes a token) plus the distinct
-n-grams alive at that level. What waits on disk is about 25 bytes a token at its peak, in the system's temporary
-folder (``TMPDIR``), removed at the end, also on error. The n-gram's text is read back from its first position.
+only, so that document frequencies add up across chunks; at most 2**16 documents, numbered within the chunk);
+when there is more than one chunk, each chunk's codes, document numbers, and the positions still alive at the
+current level with their n-gram numbers wait on disk in a temporary folder. A level's hashes are computed afresh
+from the codes (n multiply-adds per position still alive), which is cheaper than keeping them. Each level counts
+chunk by chunk and merges the per-chunk counts (hash, documents, occurrences, first position) by hash, every few
+chunks, so that what is held at once is one chunk's arrays (about 45 bytes a token) plus the distinct n-grams
+alive at that level. What waits on disk is about 15 bytes a token at its peak, in the system's temporary folder
+(``TMPDIR``), removed at the end, also on error. The n-gram's text is read back from its first position.
 The counts do not depend on the chunk size (``tests/test_formulations.py`` compares them).
 """
 
@@ -34,10 +36,12 @@ __all__ = ["CHUNK_TOKENS", "frequent_ngrams"]
 
 #: Tokens (characters, segment ends included) counted at once: about 45 MB of arrays at the first levels. Smaller
 #: chunks sort faster (they stay in the processor's cache) and cost more merging: on the 28M Chinese characters of
-#: the 200k-exchange database a chunk of 0.5M or 1M counted in 15-17 s, 2M in 17 s, 4M in 21 s, 250k in 18 s.
+#: the 200k-exchange database a chunk of 0.5M or 1M counted in 15-17 s, 2M in 17 s, 4M in 21 s, 250k in 18 s
+#: (measured when the hashes were kept on disk; recomputing them brought 1M to 11-12 s).
 CHUNK_TOKENS = 1_000_000
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
+_MAX_DOCS = 2**16  # documents in a chunk: their numbers are 16-bit
 
 
 class _Chunk:
@@ -79,7 +83,8 @@ def _chunks(docs: Iterable[list[str]], chunk_tokens: int) -> Iterator[_Chunk]:
     def make() -> _Chunk:
         text = "".join(parts)
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").copy()
-        doc_of = np.repeat(np.arange(n_docs - len(lens), n_docs, dtype=np.uint32), np.asarray(lens, dtype=np.int64))
+        # a document number per code, within the chunk (only equality is asked of it)
+        doc_of = np.repeat(np.arange(len(lens), dtype=np.uint16), np.asarray(lens, dtype=np.int64))
         return _Chunk(codes, doc_of, offset, n_docs)
 
     for doc in docs:
@@ -88,7 +93,7 @@ def _chunks(docs: Iterable[list[str]], chunk_tokens: int) -> Iterator[_Chunk]:
         lens.append(len(text))
         size += len(text)
         n_docs += 1
-        if size >= chunk_tokens:
+        if size >= chunk_tokens or len(lens) == _MAX_DOCS:
             yield make()
             offset += size
             parts, lens, size = [], [], 0
@@ -170,17 +175,19 @@ def frequent_ngrams(docs: Iterable[list[str]], max_n: int, min_df: int | Callabl
                         pos = np.flatnonzero(codes).astype(np.int32)
                         h = codes[pos].astype(np.uint64)
                     else:
-                        pos, h = c.get("pos"), c.get("hash")
+                        pos = c.get("pos")
                         # the (n-1)-grams that were frequent (looked up once per distinct hash of the chunk); an
                         # n-gram lives where they stand at i and i+1 (both inside one segment, so the n-gram is too)
                         uniq = c.get("uniq")
                         at = np.minimum(np.searchsorted(frequent, uniq), len(frequent) - 1)
                         keep = (frequent[at] == uniq)[c.get("inv")]
-                        pos, h = pos[keep], h[keep]
-                        nxt = pos[1:] == pos[:-1] + 1
-                        pos, h = pos[:-1][nxt], h[:-1][nxt]
-                        h *= _MULT
-                        h += codes[pos + (n - 1)]
+                        pos = pos[keep]
+                        pos = pos[:-1][pos[1:] == pos[:-1] + 1]
+                        # the hash from the codes (cheaper than keeping the last level's hashes on disk)
+                        h = codes[pos].astype(np.uint64)
+                        for k in range(1, n):
+                            h *= _MULT
+                            h += codes[pos + k]
                     del codes
                     if len(pos):
                         uniq, d_counts, counts, first, inv = _count(h, pos, c.get("doc_of"))
@@ -189,7 +196,7 @@ def frequent_ngrams(docs: Iterable[list[str]], max_n: int, min_df: int | Callabl
                     else:
                         uniq, inv = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
                     if n < max_n:
-                        for key, arr in (("pos", pos), ("hash", h), ("uniq", uniq), ("inv", inv)):
+                        for key, arr in (("pos", pos), ("uniq", uniq), ("inv", inv)):
                             c.put(key, arr)
                     del pos, h, uniq, inv
                     if waiting >= merge_at:
