@@ -322,7 +322,9 @@ class Podium:
         pass, phrases in the re-mined formulation list and clarity labels carried across language versions.
 
         ``progress(pass name, briefings done, briefings to do)`` is called as each pass starts and after each
-        briefing (the CLI draws its progress bar with it).
+        briefing (the CLI draws its progress bar with it). Mining the formulations reports as
+        ``progress("mine LANG K/N", briefings read, 3 x the group's briefings)`` per series and language, every 32
+        briefings read and at the end of each of its three reads.
 
         Each pass runs on the briefings that lack its annotations at its current version (all with redo=True);
         "formulations" first re-mines the formulation list (when the stored briefings changed, or with redo) and
