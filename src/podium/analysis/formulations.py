@@ -239,10 +239,20 @@ def _en_parts(text: str) -> list[list[str]]:
     return [words for part in _EN_SEGMENT.split(text) if (words := _WORD.findall(part))]
 
 
-def _segments(text: str, lang: str, vocab: _Vocab | None) -> list[str]:
+def _parts(text: str, lang: str) -> list[Any]:
+    """The text cut at punctuation: its CJK runs (Chinese) or its segments of words (``_en_parts``)."""
+    return _CJK_RUN.findall(text) if lang == "zh" else _en_parts(text)
+
+
+def _tokens(parts: list[Any], lang: str, vocab: _Vocab | None) -> list[str]:
+    """``_parts`` as token strings: Chinese runs as they are, English words one character each (``vocab``)."""
     if lang == "zh":
-        return _CJK_RUN.findall(text)
-    return [vocab.encode(words) for words in _en_parts(text)] if vocab is not None else []
+        return parts
+    return [vocab.encode(words) for words in parts] if vocab is not None else []
+
+
+def _segments(text: str, lang: str, vocab: _Vocab | None) -> list[str]:
+    return _tokens(_parts(text, lang), lang, vocab)
 
 
 def normalise(text: str, lang: str) -> str:
@@ -254,8 +264,8 @@ def normalise(text: str, lang: str) -> str:
     return (" | " + " | ".join(" ".join(words) for words in _en_parts(text)) + " | ").lower().replace("’", "'")
 
 
-def _normalised_length(parts: list[str] | list[list[str]], lang: str) -> int:
-    """``len(normalise(text, lang))`` from the text's CJK runs (Chinese) or ``_en_parts`` (English)."""
+def _normalised_length(parts: list[Any], lang: str) -> int:
+    """``len(normalise(text, lang))`` from the text's ``_parts``."""
     if lang == "zh":
         return 1 + sum(len(run) + 1 for run in parts) if parts else 2
     seps = 3 * (len(parts) + 1)  # " | " before, between and after the segments
@@ -471,20 +481,14 @@ class _Miner:
     def _documents(self) -> Iterator[list[str]]:
         """The first pass: each briefing's segments of spoken text (tokens: Chinese characters, English words as
         one character each), counting the briefings held per month on the way."""
-        zh = self.lang == "zh"
         for b in self._read():
             self.n_briefings += 1
             self.held[b.date.strftime("%Y-%m")] += 1
             doc: list[str] = []
             for _, text in _spoken(b):
-                if zh:
-                    runs = _CJK_RUN.findall(text)
-                    doc += runs
-                    self.spoken_chars += _normalised_length(runs, "zh")
-                else:
-                    parts = _en_parts(text)
-                    doc += map(self.vocab.encode, parts)  # type: ignore[union-attr]
-                    self.spoken_chars += _normalised_length(parts, "en")
+                parts = _parts(text, self.lang)
+                doc += _tokens(parts, self.lang, self.vocab)
+                self.spoken_chars += _normalised_length(parts, self.lang)
             yield doc
 
     def _read(self) -> Iterator[Briefing]:

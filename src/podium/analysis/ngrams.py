@@ -50,7 +50,6 @@ class _Chunk:
     def __init__(self, codes: np.ndarray, doc_of: np.ndarray, offset: int, docs_end: int) -> None:
         self.offset = offset  # the position of its first code in the whole text
         self.docs_end = docs_end  # documents in this chunk and those before
-        self.size = len(codes)
         self._arrays: dict[str, np.ndarray] = {"codes": codes, "doc_of": doc_of}
         self._dir: Path | None = None
 
