@@ -50,6 +50,40 @@ def test_a_perfectly_calibrated_forecast_has_no_calibration_error():
     assert rel["macro_ece"] == 0 and rel["top_label"]["ece"] == 0
 
 
+def test_non_negative_least_squares_equals_scipys_nnls():
+    """The batched solver (every support tried, the best non-negative one kept) gives scipy's ``nnls`` solution:
+    on the bootstrap systems of the shipped confusion matrices, for shares where the plain least-squares solution
+    goes negative (a class the group barely has) and where it does not, and on random systems of 2-4 classes."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(7)
+    systems, targets = [], []
+    for d in clarity.load_test_predictions().values():
+        corr = calibration.Correction(d["gold"], d["pred"], 3, bootstrap=100)
+        for _ in range(400):
+            counts = rng.integers(0, 60, 3)
+            counts[rng.integers(0, 3)] = rng.integers(0, 2)  # one class nearly absent
+            observed = counts / max(1, counts.sum())
+            systems.append(corr.boot_system[rng.integers(0, 100)])
+            targets.append(np.concatenate([observed, [100.0]]))
+    a, b = np.array(systems), np.array(targets)
+    got = calibration.nonnegative_lstsq(a, b)
+    want = np.array([nnls(x, y)[0] for x, y in zip(a, b, strict=True)])
+    assert np.abs(got - want).max() < 1e-9
+    negative = np.einsum("mkr,mr->mk", np.linalg.pinv(a), b).min(axis=1) < -1e-12
+    assert 100 < negative.sum() < len(a)  # both kinds of case were tried
+    for k in (2, 3, 4):
+        a = rng.random((300, k + 2, k))
+        b = rng.normal(size=(300, k + 2))
+        want = np.array([nnls(x, y)[0] for x, y in zip(a, b, strict=True)])
+        assert np.abs(calibration.nonnegative_lstsq(a, b) - want).max() < 1e-9, k
+    # and solve_shares is the normalised solution of its weighted system
+    rates = calibration.confusion_rates([0, 0, 1, 1, 2, 2, 2], [0, 1, 1, 1, 2, 0, 2], 3)
+    observed = np.array([0.7, 0.3, 0.0])
+    x = nnls(np.vstack([rates.T, 100.0 * np.ones((1, 3))]), np.concatenate([observed, [100.0]]))[0]
+    assert calibration.solve_shares(observed, rates) == pytest.approx(x / x.sum(), abs=1e-12)
+
+
 def test_corrected_shares_of_the_test_split_recover_its_gold_shares():
     """Adjusted classify-and-count, given the test split's own predictions, gives back the gold distribution
     (the confusion matrix maps the one onto the other exactly), while the raw shares differ from it."""

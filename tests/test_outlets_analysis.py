@@ -167,3 +167,42 @@ def test_cli_clarity_says_what_it_counts_and_refuses_unknown_values(small_db):
     assert res.exit_code == 2 and "no language 'fr'" in res.output
     with Podium(small_db, create=False) as pod, pytest.raises(QueryError, match="cannot group clarity by"):
         pod.clarity(by="outlet")
+
+
+def test_chinese_answer_length_and_one_read_per_data_version(analysed_db, tmp_path, shared, monkeypatch):
+    """Over both languages of the MFA corpus: the median answer length per outlet type (characters other than white
+    space for Chinese answers, words for English ones) equals a count made from the exported answers; the rows
+    the tables rest on are read once for the three tables of the web's outlets page, and read again after a
+    write, which the tables then count."""
+    import podium.store
+
+    from conftest import copy_db
+
+    path = copy_db(analysed_db, tmp_path / "both.db")
+    reads = []
+    real = podium.store.outlet_rows
+    monkeypatch.setattr(podium.store, "outlet_rows", lambda *a, **k: reads.append(k) or real(*a, **k))
+    with Podium(path, create=False) as pod:
+        for lang, col, size in (("zh", "median_answer_chars_zh", lambda a: sum(not ch.isspace() for ch in a)),
+                                ("en", "median_answer_words_en", lambda a: len(a.split()))):
+            table = pod.outlets(lang=lang)
+            ex = pod.exchanges(lang=lang)
+            types = table[table["level"] == "outlet_type"].set_index("name")
+            sizes = ex["answer"].map(size)
+            direct = sizes.groupby(ex["outlet_type"].fillna("(no named outlet)")).median()
+            assert len(direct) >= 3 and types[col].to_dict() == pytest.approx(direct.to_dict())
+        reads.clear()
+        before = pod.outlets()
+        pod.clarity(by="spokesperson", min_answers=20)
+        pod.clarity(by="period", per="year")
+        assert len(reads) == 1 and reads[0]["answer_lengths"]
+        pod.clarity(by="period", per="year", lang="en")  # other filters: read
+        assert len(reads) == 2
+        report = pod.ingest([shared / "seed"])
+        assert report.count("added") == 1
+        after = pod.outlets()
+        assert len(reads) == 3
+    with Podium(path, create=False) as fresh:
+        assert after.equals(fresh.outlets())
+    grew = after.attrs["exchanges"] - before.attrs["exchanges"]
+    assert grew == 10 and after[after["level"] == "outlet_type"]["questions"].sum() == after.attrs["exchanges"]

@@ -111,27 +111,26 @@ def query_languages(query: str) -> list[str]:
     return langs or ["en"]
 
 
-def _one_per_pair(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _one_per_pair(cols: dict[str, list[Any]]) -> tuple[dict[str, list[Any]], int]:
     """Exchanges with an English counterpart are dropped (the pair counts once, as its English exchange); an
-    English exchange printed as a bare "Q" takes the outlet its counterpart names."""
-    has_en = rows["counterpart_langs"].map(lambda langs: "en" in langs) & (rows["lang"] != "en")
-    dropped = rows[has_en]
-    named = {}
-    for cps, outlet, otype in zip(dropped["counterparts"], dropped["outlet"], dropped["outlet_type"], strict=True):
-        if outlet:
+    English exchange printed as a bare "Q" takes the outlet its counterpart names. ``cols``: ``outlet_rows``'
+    columns, counterparts included; returns them without the dropped rows and without the counterparts."""
+    has_en = [lang != "en" and "en" in langs for lang, langs in zip(cols["lang"], cols["counterpart_langs"],
+                                                                     strict=True)]
+    named: dict[int, tuple[str, str | None]] = {}
+    for dropped, cps, outlet, otype in zip(has_en, cols["counterparts"], cols["outlet"], cols["outlet_type"],
+                                           strict=True):
+        if dropped and outlet:
             for cp in cps:
                 named.setdefault(cp, (outlet, otype))
-    kept = rows[~has_en].reset_index(drop=True)
-    outlets, types = [], []
-    for eid, outlet, otype in zip(kept["exchange_id"], kept["outlet"], kept["outlet_type"], strict=True):
-        if (outlet is None or outlet != outlet) and eid in named:
-            outlet, otype = named[eid]
-        outlets.append(outlet)
-        types.append(otype)
-    import pandas as pd  # deferred: pandas (module docstring)
-
-    kept = kept.assign(outlet=pd.Series(outlets, dtype=object), outlet_type=pd.Series(types, dtype=object))
-    return kept, int(has_en.sum())
+    keep = [i for i, dropped in enumerate(has_en) if not dropped]
+    kept = {name: [col[i] for i in keep] for name, col in cols.items()
+            if name not in ("counterparts", "counterpart_langs")}
+    outlets, types = kept["outlet"], kept["outlet_type"]
+    for i, eid in enumerate(kept["exchange_id"]):
+        if outlets[i] is None and eid in named:
+            outlets[i], types[i] = named[eid]
+    return kept, len(cols["exchange_id"]) - len(keep)
 
 
 def evaluate(split: str = "test") -> tuple[dict[str, Any], str]:
@@ -466,24 +465,46 @@ class Podium:
 
         from .analysis.stats import outlet_table  # deferred: pandas (module docstring)
 
-        rows, attrs = self._exchange_rows(lang=lang, date_from=date_from, date_to=date_to)
+        rows, attrs = self._exchange_rows(lang=lang, date_from=date_from, date_to=date_to, outlet_table=True)
         df = outlet_table(rows, min_questions=min_questions)
         df.attrs.update(attrs, anonymous=0 if rows.empty else int(rows["outlet"].isna().sum()))
         return df
 
-    def _exchange_rows(self, *, lang: str | None, date_from: str | None, date_to: str | None
-                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def _exchange_rows(self, *, lang: str | None, date_from: str | None, date_to: str | None,
+                       outlet_table: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
         """The exchanges the clarity and outlet tables count (an exchange and its translation once, as the English
-        version, unless ``lang`` picks one language) and the attrs that say so: unit, languages, dates, n."""
+        version, unless ``lang`` picks one language) and the attrs that say so: unit, languages, dates, n. The
+        spokesperson is the display name; with ``outlet_table`` the answers' lengths and the countries asked about
+        come too.
+
+        The last rows read are kept until the data changes (one set: the web's outlets page draws three tables
+        from them); callers must not change them."""
+        filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
+        version = self._db.data_version()
+        hit = self._known.get("exchange_rows")
+        if hit is not None and hit[0] == version:
+            key, complete, rows, attrs = hit[1]
+            if key == filters and (complete or not outlet_table):
+                return rows, dict(attrs)
+        rows, attrs = self._read_exchange_rows(filters, outlet_table)
+        self._known["exchange_rows"] = (version, (filters, outlet_table, rows, attrs))
+        return rows, dict(attrs)
+
+    def _read_exchange_rows(self, filters: dict[str, Any], outlet_table: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
         import pandas as pd  # deferred: pandas (module docstring)
 
         from .store import outlet_rows  # deferred: tantivy (module docstring)
 
-        filters = self._filters({"lang": lang, "date_from": date_from, "date_to": date_to})
-        rows = pd.DataFrame(outlet_rows(self._db.store, filters))
+        lang = filters.get("lang")
+        cols = outlet_rows(self._db.store, filters, answer_lengths=outlet_table, countries=outlet_table,
+                           counterparts=lang is None)
         pairs = 0
-        if not rows.empty and lang is None:
-            rows, pairs = _one_per_pair(rows)
+        if lang is None:
+            cols, pairs = _one_per_pair(cols)
+        names: dict[str | None, str | None] = {}  # one lookup per person, not per exchange
+        cols["spokesperson"] = [names[k] if k in names else names.setdefault(k, self._person_name(k))
+                                for k in cols["spokesperson"]]
+        rows = pd.DataFrame(cols)
         return rows, {
             "unit": "exchanges" + ("" if lang else " (an exchange and its translation counted once)"),
             "languages": [filters["lang"]] if lang else sorted(rows["lang"].unique()) if not rows.empty else [],
@@ -508,8 +529,6 @@ class Podium:
         if per not in PERIODS:
             raise QueryError(f"unknown period {per!r}; use one of {', '.join(PERIODS)}")
         rows, attrs = self._exchange_rows(lang=lang, date_from=date_from, date_to=date_to)
-        if not rows.empty:
-            rows["spokesperson"] = [self._person_name(k) for k in rows["spokesperson"]]
         df = clarity_table(rows, by=by, per=per, min_answers=min_answers)
         df.attrs.update(attrs, by=by, per=per if by == "period" else None,
                         labelled=0 if rows.empty else int(rows["clarity"].notna().sum()))

@@ -96,3 +96,13 @@ def ymd_date(match: re.Match[str] | None) -> dt.date | None:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+def answer_length(text: str, lang: str | None) -> tuple[int | None, int | None]:
+    """How long an answer is, as the outlet tables measure it: (words, None) for an answer in a language written
+    with spaces — the runs of characters that white space separates — and (None, characters) for a Chinese one —
+    its characters other than white space."""
+    parts = text.split()
+    if lang == "zh":
+        return None, sum(map(len, parts))
+    return len(parts), None

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-__all__ = ["AdjustedShares", "Correction", "adjusted_shares", "confusion_rates", "format_reliability", "reliability",
-           "solve_shares", "trust_statement"]
+__all__ = ["AdjustedShares", "Correction", "adjusted_shares", "confusion_rates", "format_reliability",
+           "nonnegative_lstsq", "reliability", "solve_shares", "trust_statement"]
 
 
 def reliability(probs: Any, gold: Sequence[str], classes: Sequence[str], bins: int = 10) -> dict[str, Any]:
@@ -84,17 +85,47 @@ def confusion_rates(gold: Sequence[int], pred: Sequence[int], k: int) -> np.ndar
     return np.where(rows > 0, m / np.where(rows > 0, rows, 1.0), eye)
 
 
+def nonnegative_lstsq(a: np.ndarray, b: np.ndarray, pinvs: dict[tuple[int, ...], np.ndarray] | None = None
+                      ) -> np.ndarray:
+    """``x >= 0`` minimising ``|a x - b|`` for a batch of small problems (``a``: (m, r, k), ``b``: (m, r), ``a`` of
+    full column rank), exactly: the solution is the unconstrained least-squares one on its support, so it is the
+    candidate with the smallest residual among the supports whose solution is non-negative (2^k - 1 supports:
+    meant for a few classes). ``pinvs``: the pseudo-inverse of ``a`` restricted to each support's columns, when
+    already known. Agrees with scipy's ``nnls`` to about 1e-12 (tested) without importing scipy (0.7 s)."""
+    m, _, k = a.shape
+    best = np.full(m, np.inf)
+    out = np.zeros((m, k))
+    for size in range(1, k + 1):
+        for cols in combinations(range(k), size):
+            pinv = pinvs[cols] if pinvs is not None else np.linalg.pinv(a[:, :, list(cols)])
+            x = np.zeros((m, k))
+            x[:, list(cols)] = np.einsum("msr,mr->ms", pinv, b)
+            feasible = (x >= -1e-12).all(axis=1)
+            resid = ((np.einsum("mrk,mk->mr", a, x) - b) ** 2).sum(axis=1)
+            better = feasible & (resid < best)
+            best[better] = resid[better]
+            out[better] = x[better]
+    return np.clip(out, 0.0, None)
+
+
+def _system(rates: np.ndarray) -> np.ndarray:
+    """The least-squares system of ``solve_shares`` for a batch of confusion matrices (m, k, k): the predicted
+    shares ``rates^T p`` and, heavily weighted, the shares summing to one."""
+    m, k, _ = rates.shape
+    return np.concatenate([rates.transpose(0, 2, 1), np.full((m, 1, k), 100.0)], axis=1)
+
+
+def _normalised(p: np.ndarray) -> np.ndarray:
+    s = p.sum(axis=1, keepdims=True)
+    return np.where(s > 0, p / np.where(s > 0, s, 1.0), 1.0 / p.shape[1])
+
+
 def solve_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """True shares ``p`` (non-negative, summing to one) whose predicted shares ``rates^T p`` are nearest to
     ``observed`` (least squares, the sum enforced by a heavily weighted extra equation)."""
-    from scipy.optimize import nnls  # deferred: scipy costs ~0.3 s and only corrected shares need it
-
-    k = len(observed)
-    a = np.vstack([rates.T, 100.0 * np.ones((1, k))])
-    b = np.concatenate([observed, [100.0]])
-    p, _ = nnls(a, b)
-    s = p.sum()
-    return p / s if s > 0 else np.full(k, 1.0 / k)
+    observed = np.asarray(observed, dtype=float)
+    b = np.concatenate([observed, [100.0]])[None]
+    return _normalised(nonnegative_lstsq(_system(np.asarray(rates, dtype=float)[None]), b))[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +141,15 @@ class AdjustedShares:
     n_test: int
 
 
-def _solve_many(observed: np.ndarray, pinv: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """``solve_shares`` for a batch: the least-squares solution through precomputed pseudo-inverses, and the
-    non-negative solver only for the (few) rows where that goes below zero."""
+def _solve_many(observed: np.ndarray, a: np.ndarray, pinvs: dict[tuple[int, ...], np.ndarray]) -> np.ndarray:
+    """``solve_shares`` for a batch (row i with the system ``a[i]``): the least-squares solution through the
+    precomputed pseudo-inverses (``pinvs``, per support; all classes: the whole system), and the non-negative
+    one for the rows where that goes below zero."""
     b = np.concatenate([observed, np.full((len(observed), 1), 100.0)], axis=1)
-    p = np.einsum("bkj,bj->bk", pinv, b)
-    for i in np.flatnonzero((p < -1e-12).any(axis=1)):
-        p[i] = solve_shares(observed[i], rates[i])
+    p = np.einsum("bkj,bj->bk", pinvs[tuple(range(observed.shape[1]))], b)
+    bad = np.flatnonzero((p < -1e-12).any(axis=1))
+    if len(bad):
+        p[bad] = _normalised(nonnegative_lstsq(a[bad], b[bad], {c: v[bad] for c, v in pinvs.items()}))
     return p
 
 
@@ -133,8 +166,10 @@ class Correction:
         self.rates = confusion_rates(self.gold, self.pred, k)
         idx = self.rng.integers(0, self.n_test, (bootstrap, self.n_test))
         self.boot_rates = np.stack([confusion_rates(self.gold[t], self.pred[t], k) for t in idx])
-        a = np.concatenate([self.boot_rates.transpose(0, 2, 1), np.full((bootstrap, 1, k), 100.0)], axis=1)
-        self.boot_pinv = np.linalg.pinv(a)
+        self.boot_system = _system(self.boot_rates)
+        # the system restricted to each support (``nonnegative_lstsq``), inverted once for every group corrected
+        self.boot_pinvs = {cols: np.linalg.pinv(self.boot_system[:, :, list(cols)])
+                           for size in range(1, k + 1) for cols in combinations(range(k), size)}
 
     def draws(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The corrected shares for these predicted-class counts, and ``bootstrap`` draws of them."""
@@ -142,7 +177,7 @@ class Correction:
         raw = counts / n
         point = solve_shares(raw, self.rates)
         observed = self.rng.multinomial(n, raw, size=self.bootstrap) / n
-        return point, _solve_many(observed, self.boot_pinv, self.boot_rates)
+        return point, _solve_many(observed, self.boot_system, self.boot_pinvs)
 
 
 def adjusted_shares(predicted: Sequence[int] | dict[str, Sequence[int]],

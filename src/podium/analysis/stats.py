@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import AnalysisError
 from ..model import CLARITY_LABELS, NO_OUTLET
+from ..text import answer_length
 from .calibration import Correction, adjusted_shares, trust_statement
 from .clarity import load_test_predictions
 
@@ -140,17 +141,18 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     exchanges and the test labels); the Wilson interval of the raw share ignores the classifier's error, this one
     does not. ``out.attrs["clarity_trust"]`` says how far to trust it.
 
-    ``rows``: one row per exchange with ``outlet``, ``outlet_type``, ``lang``, ``answer``, ``clarity`` (label or
-    None) and ``countries_question`` (list of ISO3 codes or None).
+    ``rows``: one row per exchange with ``outlet``, ``outlet_type``, ``lang``, ``clarity`` (label or None),
+    ``countries_question`` (list of ISO3 codes or None) and either the answer's length (``answer_words``,
+    ``answer_chars``, as ``podium.text.answer_length`` gives them) or the ``answer`` itself.
     """
     if rows.empty:
         return pd.DataFrame(columns=["level", "name", "outlet_type", "questions"])
     corrections, attrs = clarity_corrections() if correct else ({}, {})
     df = rows.copy()
-    df["answer_words"] = [len(a.split()) if lang != "zh" else None
-                          for a, lang in zip(df["answer"], df["lang"], strict=True)]
-    df["answer_chars"] = [sum(1 for ch in a if not ch.isspace()) if lang == "zh" else None
-                          for a, lang in zip(df["answer"], df["lang"], strict=True)]
+    if "answer_words" not in df:
+        sizes = [answer_length(a, lang) for a, lang in zip(df["answer"], df["lang"], strict=True)]
+        df["answer_words"] = [w for w, _ in sizes]
+        df["answer_chars"] = [c for _, c in sizes]
     records = []
     for level, col in (("outlet_type", "outlet_type"), ("outlet", "outlet")):
         for name, g in df.groupby(df[col].fillna(NO_OUTLET), sort=True):
@@ -237,9 +239,13 @@ def _corrected(g: pd.DataFrame, corrections: dict) -> dict[str, float]:
     """Corrected shares of the labelled answers of one group, each language with its own measured confusion;
     answers in a language without one leave the corrected shares empty (NaN)."""
     labelled = g[g["clarity"].isin(CLARITY_LABELS)] if "clarity" in g else g.iloc[0:0]
-    by_lang: dict[str, list[int]] = {}
-    for lab, lang in zip(labelled["clarity"], labelled["lang"], strict=True):
-        by_lang.setdefault("zh" if lang == "zh" else "en", []).append(CLARITY_LABELS.index(lab))
+    codes = labelled["clarity"].map({lab: i for i, lab in enumerate(CLARITY_LABELS)}).to_numpy(dtype=int)
+    zh = (labelled["lang"] == "zh").to_numpy(dtype=bool)
+    by_lang: dict[str, Any] = {}
+    for lang in (("zh", "en") if len(zh) and zh[0] else ("en", "zh")):  # in the order they first occur
+        part = codes[zh] if lang == "zh" else codes[~zh]
+        if len(part):
+            by_lang[lang] = part
     out: dict[str, float] = {}
     ok = bool(by_lang) and all(lang in corrections for lang in by_lang)
     adj = adjusted_shares(by_lang, corrections, classes=CLARITY_LABELS) if ok else None

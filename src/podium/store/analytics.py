@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..model import Briefing
+from ..text import answer_length
 from .base import SPOKESPERSON_KEY, now, where_clause
 from .sqlite import Store
 
@@ -181,32 +182,66 @@ def exchanges_with_formulation(store: Store, text: str) -> list[int]:
     return [eid for eid, value in rows if text in json.loads(value)]
 
 
-def outlet_rows(store: Store, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Per exchange: outlet, outlet_type, lang, answer, the spokesperson (person key), clarity label, the countries
-    its question names, its
-    event and the ids of its counterparts in other language versions (``counterparts``, with their langs in
-    ``counterpart_langs``)."""
+def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_lengths: bool = True,
+                countries: bool = True, counterparts: bool = True) -> dict[str, list[Any]]:
+    """The exchanges the outlet and clarity tables count, as columns (a list each, one item per exchange, ready
+    for ``pandas.DataFrame``): exchange_id, event_id, date, outlet, outlet_type, lang, spokesperson (person key)
+    and clarity (label or None); with ``countries`` countries_question (the ISO3 codes its question names, a
+    tuple; None when not annotated); with ``answer_lengths`` answer_words and answer_chars
+    (``podium.text.answer_length``: the answer itself is not kept, which is most of the memory at scale); with
+    ``counterparts`` the ids of its counterparts in other language versions (``counterparts``, a tuple) and
+    their langs (``counterpart_langs``, sorted)."""
     where, params = Store._where(dict(filters or {}))
-    sql = ("SELECT e.id AS exchange_id, b.event_id, b.date, e.outlet, e.outlet_type, b.lang, e.answer, "
-           f"{SPOKESPERSON_KEY} AS spokesperson, "
-           "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity') AS clarity, "
-           "(SELECT value FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'countries') AS countries, "
-           "(SELECT json_group_array(json_array(l.counterpart_id, cb.lang)) FROM exchange_links l "
-           " JOIN exchanges c ON c.id = l.counterpart_id JOIN briefings cb ON cb.id = c.briefing_id "
-           " WHERE l.exchange_id = e.id) AS links "
-           "FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
+    names = ["exchange_id", "event_id", "date", "outlet", "outlet_type", "lang", "spokesperson", "clarity"]
+    sql = ("SELECT e.id, b.event_id, b.date, e.outlet, e.outlet_type, b.lang, "
+           f"{SPOKESPERSON_KEY}, "
+           "(SELECT label FROM annotations a WHERE a.exchange_id = e.id AND a.kind = 'clarity')")
+    if countries:
+        names.append("countries_question")
+        sql += (", (SELECT json_extract(value, '$.question') FROM annotations a "
+                "WHERE a.exchange_id = e.id AND a.kind = 'countries')")
+    if answer_lengths:
+        sql += ", e.answer"
+    sql += " FROM exchanges e JOIN briefings b ON b.id = e.briefing_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    out = []
-    for r in store.conn.execute(sql, params):
-        d = dict(r)
-        countries = json.loads(d.pop("countries")) if r["countries"] else None
-        d["countries_question"] = countries.get("question") if isinstance(countries, dict) else None
-        links = json.loads(d.pop("links")) if r["links"] else []
-        d["counterparts"] = [x[0] for x in links]
-        d["counterpart_langs"] = sorted({x[1] for x in links})
-        out.append(d)
-    return out
+    cols: dict[str, list[Any]] = {name: [] for name in names}
+    same: dict[Any, Any] = {}  # one object per repeated value (dates, outlets, labels): a million rows stay small
+    codes: dict[str | None, tuple[str, ...] | None] = {None: None}
+    words: list[int | None] = []
+    chars: list[int | None] = []
+    cur = store.conn.execute(sql, params)
+    while batch := cur.fetchmany(20_000):
+        columns = list(zip(*batch, strict=True))
+        cols["exchange_id"].extend(columns[0])
+        for name, col in zip(names[1:8], columns[1:8], strict=True):
+            cols[name].extend(map(same.setdefault, col, col))
+        if countries:
+            for q in columns[8]:
+                if q not in codes:
+                    value = json.loads(q)
+                    codes[q] = tuple(value) if isinstance(value, list) else None
+            cols["countries_question"].extend(map(codes.__getitem__, columns[8]))
+        if answer_lengths:
+            for w, c in map(answer_length, columns[-1], columns[5]):
+                words.append(w)
+                chars.append(c)
+    if answer_lengths:
+        cols["answer_words"], cols["answer_chars"] = words, chars
+    if counterparts:
+        links: dict[int, list[tuple[int, str]]] = {}
+        for eid, cp, lang in store.conn.execute(
+                "SELECT l.exchange_id, l.counterpart_id, cb.lang FROM exchange_links l "
+                "JOIN exchanges c ON c.id = l.counterpart_id JOIN briefings cb ON cb.id = c.briefing_id "
+                "ORDER BY l.exchange_id, l.counterpart_id"):
+            links.setdefault(eid, []).append((cp, lang))
+        none: tuple[Any, ...] = ()
+        found = [links.get(eid) for eid in cols["exchange_id"]]
+        cols["counterparts"] = [tuple(x[0] for x in f) if f else none for f in found]
+        langs: dict[tuple[str, ...], tuple[str, ...]] = {}
+        cols["counterpart_langs"] = [langs.setdefault(k := tuple(sorted({x[1] for x in f})), k) if f else none
+                                     for f in found]
+    return cols
 
 
 def replace_formulations(store: Store, rows: list[dict[str, Any]], *, method: str, version: str) -> int:
