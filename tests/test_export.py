@@ -126,3 +126,76 @@ def test_cli_says_where_and_how_many(seed_analysed_db, tmp_path):
     assert f"wrote {n:,} exchange(s)" in r.stderr and str(out.resolve()) in r.stderr
     r = CliRunner().invoke(main, ["export", "--db", str(seed_analysed_db), "--format", "csv"])
     assert len(pd.read_csv(io.StringIO(r.stdout))) == n
+
+
+def test_export_in_parts_writes_what_one_frame_writes(analysed_db, tmp_path, monkeypatch):
+    """An export is read, tidied and written a part at a time (memory bounded at any size): over the MFA corpus
+    in parts of 700 exchanges, each format equals the export made from one frame in memory (csv and jsonl byte for
+    byte, parquet frame for frame), with filters and with a query too."""
+    from podium.store import tables
+
+    def both(fmt, name, **filters):
+        monkeypatch.setattr(tables, "EXPORT_PART", 10**9)  # one part: the frame in memory
+        with Podium(analysed_db, create=False) as pod:
+            n = pod.export(fmt, tmp_path / f"whole-{name}.{fmt}", **filters)
+            text = pod.export(fmt, **filters) if fmt != "parquet" else None
+        monkeypatch.setattr(tables, "EXPORT_PART", 700)
+        with Podium(analysed_db, create=False) as pod:
+            assert pod.export(fmt, tmp_path / f"parts-{name}.{fmt}", **filters) == n
+            if text is not None:
+                assert pod.export(fmt, **filters) == text
+        return n, tmp_path / f"whole-{name}.{fmt}", tmp_path / f"parts-{name}.{fmt}"
+
+    for fmt in ("csv", "jsonl"):
+        n, whole, parts = both(fmt, "all")
+        assert n > 10_000 and whole.read_bytes() == parts.read_bytes()
+    n, whole, parts = both("parquet", "all")
+    assert pd.read_parquet(whole).equals(pd.read_parquet(parts)) and pq.ParquetFile(parts).num_row_groups > 10
+    n, whole, parts = both("csv", "en-query", lang="en", query="trade OR Taiwan")
+    assert n > 700 and whole.read_bytes() == parts.read_bytes()  # two parts at least
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_failed_export_leaves_no_half_written_file(analysed_db, tmp_path, monkeypatch):
+    """A write that fails part-way raises a StoreError naming the file; a file already there is left as it was,
+    and nothing half-written stays beside it."""
+    from podium.errors import StoreError
+    from podium.store import tables
+
+    out = tmp_path / "x.csv"
+    out.write_text("an earlier export\n")
+    monkeypatch.setattr(tables, "EXPORT_PART", 2_000)
+    real, calls = tables._text_cells, []
+
+    def fail_on_third(df):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("No space left on device")
+        return real(df)
+
+    monkeypatch.setattr(tables, "_text_cells", fail_on_third)
+    with Podium(analysed_db, create=False) as pod, pytest.raises(StoreError, match="x.csv.*No space left"):
+        pod.export("csv", out)
+    assert out.read_text() == "an earlier export\n" and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_a_pass_the_schema_does_not_know_is_exported_whole(analysed_db, tmp_path, monkeypatch):
+    """Annotations of a kind SCHEMA does not name get their columns at the end; an export in parts that meets
+    them goes back to the frame in memory, which alone can settle the columns, and writes them."""
+    from podium.model import Annotation
+    from podium.store import tables
+
+    from conftest import copy_db
+
+    path = copy_db(analysed_db, tmp_path / "extra.db")
+    with Podium(path, create=False) as pod:
+        store = pod._db.store
+        bid, n, eid = store.conn.execute("SELECT briefing_id, n, id FROM exchanges ORDER BY id DESC LIMIT 1").fetchone()
+        store.write_annotations(bid, [Annotation(n, "stance", "hostile", {"target": "USA"}, confidence=0.7,
+                                                 method="test", version="1")], reindex=False)
+    monkeypatch.setattr(tables, "EXPORT_PART", 3_000)
+    with Podium(path, create=False) as pod:
+        n = pod.export("csv", tmp_path / "x.csv")
+    back = pd.read_csv(tmp_path / "x.csv")
+    assert len(back) == n and list(back.columns)[:len(SCHEMA_COLUMNS)] == SCHEMA_COLUMNS
+    assert back["stance"].notna().sum() == 1 and back.loc[back["exchange_id"] == eid, "stance_target"].item() == "USA"

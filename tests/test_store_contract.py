@@ -329,6 +329,11 @@ def test_filters_select_the_exchanges_they_name(store, pair):
     ids = [r["exchange_id"] for r in everything[:3]]
     assert [r["exchange_id"] for r in store.exchange_rows({"lang": "en"}, ids=ids)] == ids
     assert store.exchange_rows({}, ids=[]) == []
+    # what an export reads a part at a time: the same exchanges in the same order, and their annotations only
+    assert store.exchange_order({}) == [r["exchange_id"] for r in everything]
+    assert store.exchange_order({"lang": "en"}, ids=ids[::-1]) == ids and store.exchange_order({}, ids=[]) == []
+    assert sorted({a["exchange_id"] for a in store.all_annotations({}, ids=ids)}) == sorted(ids)
+    assert store.all_annotations({"lang": "zh"}, ids=ids) == [] and store.all_annotations({}, ids=[]) == []
     with pytest.raises(QueryError, match="unknown filter"):
         store.exchange_rows({"colour": "red"})
     with pytest.raises(QueryError, match="not a date"):
@@ -367,6 +372,7 @@ def test_sqlite_and_postgres_answer_identically(pair, request, tmp_path):
                 "synced": synced, "carried": carried, "stats": stats, "names": s.spokesperson_names(),
                 "annotations": s.annotations_for(sorted(s.exchange_ids())),
                 "all_annotations": sorted(a["exchange_id"] for a in s.all_annotations({"lang": "zh"})),
+                "order": s.exchange_order({"lang": "zh"}),
                 "evasion": (sorted(s.distinct("evasion")), sorted(s.fine_label_ids("partial"))),
                 "differences": (s.difference_rows(), s.difference_kinds()),
                 "briefings": [s.briefing(b) for b in bids], "event": s.event(eid), "events": s.event_rows(),

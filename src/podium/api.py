@@ -263,11 +263,15 @@ class Podium:
         query= to keep only exchanges matching a search query, and exact=)."""
         from .store.tables import exchanges_frame  # deferred: pandas (module docstring)
 
+        return exchanges_frame(self._db.store, *self._selection(filters))
+
+    def _selection(self, filters: dict[str, Any]) -> tuple[dict[str, Any], list[int] | None]:
+        """The filters of ``exchanges`` and ``export`` checked, and the ids a ``query=`` keeps (None: no query)."""
+        filters = dict(filters)
         query = filters.pop("query", None)
         exact = bool(filters.pop("exact", False))
         filters = self._filters(filters)
-        ids = self._db.matching_ids(query, exact=exact, **filters) if query else None
-        return exchanges_frame(self._db.store, filters, ids)
+        return filters, self._db.matching_ids(query, exact=exact, **filters) if query else None
 
     def briefing(self, briefing_id: int) -> dict[str, Any]:
         """A briefing with its turns and exchanges (and their annotations), and prev/next briefing ids."""
@@ -296,11 +300,10 @@ class Podium:
         """Write exchanges as csv, jsonl or parquet, one row per exchange, tidy (lists as lists, typed dates, one
         column per class probability; ``export_schema()`` describes every column). With ``output``: writes the
         file and returns the rows written; without: returns the csv/jsonl text."""
-        from .store.tables import export  # deferred: pandas (module docstring)
+        from .store.tables import export_exchanges  # deferred: pandas (module docstring)
 
-        df = self.exchanges(**filters)
-        text = export(df, format, output)
-        return text if text is not None else len(df)
+        text, rows = export_exchanges(self._db.store, *self._selection(filters), format, output)
+        return text if text is not None else rows
 
     @staticmethod
     def export_schema(format: str = "markdown") -> str:

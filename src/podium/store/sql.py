@@ -572,9 +572,30 @@ class SqlStore(EventTables):
             out.append(d)
         return out
 
-    def all_annotations(self, filters: dict[str, Any]) -> list[Mapping[str, Any]]:
-        """The annotation rows of the exchanges the filters keep."""
+    def exchange_order(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[int]:
+        """The ids of the exchanges ``exchange_rows`` returns, in its order (for reading them a part at a time)."""
         where, params = self._where(filters)
+        if ids is not None:
+            if not ids:
+                return []
+            clause, more = self._ids_clause(self.conn, "e.id", ids)
+            where.append(clause)
+            params += more
+        sql = "SELECT e.id AS exchange_id FROM exchanges e JOIN briefings b ON b.id = e.briefing_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [r["exchange_id"] for r in self.conn.execute(sql + " ORDER BY b.date, b.id, e.n", params)]
+
+    def all_annotations(self, filters: dict[str, Any], *,
+                        ids: list[int] | None = None) -> list[Mapping[str, Any]]:
+        """The annotation rows of the exchanges the filters keep (of these exchanges only, given ``ids``)."""
+        where, params = self._where(filters)
+        if ids is not None:
+            if not ids:
+                return []
+            clause, more = self._ids_clause(self.conn, "a.exchange_id", ids)
+            where.append(clause)
+            params += more
         sql = ("SELECT a.* FROM annotations a JOIN exchanges e ON e.id = a.exchange_id "
                "JOIN briefings b ON b.id = e.briefing_id")
         if where:

@@ -49,7 +49,7 @@ def exchanges_frame(store: Store, filters: dict[str, Any], ids: list[int] | None
     ann: dict[int, dict[str, Any]] = {}
     if rows:
         wanted = None if ids is None and not filters else {r["exchange_id"] for r in rows}
-        for a in store.all_annotations(filters):
+        for a in store.all_annotations(filters, ids=ids):
             if wanted is not None and a["exchange_id"] not in wanted:
                 continue
             ann.setdefault(a["exchange_id"], {}).update(_flat(a["kind"], a))
@@ -223,34 +223,113 @@ def _text_cells(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Exchanges read, tidied and written at a time by ``export_exchanges`` (memory: about 50 MB a part).
+EXPORT_PART = 10_000
+
+
+def export_exchanges(store: Store, filters: dict[str, Any], ids: list[int] | None, format: str,
+                     output: str | Path | None) -> tuple[str | None, int]:
+    """Export the exchanges the filters (and ``ids``) keep, as ``export`` writes a frame of them, reading, tidying
+    and writing ``EXPORT_PART`` exchanges at a time, so that memory does not grow with the database: returns
+    (the csv/jsonl text when there is no ``output``, rows written). The file is written beside ``output`` and
+    renamed into place at the end: an export that fails leaves no half-written file.
+
+    A part whose columns go beyond SCHEMA (an analysis pass SCHEMA does not know yet, whose columns and types
+    only the whole export can settle) sends the export back to one frame in memory, as before."""
+    _check_format(format, output)
+    order = store.exchange_order(filters, ids=ids)
+    parts = [order[i:i + EXPORT_PART] for i in range(0, len(order), EXPORT_PART)]
+    if len(parts) > 1:
+        try:
+            return _write_parts(store, parts, format, output), len(order)
+        except _Unforeseen:
+            pass
+    df = exchanges_frame(store, filters, ids)
+    return export(df, format, output), len(df)
+
+
+class _Unforeseen(Exception):
+    """A part of a streamed export has a column SCHEMA does not name."""
+
+
+def _write_parts(store: Store, parts: list[list[int]], format: str, output: str | Path | None) -> str | None:
+    target = None if output is None else Path(output)
+    part_path = None if target is None else target.with_name(target.name + ".part")
+    sink: Any = None
+    try:
+        if format == "parquet":
+            import pyarrow.parquet as pq  # parquet only (see ``export``)
+        else:
+            sink = io.StringIO() if part_path is None else part_path.open("w", encoding="utf-8", newline="")
+        for i, part in enumerate(parts):
+            df = tidy(exchanges_frame(store, {}, part))
+            if list(df.columns) != SCHEMA_COLUMNS:
+                raise _Unforeseen(part[0])
+            if format == "parquet":
+                table = _arrow_table(df)
+                if sink is None:
+                    sink = pq.ParquetWriter(part_path, table.schema)
+                sink.write_table(table)
+            elif format == "csv":
+                sink.write(_text_cells(df).to_csv(index=False, header=i == 0))
+            else:
+                _write_jsonl(df, sink)
+        if part_path is None:
+            return sink.getvalue()
+        sink.close()
+        sink = None
+        part_path.replace(target)  # type: ignore[arg-type]
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot write {output}: {exc}") from None
+    finally:
+        if sink is not None and part_path is not None:
+            sink.close()
+        if part_path is not None and part_path.exists():
+            part_path.unlink()
+
+
+def _check_format(format: str, output: str | Path | None) -> None:
+    if format not in EXPORT_FORMATS:
+        raise QueryError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if format == "parquet" and output is None:
+        raise QueryError("parquet is binary: give an output file (-o FILE.parquet)")
+
+
+def _arrow_table(df: pd.DataFrame) -> Any:
+    """The tidy frame as an Arrow table with SCHEMA's types (inferred for columns SCHEMA does not name)."""
+    # pyarrow only for parquet: it adds ~0.2 s to every export (measured: pandas vs pandas + pyarrow.parquet)
+    import pyarrow as pa
+
+    fields = []
+    for col in df.columns:
+        typ = _TYPES.get(col)
+        # dates as timestamps: pandas reads them back as datetime64 (date32 comes back as Python objects)
+        arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.timestamp("s"),
+                 "string": pa.string(), "list<int>": pa.list_(pa.int64()),
+                 "list<string>": pa.list_(pa.string())}.get(typ or "")
+        fields.append(pa.field(col, arrow) if arrow is not None else None)
+    if all(f is not None for f in fields):
+        return pa.Table.from_pandas(df, schema=pa.schema(fields), preserve_index=False)
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def _write_jsonl(df: pd.DataFrame, out: Any) -> None:
+    for rec in _text_cells_dates(df).to_dict(orient="records"):
+        clean = {k: (None if _na(v) else v) for k, v in rec.items()}
+        out.write(json.dumps(clean, ensure_ascii=False, default=_jsonable) + "\n")
+
+
 def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | None:
     """Write the exchanges frame, tidied (see ``tidy`` and SCHEMA), as csv, jsonl or parquet to ``output``;
     without ``output`` the csv/jsonl text is returned."""
-    if format not in EXPORT_FORMATS:
-        raise QueryError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    _check_format(format, output)
     df = tidy(df)
     if format == "parquet":
-        if output is None:
-            raise QueryError("parquet is binary: give an output file (-o FILE.parquet)")
-        # pyarrow only for parquet: it adds ~0.2 s to every export (measured: pandas vs pandas + pyarrow.parquet)
-        import pyarrow as pa
-        import pyarrow.parquet as pq  # (parquet only, as above)
+        import pyarrow.parquet as pq  # parquet only (see ``_arrow_table``)
 
-        fields = []
-        for col in df.columns:
-            typ = _TYPES.get(col)
-            # dates as timestamps: pandas reads them back as datetime64 (date32 comes back as Python objects)
-            arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.timestamp("s"),
-                     "string": pa.string(), "list<int>": pa.list_(pa.int64()),
-                     "list<string>": pa.list_(pa.string())}.get(typ or "")
-            fields.append(pa.field(col, arrow) if arrow is not None else None)
-        data = df
         try:
-            if all(f is not None for f in fields):
-                table = pa.Table.from_pandas(data, schema=pa.schema(fields), preserve_index=False)
-            else:
-                table = pa.Table.from_pandas(data, preserve_index=False)
-            pq.write_table(table, output)
+            pq.write_table(_arrow_table(df), output)
         except OSError as exc:
             raise StoreError(f"cannot write {output}: {exc}") from None
         return None
@@ -258,10 +337,7 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
         text = _text_cells(df).to_csv(index=False)
     else:
         buf = io.StringIO()
-        data = _text_cells_dates(df)
-        for rec in data.to_dict(orient="records"):
-            clean = {k: (None if _na(v) else v) for k, v in rec.items()}
-            buf.write(json.dumps(clean, ensure_ascii=False, default=_jsonable) + "\n")
+        _write_jsonl(df, buf)
         text = buf.getvalue()
     if output is None:
         return text
