@@ -1,6 +1,6 @@
-"""The aggregate tables at scale: `podium outlets`, `podium clarity`, `podium stats` and the web's outlets page
-(its three tables), each timed in a fresh process with its peak memory, on an analysed database made K times
-larger.
+"""The aggregate tables and exports at scale: `podium outlets`, `podium clarity`, `podium stats`, the web's outlets
+page (its three tables) and `podium export`, each timed in a fresh process with its peak memory, on an analysed
+database made K times larger.
 
     .venv/bin/python benchmarks/bench_tables.py --workdir /tmp/tables --replicate 17     # ~200k exchanges
     .venv/bin/python benchmarks/bench_tables.py --workdir /tmp/tables --replicate 85     # ~1M exchanges
@@ -13,6 +13,9 @@ every analysis pass (clarity, countries, formulations) and its events linked, bu
 K times over into one database (ids offset, keys suffixed: each copy keeps its events, links and annotations),
 so that the tables count real, fully analysed exchanges in the proportions of the corpus. A resampled database of
 ``bench_search.py`` has no events or analysis, which these tables rest on.
+
+Also ``podium export`` of every exchange in each format (to a file in --workdir, removed after; its SHA-256 is
+what is compared: of the file for csv and jsonl, of the frame read back for parquet).
 
 Prints, per call: wall time and the process's peak resident memory (Linux ``ru_maxrss``; the imports included).
 ``--out`` writes the tables (with their attrs) as JSON; ``--compare`` checks them against another run's (floats to
@@ -47,6 +50,9 @@ CALLS = {
     "web outlets page (3 tables)": "[pod.outlets(), pod.clarity(by='spokesperson', min_answers=20), "
                                    "pod.clarity(by='period', per='year')]",
     "stats": "pod.stats()",
+    "export csv": "export(pod, 'csv')",
+    "export jsonl": "export(pod, 'jsonl')",
+    "export parquet": "export(pod, 'parquet')",
 }
 
 CHILD = """
@@ -54,16 +60,27 @@ import json, resource, sys, time
 sys.path.insert(0, {src!r})
 from podium import Podium
 pod = Podium({db!r}, create=False)
+def export(pod, fmt):
+    import hashlib, os, pandas
+    path = {db!r} + ".bench-export." + fmt
+    rows = pod.export(fmt, path)
+    global wall, peak  # the export's own, before the check below reads the file back
+    wall, peak = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    data = open(path, "rb").read() if fmt != "parquet" else pandas.read_parquet(path).to_json().encode()
+    os.remove(path)
+    return {{"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}}
+wall = peak = None
 t = time.perf_counter()
 out = {call}
-wall = time.perf_counter() - t
+if wall is None:
+    wall, peak = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 frames = out if isinstance(out, list) else [out]
 def table(f):
     if hasattr(f, "to_dict") and hasattr(f, "columns"):
         return {{"data": json.loads(f.to_json(orient="split")),
                 "attrs": json.loads(json.dumps(dict(f.attrs), default=str))}}
     return json.loads(json.dumps(f.to_dict() if hasattr(f, "to_dict") else f, default=str))
-print(json.dumps({{"wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({{"wall": wall, "peak_mb": peak,
                   "tables": [table(f) for f in frames]}}))
 """
 
