@@ -548,25 +548,35 @@ class SqlStore(EventTables):
             "SELECT exchange_id FROM annotations WHERE kind = 'clarity' AND substr(value, 1, 1) = '{' "
             f"AND {self.dialect.equals_ci(self.dialect.fine_of('value'))}", (label,))]
 
-    def exchange_rows(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[dict[str, Any]]:
-        """Exchanges with briefing fields (no annotations), filtered, in date order."""
+    def _selected(self, sql: str, filters: dict[str, Any], ids: list[int] | None,
+                  column: str = "e.id") -> tuple[str, list[Any]] | None:
+        """``sql`` (a SELECT over ``exchanges e JOIN briefings b``) with the filters' WHERE and, given ``ids``, only
+        those exchanges (``column``); None when ``ids`` is empty: nothing to read."""
         where, params = self._where(filters)
         if ids is not None:
             if not ids:
-                return []
-            clause, more = self._ids_clause(self.conn, "e.id", ids)
+                return None
+            clause, more = self._ids_clause(self.conn, column, ids)
             where.append(clause)
             params += more
-        sql = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, b.date, b.lang, b.series, b.title, "
-               "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
-               f"{SPOKESPERSON_KEY} AS spokesperson_id, e.n, e.asker, e.outlet, e.outlet_type, "
-               "e.follow_up, e.question, e.answer, b.url, e.source, "
-               f"(SELECT {self.dialect.json_agg}(l.counterpart_id) FROM exchange_links l "
-               "WHERE l.exchange_id = e.id) AS counterparts FROM exchanges e JOIN briefings b ON b.id = e.briefing_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
+        return sql, params
+
+    def exchange_rows(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """Exchanges with briefing fields (no annotations), filtered, in date order."""
+        query = self._selected(
+            "SELECT e.id AS exchange_id, e.briefing_id, b.event_id, b.date, b.lang, b.series, b.title, "
+            "COALESCE(e.spokesperson, b.spokesperson) AS spokesperson, "
+            f"{SPOKESPERSON_KEY} AS spokesperson_id, e.n, e.asker, e.outlet, e.outlet_type, "
+            "e.follow_up, e.question, e.answer, b.url, e.source, "
+            f"(SELECT {self.dialect.json_agg}(l.counterpart_id) FROM exchange_links l "
+            "WHERE l.exchange_id = e.id) AS counterparts FROM exchanges e JOIN briefings b ON b.id = e.briefing_id",
+            filters, ids)
+        if query is None:
+            return []
         out = []
-        for r in self.conn.execute(sql + " ORDER BY b.date, b.id, e.n", params):
+        for r in self.conn.execute(query[0] + " ORDER BY b.date, b.id, e.n", query[1]):
             d = dict(r)
             d["counterparts"] = sorted(json_value(d["counterparts"]) or [])
             out.append(d)
@@ -574,33 +584,17 @@ class SqlStore(EventTables):
 
     def exchange_order(self, filters: dict[str, Any], *, ids: list[int] | None = None) -> list[int]:
         """The ids of the exchanges ``exchange_rows`` returns, in its order (for reading them a part at a time)."""
-        where, params = self._where(filters)
-        if ids is not None:
-            if not ids:
-                return []
-            clause, more = self._ids_clause(self.conn, "e.id", ids)
-            where.append(clause)
-            params += more
-        sql = "SELECT e.id AS exchange_id FROM exchanges e JOIN briefings b ON b.id = e.briefing_id"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [r["exchange_id"] for r in self.conn.execute(sql + " ORDER BY b.date, b.id, e.n", params)]
+        query = self._selected("SELECT e.id AS exchange_id FROM exchanges e JOIN briefings b ON b.id = e.briefing_id",
+                               filters, ids)
+        if query is None:
+            return []
+        return [r["exchange_id"] for r in self.conn.execute(query[0] + " ORDER BY b.date, b.id, e.n", query[1])]
 
     def all_annotations(self, filters: dict[str, Any], *,
                         ids: list[int] | None = None) -> list[Mapping[str, Any]]:
         """The annotation rows of the exchanges the filters keep (of these exchanges only, given ``ids``)."""
-        where, params = self._where(filters)
-        if ids is not None:
-            if not ids:
-                return []
-            clause, more = self._ids_clause(self.conn, "a.exchange_id", ids)
-            where.append(clause)
-            params += more
-        sql = ("SELECT a.* FROM annotations a JOIN exchanges e ON e.id = a.exchange_id "
-               "JOIN briefings b ON b.id = e.briefing_id")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return self.conn.execute(sql, params).fetchall()
-
+        query = self._selected("SELECT a.* FROM annotations a JOIN exchanges e ON e.id = a.exchange_id "
+                               "JOIN briefings b ON b.id = e.briefing_id", filters, ids, "a.exchange_id")
+        return [] if query is None else self.conn.execute(*query).fetchall()
 
 __all__ = ["HIT_SQL", "SqlStore", "hit_record"]
