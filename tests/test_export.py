@@ -199,3 +199,21 @@ def test_a_pass_the_schema_does_not_know_is_exported_whole(analysed_db, tmp_path
     back = pd.read_csv(tmp_path / "x.csv")
     assert len(back) == n and list(back.columns)[:len(SCHEMA_COLUMNS)] == SCHEMA_COLUMNS
     assert back["stance"].notna().sum() == 1 and back.loc[back["exchange_id"] == eid, "stance_target"].item() == "USA"
+
+
+def test_cli_streams_to_standard_output(analysed_db, tmp_path, monkeypatch):
+    """Without -o, csv and jsonl go to standard output a part at a time, the same bytes as the file; the count
+    goes to stderr; parquet, being binary, asks for a file."""
+    from podium.store import tables
+
+    monkeypatch.setattr(tables, "EXPORT_PART", 1_500)
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"x.{fmt}"
+        args = ["export", "--db", str(analysed_db), "--format", fmt, "--lang", "zh"]
+        assert CliRunner().invoke(main, [*args, "-o", str(out)]).exit_code == 0
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0 and r.stdout_bytes == out.read_bytes()
+        n = len(pd.read_csv(out)) if fmt == "csv" else len(out.read_text("utf-8").splitlines())
+        assert n > 3_000 and f"wrote {n:,} exchange(s)" in r.stderr and "to stdout" in r.stderr
+    r = CliRunner().invoke(main, ["export", "--db", str(analysed_db), "--format", "parquet"])
+    assert r.exit_code != 0 and "parquet is binary" in r.output

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .analysis import countries
 from .analysis.events import COUNTED_KINDS
@@ -296,10 +296,11 @@ class Podium:
         d["by_spokesperson"] = {self._person_name(k) or k: v for k, v in ev.pop("by_spokesperson").items()}
         return CorpusStats(**d, events=ev)
 
-    def export(self, format: str, output: str | Path | None = None, **filters: Any) -> str | int:
+    def export(self, format: str, output: str | Path | TextIO | None = None, **filters: Any) -> str | int:
         """Write exchanges as csv, jsonl or parquet, one row per exchange, tidy (lists as lists, typed dates, one
-        column per class probability; ``export_schema()`` describes every column). With ``output``: writes the
-        file and returns the rows written; without: returns the csv/jsonl text."""
+        column per class probability; ``export_schema()`` describes every column). With ``output`` (a file, or
+        for csv and jsonl an open text stream such as standard output): writes it a part at a time and returns
+        the rows written; without: returns the csv/jsonl text."""
         from .store.tables import export_exchanges  # deferred: pandas (module docstring)
 
         text, rows = export_exchanges(self._db.store, *self._selection(filters), format, output)

@@ -409,13 +409,11 @@ def export_command(db: str, fmt: str, output: str | None, query: str | None, sch
         click.echo(Podium.export_schema("json" if fmt == "jsonl" else "markdown"), nl=False)
         return
     with Podium(db, create=False) as pod:
-        res = pod.export(fmt, output, query=query, **_filters(kw))
-    if isinstance(res, str):
-        sys.stdout.write(res)
-        if fmt == "jsonl":
-            click.echo(f"wrote {res.count(chr(10)):,} exchange(s) (one line each) as jsonl to stdout", err=True)
-    else:
-        click.echo(f"wrote {res:,} exchange(s) (one row each) as {fmt} to {Path(output).resolve()}", err=True)
+        # without -o, csv and jsonl go to standard output as they are written (parquet is refused there)
+        n = pod.export(fmt, output if output else sys.stdout, query=query, **_filters(kw))
+    where = Path(output).resolve() if output else "stdout"
+    click.echo(f"wrote {n:,} exchange(s) (one {'line' if fmt == 'jsonl' else 'row'} each) as {fmt} to {where}",
+               err=True)
 
 
 @main.command("reindex")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -228,11 +228,12 @@ EXPORT_PART = 10_000
 
 
 def export_exchanges(store: Store, filters: dict[str, Any], ids: list[int] | None, format: str,
-                     output: str | Path | None) -> tuple[str | None, int]:
+                     output: str | Path | TextIO | None) -> tuple[str | None, int]:
     """Export the exchanges the filters (and ``ids``) keep, as ``export`` writes a frame of them, reading, tidying
     and writing ``EXPORT_PART`` exchanges at a time, so that memory does not grow with the database: returns
-    (the csv/jsonl text when there is no ``output``, rows written). The file is written beside ``output`` and
-    renamed into place at the end: an export that fails leaves no half-written file.
+    (the csv/jsonl text when there is no ``output``, rows written). ``output``: a file, written beside its
+    path and renamed into place at the end (an export that fails leaves no half-written file), or an open text
+    stream (csv and jsonl: standard output), written as the parts come.
 
     A part whose columns go beyond SCHEMA (an analysis pass SCHEMA does not know yet, whose columns and types
     only the whole export can settle) sends the export back to one frame in memory, as before."""
@@ -252,13 +253,17 @@ class _Unforeseen(Exception):
     """A part of a streamed export has a column SCHEMA does not name."""
 
 
-def _write_parts(store: Store, parts: list[list[int]], format: str, output: str | Path | None) -> str | None:
-    target = None if output is None else Path(output)
+def _write_parts(store: Store, parts: list[list[int]], format: str,
+                 output: str | Path | TextIO | None) -> str | None:
+    stream = _is_stream(output)
+    target = None if output is None or stream else Path(output)  # type: ignore[arg-type]
     part_path = None if target is None else target.with_name(target.name + ".part")
     sink: Any = None
     try:
         if format == "parquet":
             import pyarrow.parquet as pq  # parquet only (see ``export``)
+        elif stream:
+            sink = output
         else:
             sink = io.StringIO() if part_path is None else part_path.open("w", encoding="utf-8", newline="")
         for i, part in enumerate(parts):
@@ -274,6 +279,8 @@ def _write_parts(store: Store, parts: list[list[int]], format: str, output: str 
                 sink.write(_text_cells(df).to_csv(index=False, header=i == 0))
             else:
                 _write_jsonl(df, sink)
+        if stream:
+            return None
         if part_path is None:
             return sink.getvalue()
         sink.close()
@@ -289,10 +296,14 @@ def _write_parts(store: Store, parts: list[list[int]], format: str, output: str 
             part_path.unlink()
 
 
-def _check_format(format: str, output: str | Path | None) -> None:
+def _is_stream(output: object) -> bool:
+    return hasattr(output, "write")
+
+
+def _check_format(format: str, output: str | Path | TextIO | None) -> None:
     if format not in EXPORT_FORMATS:
         raise QueryError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    if format == "parquet" and output is None:
+    if format == "parquet" and (output is None or _is_stream(output)):
         raise QueryError("parquet is binary: give an output file (-o FILE.parquet)")
 
 
@@ -320,9 +331,9 @@ def _write_jsonl(df: pd.DataFrame, out: Any) -> None:
         out.write(json.dumps(clean, ensure_ascii=False, default=_jsonable) + "\n")
 
 
-def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | None:
-    """Write the exchanges frame, tidied (see ``tidy`` and SCHEMA), as csv, jsonl or parquet to ``output``;
-    without ``output`` the csv/jsonl text is returned."""
+def export(df: pd.DataFrame, format: str, output: str | Path | TextIO | None) -> str | None:
+    """Write the exchanges frame, tidied (see ``tidy`` and SCHEMA), as csv, jsonl or parquet to ``output`` (a
+    file or, for csv and jsonl, an open text stream); without ``output`` the csv/jsonl text is returned."""
     _check_format(format, output)
     df = tidy(df)
     if format == "parquet":
@@ -341,8 +352,11 @@ def export(df: pd.DataFrame, format: str, output: str | Path | None) -> str | No
         text = buf.getvalue()
     if output is None:
         return text
+    if _is_stream(output):
+        output.write(text)  # type: ignore[union-attr]
+        return None
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8")  # type: ignore[arg-type]
     except OSError as exc:
         raise StoreError(f"cannot write {output}: {exc}") from None
     return None
