@@ -181,7 +181,8 @@ def test_a_failed_export_leaves_no_half_written_file(analysed_db, tmp_path, monk
 
 def test_a_pass_the_schema_does_not_know_is_exported_whole(analysed_db, tmp_path, monkeypatch):
     """Annotations of a kind SCHEMA does not name get their columns at the end; an export in parts that meets
-    them goes back to the frame in memory, which alone can settle the columns, and writes them."""
+    them goes back to the frame in memory, which alone can settle the columns, and writes them (to a stream as
+    well: nothing of the parts reaches it)."""
     from podium.model import Annotation
     from podium.store import tables
 
@@ -194,8 +195,11 @@ def test_a_pass_the_schema_does_not_know_is_exported_whole(analysed_db, tmp_path
         store.write_annotations(bid, [Annotation(n, "stance", "hostile", {"target": "USA"}, confidence=0.7,
                                                  method="test", version="1")], reindex=False)
     monkeypatch.setattr(tables, "EXPORT_PART", 3_000)
+    stream = io.StringIO()
     with Podium(path, create=False) as pod:
         n = pod.export("csv", tmp_path / "x.csv")
+        assert pod.export("csv", stream) == n  # a stream too: written once, not a part and then the whole again
+    assert stream.getvalue() == (tmp_path / "x.csv").read_text("utf-8")
     back = pd.read_csv(tmp_path / "x.csv")
     assert len(back) == n and list(back.columns)[:len(SCHEMA_COLUMNS)] == SCHEMA_COLUMNS
     assert back["stance"].notna().sum() == 1 and back.loc[back["exchange_id"] == eid, "stance_target"].item() == "USA"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -233,7 +235,7 @@ def export_exchanges(store: Store, filters: dict[str, Any], ids: list[int] | Non
     and writing ``EXPORT_PART`` exchanges at a time, so that memory does not grow with the database: returns
     (the csv/jsonl text when there is no ``output``, rows written). ``output``: a file, written beside its
     path and renamed into place at the end (an export that fails leaves no half-written file), or an open text
-    stream (csv and jsonl: standard output), written as the parts come.
+    stream (csv and jsonl: standard output), written once every part is (spooled in a temporary file).
 
     A part whose columns go beyond SCHEMA (an analysis pass SCHEMA does not know yet, whose columns and types
     only the whole export can settle) sends the export back to one frame in memory, as before."""
@@ -263,7 +265,8 @@ def _write_parts(store: Store, parts: list[list[int]], format: str,
         if format == "parquet":
             import pyarrow.parquet as pq  # parquet only (see ``export``)
         elif stream:
-            sink = output
+            # spooled on disk first: a part that sends the export back to one frame must find the stream unwritten
+            sink = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
         else:
             sink = io.StringIO() if part_path is None else part_path.open("w", encoding="utf-8", newline="")
         for i, part in enumerate(parts):
@@ -280,6 +283,8 @@ def _write_parts(store: Store, parts: list[list[int]], format: str,
             else:
                 _write_jsonl(df, sink)
         if stream:
+            sink.seek(0)
+            shutil.copyfileobj(sink, output, 1 << 20)
             return None
         if part_path is None:
             return sink.getvalue()
@@ -290,7 +295,7 @@ def _write_parts(store: Store, parts: list[list[int]], format: str,
     except OSError as exc:
         raise StoreError(f"cannot write {output}: {exc}") from None
     finally:
-        if sink is not None and part_path is not None:
+        if sink is not None:
             sink.close()
         if part_path is not None and part_path.exists():
             part_path.unlink()
