@@ -230,10 +230,12 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
         cols["answer_words"], cols["answer_chars"] = words, chars
     if counterparts:
         links: dict[int, list[tuple[int, str]]] = {}
-        for eid, cp, lang in store.conn.execute(
-                "SELECT l.exchange_id, l.counterpart_id, cb.lang FROM exchange_links l "
-                "JOIN exchanges c ON c.id = l.counterpart_id JOIN briefings cb ON cb.id = c.briefing_id "
-                "ORDER BY l.exchange_id, l.counterpart_id"):
+        sql = ("SELECT l.exchange_id, l.counterpart_id, cb.lang FROM exchange_links l "
+               "JOIN exchanges e ON e.id = l.exchange_id JOIN briefings b ON b.id = e.briefing_id "
+               "JOIN exchanges c ON c.id = l.counterpart_id JOIN briefings cb ON cb.id = c.briefing_id")
+        if where:  # the links of the exchanges read above only
+            sql += " WHERE " + " AND ".join(where)
+        for eid, cp, lang in store.conn.execute(sql + " ORDER BY l.exchange_id, l.counterpart_id", params):
             links.setdefault(eid, []).append((cp, lang))
         none: tuple[Any, ...] = ()
         found = [links.get(eid) for eid in cols["exchange_id"]]
