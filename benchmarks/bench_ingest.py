@@ -45,22 +45,24 @@ def main() -> None:
             linked = pod.link_events()
             link_s, link_cpu = time.perf_counter() - t0, _cpu() - c0
             first = stored + link_s
-            pages = sum(report.count(s) for s in ("added", "updated", "unchanged", "failed"))
+            pages = len(report.results)  # every file read: briefings, files skipped as not briefings, failures
             t0 = time.perf_counter()
             again = pod.ingest([args.corpus], analyse=not args.no_analyse)
             second = time.perf_counter() - t0
             stats = pod.stats()
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "skipped", "failed"))
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "skipped", "failed")
+                       if report.count(s) or s in ("added", "failed"))
     print(f"corpus: {args.corpus}  ({'no analysis' if args.no_analyse else 'with analysis'})")
-    print(f"first ingest: {pages} pages ({counts}) -> {stats['briefings']} briefings, {stats['exchanges']} exchanges")
-    print(f"  {first:.1f} s total, {pages / first:.0f} pages/s, {stats['exchanges'] / first:.0f} exchanges/s")
+    print(f"first ingest: {pages} files read ({counts}) -> {stats['briefings']} briefings, "
+          f"{stats['exchanges']} exchanges")
+    print(f"  {first:.1f} s total, {pages / first:.0f} files/s, {stats['exchanges'] / first:.0f} exchanges/s")
     print(f"  of which parse + {'analysis + ' if not args.no_analyse else ''}store + index {stored:.1f} s "
           f"({stored_cpu:.1f} CPU s); linking versions into events and aligning them {link_s:.1f} s "
           f"({link_cpu:.1f} CPU s in this process and its workers; {linked['events']} events, "
           f"{linked['realigned']} aligned, {linked['links']} exchange links, {linked['differences']} differences, "
           f"clarity carried to {linked['carried']} exchanges)")
-    print(f"re-ingest (unchanged {again.count('unchanged')}): {second:.1f} s, {pages / second:.0f} pages/s")
+    print(f"re-ingest (unchanged {again.count('unchanged')}): {second:.1f} s, {pages / second:.0f} files/s")
     print(f"load average before/after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} (2 cores: above ~2, wall "
           "seconds stretch with the other jobs; CPU seconds do not)")
     print(f"database + index on disk: {size / 1e6:.0f} MB; annotations: {stats['annotations']}")

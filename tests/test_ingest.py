@@ -97,6 +97,29 @@ def test_files_named_explicitly_and_missing_paths(tmp_path, folder):
     assert [(Path(r.source).name, r.error) for r in report.failed] == [("nope.html", "no such file or folder")]
 
 
+def test_a_folder_without_pages_fails_naming_what_it_passed_over_and_the_rest_goes_on(tmp_path, folder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    packed = tmp_path / "packed"  # what a user who has not extracted the demo archive points at
+    packed.mkdir()
+    (packed / "mfa-demo.tar.xz").write_bytes(b"\xfd7zXZ\x00" + bytes(64))
+    (packed / "PROVENANCE.md").write_text("# where the pages came from\n")
+    (packed / "qa.csv").write_text("date,question,answer\n")
+    page = sorted((folder / "en").glob("t*.html"))[0]
+    with Podium(tmp_path / "i.db") as pod:
+        report = pod.ingest([empty, packed, page], analyse=False)
+        assert report.count("added") == 1 and pod.stats()["briefings"] == 1
+    failed = {Path(r.source).name: r.error for r in report.failed}
+    assert set(failed) == {"empty", "packed"}
+    assert "no pages in this folder (it holds no files" in failed["empty"]
+    why = failed["packed"]
+    assert "3 file(s) passed over (PROVENANCE.md, mfa-demo.tar.xz, qa.csv)" in why
+    assert "extract the archive first" in why and "podium ingest FILE.csv" in why
+    # a folder with pages says nothing of the other files it holds (robots.txt, notes.json here)
+    with Podium(tmp_path / "j.db") as pod:
+        assert pod.ingest([folder], analyse=False).ok
+
+
 def test_forced_wrong_format_fails_each_file_with_its_reason(tmp_path, folder):
     with Podium(tmp_path / "i.db") as pod:
         report = pod.ingest([folder / "zh"], format="mfa-en-html", analyse=False)

@@ -81,7 +81,8 @@ def ingest_command(paths: tuple[str, ...], db: str, fmt: str | None, no_analyse:
     text changed replaces the stored version and the change is recorded (table `revisions`). In folders,
     robots.txt, index.tsv and non-page files are passed over, and pages that an index.tsv beside them lists as
     kind=list are skipped (listing pages, not briefings), as are pages that hold no briefing (a spokesperson's
-    statement with no question) and listing pages read as an index (a lists/ folder beside the pages).
+    statement with no question) and listing pages read as an index (a lists/ folder beside the pages). A folder
+    that holds no page at all fails, naming the files it passed over (an archive to extract first, say).
 
     Indexes (index.tsv, lists/, --index) give each page its URL, and its date where the page has none; where a
     date came from is recorded per briefing. A page with no date anywhere fails and is reported: no date is

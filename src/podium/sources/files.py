@@ -31,6 +31,7 @@ from ..errors import SourceError
 from ..model import PageHints
 from .archive import is_archive, newest_transcripts, record_charset
 from .indexes import IndexEntry, Indexes
+from .tables import TABLE_SUFFIXES
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".txt", ".md"})
 IGNORED_NAMES = frozenset({"robots.txt", "index.tsv"})
@@ -137,6 +138,7 @@ def _folder(path: Path, tsv: Indexes, max_bytes: int | None, errors: list[Source
         errors.append(err)
 
     found: list[Page] = []
+    passed_over: list[str] = []
     for root, dirs, files in os.walk(path, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -150,13 +152,37 @@ def _folder(path: Path, tsv: Indexes, max_bytes: int | None, errors: list[Source
             except OSError:
                 regular = False
             if not page_like and regular and not os.path.islink(f):
+                passed_over.append(os.path.relpath(f, path))
                 continue  # another kind of file (README.md, a picture): not a page, passed over
             why = _not_regular(f, max_bytes)
             if why is not None:
                 found.append(Page(f, None, why))
             elif page_like:
                 found.append(_page(f, tsv))
+    if not found:  # a folder named for ingest that holds no page is a mistake to name, not a silent zero
+        err = SourceError(printable(path), _no_pages(passed_over))
+        if errors is None:
+            raise err
+        errors.append(err)
     yield from found
+
+
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".xz", ".bz2", ".zst", ".7z")
+
+
+def _no_pages(passed_over: list[str]) -> str:
+    """Why a folder gave no page, and what to do about it."""
+    kinds = "pages are .html, .htm, .shtml, .xhtml, .txt and .md files that open with front matter"
+    if not passed_over:
+        return f"no pages in this folder (it holds no files; {kinds})"
+    shown = ", ".join(printable(n) for n in passed_over[:5]) + (
+        f" and {len(passed_over) - 5} more" if len(passed_over) > 5 else "")
+    hint = ""
+    if any(n.lower().endswith(_ARCHIVE_SUFFIXES) for n in passed_over):
+        hint += "; extract the archive first and ingest the folder it gives"
+    if any(os.path.splitext(n)[1].lower() in TABLE_SUFFIXES for n in passed_over):
+        hint += "; a table of questions and answers is read when named itself (podium ingest FILE.csv)"
+    return (f"no pages in this folder: {len(passed_over)} file(s) passed over ({shown}); {kinds}{hint}")
 
 
 def _archive_pages(path: Path) -> Iterator[Page]:
