@@ -23,6 +23,7 @@ from podium.sources.files import pages
 from podium.store import Database, Store, analytics, index_path
 from podium.store.index import build_threads
 from podium.store.migrations import SCHEMA_VERSION
+from podium.text import answer_length
 
 from conftest import CORPUS
 
@@ -51,6 +52,54 @@ def test_fresh_database_has_the_schema_and_a_readable_view(db):
             "exchanges_full"} <= tables
     cols = [r[1] for r in conn.execute("PRAGMA table_info(annotations)")]
     assert cols[:8] == ["exchange_id", "kind", "label", "value", "confidence", "evidence", "method", "version"]
+
+
+def _lengths(path: Path) -> dict[int, tuple]:
+    with sqlite3.connect(path) as c:
+        rows = c.execute("SELECT e.id, e.answer, b.lang, e.answer_words, e.answer_chars FROM exchanges e "
+                         "JOIN briefings b ON b.id = e.briefing_id").fetchall()
+    assert rows
+    for eid, answer, lang, words, chars in rows:
+        assert (words, chars) == answer_length(answer, lang), eid
+        assert (words is None) == (lang == "zh") and (chars is None) == (lang != "zh")
+    return {r[0]: r[3:] for r in rows}
+
+
+def test_the_answer_length_is_stored_with_each_exchange_kept_on_revision_and_migrated(tmp_path):
+    """Each exchange is written with its answer's length (words, or characters for Chinese answers); a revised page
+    rewrites it; a database of the previous schema gets it on opening; the outlet table reads it, and falls back to
+    the answer for a row written without it."""
+    pages_ = [*_pages(EN, 2), *_pages(ZH, 2)]
+    for p in pages_:
+        shutil.copy(p, tmp_path / p.name)
+    copies = [tmp_path / p.name for p in pages_]
+    path = tmp_path / "len.db"
+    with Podium(path) as pod:
+        pod.ingest(copies, analyse=False)
+        table = pod.outlets()
+    stored = _lengths(path)
+    assert len(stored) > 20 and table["median_answer_words_en"].notna().any()
+    assert table["median_answer_chars_zh"].notna().any()
+    page = copies[0]
+    first = parse_file(page).exchanges[0].answer_text
+    page.write_bytes(page.read_bytes().replace(first.split()[3].encode(), b"two words", 1))
+    with Podium(path) as pod:
+        assert pod.ingest([page], analyse=False).count("updated") == 1
+    revised = _lengths(path)
+    changed = [eid for eid in stored if revised[eid] != stored[eid]]
+    assert len(changed) == 1 and revised[changed[0]][0] == stored[changed[0]][0] + 1
+    with Podium(path) as pod:
+        table = pod.outlets()
+    with sqlite3.connect(path) as c:  # as the previous schema left it
+        c.execute("ALTER TABLE exchanges DROP COLUMN answer_words")
+        c.execute("ALTER TABLE exchanges DROP COLUMN answer_chars")
+        c.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    Database(path).close()
+    assert _lengths(path) == revised
+    with sqlite3.connect(path) as c:  # rows written without the lengths (by hand, by another tool)
+        c.execute("UPDATE exchanges SET answer_words = NULL, answer_chars = NULL WHERE id % 2 = 0")
+    with Podium(path, create=False) as pod:
+        assert pod.outlets().equals(table)
 
 
 def test_database_from_a_newer_podium_or_not_a_database_is_a_store_error(tmp_path):

@@ -218,6 +218,21 @@ def test_a_parsed_briefing_reads_back_as_it_was_parsed(store, pair):
         store.briefing(bid + 1000)
 
 
+def _stored_lengths(store: Any, bid: int) -> list[tuple]:
+    return [(r["answer_words"], r["answer_chars"]) for r in store.conn.execute(
+        "SELECT answer_words, answer_chars FROM exchanges WHERE briefing_id = ? ORDER BY n", (bid,)).fetchall()]
+
+
+def test_each_exchange_is_stored_with_its_answer_length(store, pair):
+    from podium.text import answer_length
+
+    for item in pair:
+        b = item[0]
+        bid = _write(store, item)
+        assert _stored_lengths(store, bid) == [answer_length(e.answer_text, b.lang) for e in b.exchanges]
+        assert {w is None for w, _ in _stored_lengths(store, bid)} == {b.lang == "zh"}
+
+
 def test_a_changed_page_is_a_revision_of_the_same_briefing(store, pair):
     b, data, _ = pair[0]
     bid = _write(store, pair[0])
@@ -236,6 +251,7 @@ def test_a_changed_page_is_a_revision_of_the_same_briefing(store, pair):
     got = store.briefing(bid)
     assert got["n_exchanges"] == len(b.exchanges) - 1
     assert got["exchanges"][1]["answer"].endswith("(Corrected.)")
+    assert _stored_lengths(store, bid)[1][0] == len(got["exchanges"][1]["answer"].split())  # rewritten with it
     assert {e["n"]: e["exchange_id"] for e in got["exchanges"]} == {n: i for n, i in before.items()
                                                                      if n < len(b.exchanges)}
     with pytest.raises(NotFound):

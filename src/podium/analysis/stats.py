@@ -169,9 +169,7 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
             rec["median_answer_chars_zh"] = float(chars.median()) if len(chars) else math.nan
             asked: Counter = Counter()
             if "countries_question" in g:
-                for codes in g["countries_question"]:
-                    if isinstance(codes, (list, tuple)):
-                        asked.update(codes)
+                _count_codes(asked, g["countries_question"])
             rec["top_countries"] = _top(asked, top_countries)
             records.append(rec)
     out = pd.DataFrame(records)
@@ -179,6 +177,21 @@ def outlet_table(rows: pd.DataFrame, *, top_countries: int = 5, min_questions: i
     out = out.reset_index(drop=True)
     out.attrs.update(attrs)
     return out
+
+
+def _count_codes(asked: Counter, column: pd.Series) -> None:
+    """Add up the country codes of a column of code lists (tuples or lists; None where not annotated), as
+    updating ``asked`` row by row would, codes first met first (``most_common`` breaks ties by that order), but
+    once per distinct list: a million rows repeat a few thousand lists."""
+    values = column.tolist()
+    try:
+        distinct = Counter(values)  # in the order first met
+    except TypeError:  # lists
+        distinct = Counter(tuple(v) if isinstance(v, list) else v for v in values)
+    for codes, n in distinct.items():
+        if isinstance(codes, tuple):
+            for code in codes:
+                asked[code] += n
 
 
 def _clarity_shares(g: pd.DataFrame, corrections: dict | None) -> dict[str, Any]:

@@ -188,7 +188,8 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
     for ``pandas.DataFrame``): exchange_id, event_id, date, outlet, outlet_type, lang, spokesperson (person key)
     and clarity (label or None); with ``countries`` countries_question (the ISO3 codes its question names, a
     tuple; None when not annotated); with ``answer_lengths`` answer_words and answer_chars
-    (``podium.text.answer_length``: the answer itself is not kept, which is most of the memory at scale); with
+    (``podium.text.answer_length``, as stored with the exchange; computed from the answer for a row written
+    without them, e.g. by hand: the answer itself is not read, which is most of the time and memory at scale); with
     ``counterparts`` the ids of its counterparts in other language versions (``counterparts``, a tuple) and
     their langs (``counterpart_langs``, sorted)."""
     where, params = Store._where(dict(filters or {}))
@@ -200,8 +201,9 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
         names.append("countries_question")
         sql += (", (SELECT json_extract(value, '$.question') FROM annotations a "
                 "WHERE a.exchange_id = e.id AND a.kind = 'countries')")
-    if answer_lengths:
-        sql += ", e.answer"
+    if answer_lengths:  # stored with the exchange; the text only where a row was written without them
+        sql += (", e.answer_words, e.answer_chars, "
+                "CASE WHEN e.answer_words IS NULL AND e.answer_chars IS NULL THEN e.answer END")
     sql += " FROM exchanges e JOIN briefings b ON b.id = e.briefing_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -223,9 +225,13 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
                     codes[q] = tuple(value) if isinstance(value, list) else None
             cols["countries_question"].extend(map(codes.__getitem__, columns[8]))
         if answer_lengths:
-            for w, c in map(answer_length, columns[-1], columns[5]):
-                words.append(w)
-                chars.append(c)
+            stored_words, stored_chars, texts = columns[-3:]
+            if any(t is not None for t in texts):
+                pairs = [answer_length(t, lang) if t is not None else (w, c)
+                         for w, c, t, lang in zip(stored_words, stored_chars, texts, columns[5], strict=True)]
+                stored_words, stored_chars = [p[0] for p in pairs], [p[1] for p in pairs]
+            words.extend(stored_words)
+            chars.extend(stored_chars)
     if answer_lengths:
         cols["answer_words"], cols["answer_chars"] = words, chars
     if counterparts:

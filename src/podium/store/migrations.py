@@ -8,7 +8,8 @@ well in Datasette, sqlite3 or pandas as it is:
     briefings      one row per published briefing (key = URL, or series|lang|date|title; provenance: JSON evidence
                    for its date and URL when an index gave them)
     turns          every turn of a briefing in page order (openings, questions, answers, stage notes)
-    exchanges      a question and its answer, with asker, outlet, follow_up, spokesperson and source
+    exchanges      a question and its answer, with asker, outlet, follow_up, spokesperson and source, and the
+                   answer's length (answer_words, or answer_chars for Chinese; ``podium.text.answer_length``)
     annotations    what an analysis pass says about an exchange: one row per (exchange_id, kind)
     revisions      a page whose text changed: when, the hashes, and the replaced version as JSON
     index_pending  briefings written to the store but not yet (re)indexed: the crash-repair queue
@@ -28,6 +29,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+
+from ..text import answer_length
 
 _V1 = """
 CREATE TABLE meta (
@@ -237,9 +240,26 @@ _V5 = """
 CREATE INDEX IF NOT EXISTS index_pending_seq ON index_pending(seq);
 """
 
+def _v6(conn: sqlite3.Connection) -> None:
+    # how long each answer is, as the outlet tables measure it (``podium.text.answer_length``: words of an answer
+    # written with spaces, characters other than white space of a Chinese one), written with the exchange: the
+    # tables read these two numbers instead of every answer's text (at 1M exchanges, half of the outlets page)
+    conn.execute("ALTER TABLE exchanges ADD COLUMN answer_words INTEGER")
+    conn.execute("ALTER TABLE exchanges ADD COLUMN answer_chars INTEGER")
+    last = 0
+    while True:  # in batches of ids: the answers of a large database are never held at once
+        rows = conn.execute("SELECT e.id, e.answer, b.lang FROM exchanges e JOIN briefings b ON b.id = e.briefing_id "
+                            "WHERE e.id > ? ORDER BY e.id LIMIT 20000", (last,)).fetchall()
+        if not rows:
+            break
+        conn.executemany("UPDATE exchanges SET answer_words = ?, answer_chars = ? WHERE id = ?",
+                         [(*answer_length(answer, lang), eid) for eid, answer, lang in rows])
+        last = rows[-1][0]
+
+
 #: Ordered schema steps (SQL scripts or functions run inside the step's transaction);
 #: step i brings the database from user_version i to i + 1.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2, _V3, _v4, _V5)
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (_V1, _v2, _V3, _v4, _V5, _v6)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from ..errors import NotFound
 from ..model import ASKER, OPENING, SPOKESPERSON, Annotation, Briefing, Exchange, Turn
+from ..text import answer_length
 from .base import (
     SPOKESPERSON_KEY,
     SqlDialect,
@@ -52,7 +53,7 @@ HIT_SQL = ("SELECT e.id AS exchange_id, e.briefing_id, b.event_id, e.n, b.date, 
 _BRIEFING_FIELDS = ("series", "lang", "date", "title", "spokesperson", "spokesperson_id", "url", "source", "format",
                     "n_exchanges", "page_sha256", "content_sha256")
 _EXCHANGE_FIELDS = ("asker", "outlet", "outlet_type", "follow_up", "spokesperson", "spokesperson_id", "question",
-                    "answer", "source")
+                    "answer", "source", "answer_words", "answer_chars")
 _ANNOTATION_FIELDS = ("label", "value", "confidence", "evidence", "method", "version", "created_at")
 
 
@@ -306,8 +307,9 @@ class SqlStore(EventTables):
         returns {n: exchange id}."""
         ids: dict[int, int] = {}
         for e in b.exchanges:
+            answer = e.answer_text
             row = (e.asker, e.outlet, e.outlet_type, int(bool(e.follow_up)), e.spokesperson, person(e.spokesperson),
-                   e.question_text, e.answer_text, b.source)
+                   e.question_text, answer, b.source, *answer_length(answer, b.lang))
             if e.n in existing:
                 c.execute(f"UPDATE exchanges SET {_set(_EXCHANGE_FIELDS)} WHERE id = ?", (*row, existing[e.n]))
                 ids[e.n] = existing[e.n]
