@@ -144,41 +144,26 @@ def build_podium(base: Path, path: Path, scale: int, lang: str | None = None, se
     return t1 - t0, t2 - t1
 
 
-def build_bare_tantivy(path: Path, dbpath: Path):
+def build_bare_tantivy(path: Path, dbpath: Path, *, zh_bigrams: bool = False):
+    """A bare tantivy index of the exchanges' text: one field, tantivy's default tokenizer; with ``zh_bigrams`` the
+    Chinese exchanges go to a second field cut by tantivy's own n-gram tokenizer (every pair of characters)."""
     import tantivy
 
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("body", stored=False)
-    sb.add_integer_field("id", stored=True)
-    schema = sb.build()
-    path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(schema, path=str(path))
-    w = index.writer(heap_size=BUILD_HEAP_PER_THREAD * build_threads(), num_threads=build_threads())  # as podium's
-    c = sqlite3.connect(dbpath)
-    for eid, q, a in c.execute("SELECT id, question, answer FROM exchanges"):
-        w.add_document(tantivy.Document(body=[q, a], id=eid))
-    w.commit()
-    w.wait_merging_threads()
-    c.close()
-    index.reload()
-    return index
-
-
-def build_bare_ngram_tantivy(path: Path, dbpath: Path):
-    import tantivy
-
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("body", stored=False)
-    sb.add_text_field("body_zh", stored=False, tokenizer_name="zh_bigrams")
+    if zh_bigrams:
+        sb.add_text_field("body_zh", stored=False, tokenizer_name="zh_bigrams")
     sb.add_integer_field("id", stored=True)
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(sb.build(), path=str(path))
-    index.register_tokenizer("zh_bigrams", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False))
-                             .filter(tantivy.Filter.lowercase()).build())
+    if zh_bigrams:
+        index.register_tokenizer("zh_bigrams", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False))
+                                 .filter(tantivy.Filter.lowercase()).build())
     w = index.writer(heap_size=BUILD_HEAP_PER_THREAD * build_threads(), num_threads=build_threads())  # as podium's
     c = sqlite3.connect(dbpath)
-    for eid, lang, q, a in c.execute("SELECT e.id, b.lang, e.question, e.answer FROM exchanges e "
-                                     "JOIN briefings b ON b.id = e.briefing_id"):
+    sql = ("SELECT e.id, b.lang, e.question, e.answer FROM exchanges e JOIN briefings b ON b.id = e.briefing_id"
+           if zh_bigrams else "SELECT id, NULL, question, answer FROM exchanges")
+    for eid, lang, q, a in c.execute(sql):
         if lang == "zh":
             w.add_document(tantivy.Document(body_zh=[q, a], id=eid))
         else:
@@ -297,7 +282,7 @@ def main() -> None:
             ngram_path = work / f"bare-ngrams-{args.scale}.tantivy"
             if ngram_path.exists():
                 shutil.rmtree(ngram_path)
-            ngram = build_bare_ngram_tantivy(ngram_path, big)
+            ngram = build_bare_tantivy(ngram_path, big, zh_bigrams=True)
             t_ngram = time.perf_counter() - t0
             print(f"bare tantivy index with Chinese bigrams (tantivy's ngram tokenizer) built in {t_ngram:.1f} s",
                   flush=True)
