@@ -116,6 +116,11 @@ def test_reindex(db):
 def test_demo_builds_a_database_from_the_bundled_corpus(tmp_path):
     out = run("demo", "--db", tmp_path / "demo.db", "--no-analyse").output
     assert "120 added" in out and "0 failed" in out and "shared future" in out
+    # the outlet table says what it counts: exchanges, a pair of translations once, which languages, which dates
+    flat = " ".join(out.split())
+    assert ("unit: exchanges (an exchange and its translation counted once); languages: en+zh; 2018-01-02 .. "
+            "2020-07-01; 1089 exchanges;") in flat
+    assert " labelled " in out and "countries asked about" in out
     with Podium(tmp_path / "demo.db", create=False) as pod:
         s = pod.stats()
         assert s["briefings"] == 120 and set(s["by_lang"]) == {"en", "zh"}

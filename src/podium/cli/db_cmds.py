@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import tarfile
+import textwrap
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..errors import PodiumError, QueryError, SourceError
 from ..model import CLARITY_LABELS, FILTERS, FINE_LABELS, NO_OUTLET, SORTS, Concordance
 from ..sources.tables import parse_columns
 from . import briefing_filter_options, db_option, main
+from .analysis_cmds import describe
 
 
 def _quoted(labels: tuple[str, ...]) -> str:
@@ -477,15 +479,20 @@ def demo_command(db: str, no_analyse: bool) -> None:
             outlets = None
         if outlets is not None and len(outlets):
             head(f"$ podium outlets --db {db}   (shares of answers by clarity, per outlet type)")
+            click.echo(textwrap.fill(
+                describe(outlets.attrs, "exchanges") + "; shares: of the answers labelled, as the classifier "
+                "labelled them (`podium outlets` adds their intervals and the shares corrected for its measured "
+                "error); countries: questions naming them", width=100))
             if "level" in outlets.columns:
                 outlets = outlets[outlets["level"] == "outlet_type"]
-            cols = [c for c in ("name", "questions", "clear_reply_share", "ambivalent_share",
+            cols = [c for c in ("name", "questions", "labelled", "clear_reply_share", "ambivalent_share",
                                 "clear_non_reply_share", "top_countries") if c in outlets.columns]
             table = outlets[cols].head(8).copy()
             for c in cols:
                 if c.endswith("_share"):
                     table[c] = table[c].map(lambda v: "" if v != v else f"{v:.0%}")
-            table.columns = [c.replace("_share", "").replace("_", " ") for c in cols]
+            table.columns = [c.replace("_share", "").replace("_", " ").replace("top countries", "countries asked about")
+                             for c in cols]
             click.echo(table.to_string(index=False, max_colwidth=40))
     head("Next")
     click.echo(f"  podium show b1 --db {db}            read a briefing\n"
