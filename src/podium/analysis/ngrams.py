@@ -100,15 +100,21 @@ def _chunks(docs: Iterable[list[str]], chunk_tokens: int) -> Iterator[_Chunk]:
         yield make()
 
 
+def _changes(sorted_hashes: np.ndarray) -> np.ndarray:
+    """True where a sorted (non-empty) array of hashes starts a new value."""
+    new = np.empty(len(sorted_hashes), dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_hashes[1:], sorted_hashes[:-1], out=new[1:])
+    return new
+
+
 def _count(h: np.ndarray, pos: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
     """(hash, documents, occurrences, first position) of each distinct hash, ascending, and the index of each
     position's hash among them; ``pos`` ascending."""
     order = np.argsort(h, kind="stable")  # equal hashes together, each group in text order
     sh = h[order]
     at = pos[order]
-    new = np.empty(len(sh), dtype=bool)
-    new[0] = True
-    np.not_equal(sh[1:], sh[:-1], out=new[1:])
+    new = _changes(sh)
     group = np.flatnonzero(new)
     inv = np.empty(len(sh), dtype=np.int32)
     inv[order] = np.cumsum(new, dtype=np.int32) - 1
@@ -129,10 +135,7 @@ def _merge(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     h, docs, counts, first = (np.concatenate(cols) for cols in zip(*parts, strict=True))
     order = np.argsort(h, kind="stable")
     h, docs, counts, first = h[order], docs[order], counts[order], first[order]
-    new = np.empty(len(h), dtype=bool)
-    new[0] = True
-    np.not_equal(h[1:], h[:-1], out=new[1:])
-    group = np.flatnonzero(new)
+    group = np.flatnonzero(_changes(h))
     return h[group], np.add.reduceat(docs, group), np.add.reduceat(counts, group), first[group]
 
 

@@ -80,11 +80,9 @@ def briefing_ids(store: Store, *, lang: str | None = None) -> list[int]:
 
 def briefing_groups(store: Store) -> dict[tuple[str, str], list[int]]:
     """Briefing ids per (series, language), each list in (date, key) order: the formulation miner's groups."""
-    rows = sorted(store.conn.execute("SELECT id, series, lang, date, key FROM briefings").fetchall(),
-                  key=lambda r: (r[3], r[4]))
     out: dict[tuple[str, str], list[int]] = {}
-    for r in rows:
-        out.setdefault((r[1], r[2]), []).append(r[0])
+    for bid, series, lang in store.conn.execute("SELECT id, series, lang FROM briefings ORDER BY date, key"):
+        out.setdefault((series, lang), []).append(bid)
     return out
 
 
@@ -210,8 +208,8 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
     cols: dict[str, list[Any]] = {name: [] for name in names}
     same: dict[Any, Any] = {}  # one object per repeated value (dates, outlets, labels): a million rows stay small
     codes: dict[str | None, tuple[str, ...] | None] = {None: None}
-    words: list[int | None] = []
-    chars: list[int | None] = []
+    if answer_lengths:
+        cols["answer_words"], cols["answer_chars"] = [], []
     cur = store.conn.execute(sql, params)
     while batch := cur.fetchmany(20_000):
         columns = list(zip(*batch, strict=True))
@@ -230,10 +228,8 @@ def outlet_rows(store: Store, filters: dict[str, Any] | None = None, *, answer_l
                 pairs = [answer_length(t, lang) if t is not None else (w, c)
                          for w, c, t, lang in zip(stored_words, stored_chars, texts, columns[5], strict=True)]
                 stored_words, stored_chars = [p[0] for p in pairs], [p[1] for p in pairs]
-            words.extend(stored_words)
-            chars.extend(stored_chars)
-    if answer_lengths:
-        cols["answer_words"], cols["answer_chars"] = words, chars
+            cols["answer_words"].extend(stored_words)
+            cols["answer_chars"].extend(stored_chars)
     if counterparts:
         links: dict[int, list[tuple[int, str]]] = {}
         sql = ("SELECT l.exchange_id, l.counterpart_id, cb.lang FROM exchange_links l "

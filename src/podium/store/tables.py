@@ -49,11 +49,8 @@ def _flat(kind: str, row: Any) -> dict[str, Any]:
 def exchanges_frame(store: Store, filters: dict[str, Any], ids: list[int] | None = None) -> pd.DataFrame:
     rows = store.exchange_rows(filters, ids=ids)
     ann: dict[int, dict[str, Any]] = {}
-    if rows:
-        wanted = None if ids is None and not filters else {r["exchange_id"] for r in rows}
+    if rows:  # the annotations of the same selection (filters and ids) as the rows
         for a in store.all_annotations(filters, ids=ids):
-            if wanted is not None and a["exchange_id"] not in wanted:
-                continue
             ann.setdefault(a["exchange_id"], {}).update(_flat(a["kind"], a))
     for r in rows:
         r["follow_up"] = bool(r["follow_up"])
